@@ -1,0 +1,87 @@
+"""Code-defined roles (DESIGN §4).
+
+A scoped role's permissions apply over the subtree of the org it is assigned at; a
+global role (the three separated admin roles) is assigned without an org and grants
+only permissions that are not about org data. Permission names follow Django's
+`<app_label>.<action>_<model>` form; `restrict(user, action)` builds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def _crud(app: str, model: str, actions=("view", "add", "change", "delete")) -> set[str]:
+    return {f"{app}.{a}_{model}" for a in actions}
+
+
+ORG_VIEW = {f"orgs.view_{m}" for m in ("organization", "unit", "term", "committeepost")}
+ORG_MANAGE = set().union(*(_crud("orgs", m) for m in ("organization", "unit", "term", "committeepost")))
+TERM_MANAGE = _crud("orgs", "term") | _crud("orgs", "committeepost")
+MEMBER_VIEW = {f"members.view_{m}" for m in ("member", "exemption", "transfer")}
+MEMBER_MANAGE = set().union(*(_crud("members", m) for m in ("member", "exemption", "transfer")))
+MEMBER_REVEAL = {"members.reveal_member"}
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    description: str
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    is_global: bool = False
+
+
+def _role(code, label, description, perms, is_global=False) -> Role:
+    return Role(code, label, description, frozenset(perms), is_global)
+
+
+ROLES: dict[str, Role] = {
+    r.code: r
+    for r in (
+        _role(
+            "committee_admin",
+            "工委管理员",
+            "工委工作人员：管理所辖全部组织与党员，可查看敏感信息。",
+            ORG_MANAGE | MEMBER_MANAGE | MEMBER_REVEAL,
+        ),
+        _role(
+            "unit_admin",
+            "单位党组织管理员",
+            "机关党委/总支管理员：管理本单位组织树与党员。",
+            ORG_MANAGE | MEMBER_MANAGE | MEMBER_REVEAL,
+        ),
+        _role(
+            "branch_secretary",
+            "支部书记",
+            "管理本支部及所属党小组的党员、届次与班子。",
+            ORG_VIEW | TERM_MANAGE | MEMBER_MANAGE | MEMBER_REVEAL,
+        ),
+        _role(
+            "organization_officer",
+            "组织委员",
+            "维护本支部党员信息，不能查看敏感信息明文。",
+            ORG_VIEW | TERM_MANAGE | MEMBER_MANAGE,
+        ),
+        _role("viewer", "只读查看", "查看所辖组织与党员（敏感信息脱敏）。", ORG_VIEW | MEMBER_VIEW),
+        _role("party_member", "党员", "查看本组织基本信息。", ORG_VIEW),
+        _role(
+            "system_admin",
+            "系统管理员",
+            "管理账号与角色分配；看不到党员数据（三权分立）。",
+            {"accounts.view_user", "accounts.add_user", "accounts.change_user", "accounts.manage_roles",
+             "orgs.pick_organization"},
+            is_global=True,
+        ),
+        _role(
+            "security_admin",
+            "安全管理员",
+            "管理安全策略：解锁账号、查看登录锁定情况。",
+            {"accounts.view_user", "accounts.manage_policy", "accounts.unlock_user"},
+            is_global=True,
+        ),
+        _role("audit_admin", "审计管理员", "只读查看审计日志。", {"audit.view_auditevent"}, is_global=True),
+    )
+}
+
+ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]

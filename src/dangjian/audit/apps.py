@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "dangjian.audit"
+    label = "audit"
+    verbose_name = "审计"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401

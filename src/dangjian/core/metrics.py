@@ -1,0 +1,88 @@
+"""Metrics registry (DESIGN §8).
+
+A metric is an id, a Chinese label, a unit, a function `(scope) -> value` and an
+optional drill-down `(scope) -> QuerySet` listing the records behind the number.
+Every metric computes through `restrict`, so a user only ever counts what they see.
+Apps register their metrics in `AppConfig.ready()` via `metrics.py` modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+
+@dataclass(frozen=True)
+class MetricScope:
+    """Who asks, for which year, and optionally which subtree (an Organization or None)."""
+
+    user: Any
+    year: int
+    within: Any = None
+
+    def restrict(self, queryset: QuerySet, action: str = "view") -> QuerySet:
+        qs = queryset.restrict(self.user, action)  # type: ignore[attr-defined]
+        if self.within is not None:
+            qs = qs.within(self.within)
+        return qs
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    label: str
+    unit: str
+    compute: Callable[[MetricScope], Any]
+    drilldown: Callable[[MetricScope], QuerySet] | None = None
+    description: str = ""
+
+    def value(self, scope: MetricScope) -> Any:
+        return self.compute(scope)
+
+    def as_dict(self, scope: MetricScope) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "unit": self.unit,
+            "value": self.value(scope),
+            "year": scope.year,
+        }
+
+
+class MetricRegistry:
+    def __init__(self) -> None:
+        self._metrics: dict[str, Metric] = {}
+
+    def register(self, metric: Metric) -> Metric:
+        if metric.id in self._metrics and self._metrics[metric.id] != metric:
+            raise ValueError(f"metric {metric.id!r} registered twice")
+        self._metrics[metric.id] = metric
+        return metric
+
+    def get(self, metric_id: str) -> Metric:
+        try:
+            return self._metrics[metric_id]
+        except KeyError:
+            raise LookupError(metric_id) from None
+
+    def all(self) -> list[Metric]:
+        return sorted(self._metrics.values(), key=lambda m: m.id)
+
+    def __contains__(self, metric_id: str) -> bool:
+        return metric_id in self._metrics
+
+
+registry = MetricRegistry()
+
+
+def metric(id: str, label: str, unit: str, *, drilldown=None, description: str = ""):
+    """Decorator form: `@metric("orgs.unit_party_count", "市直机关党组织数", "个")`."""
+
+    def wrap(fn: Callable[[MetricScope], Any]) -> Callable[[MetricScope], Any]:
+        registry.register(Metric(id, label, unit, fn, drilldown, description))
+        return fn
+
+    return wrap

@@ -1,0 +1,92 @@
+"""The scoping rule (DESIGN §4): one database filter per (user, action).
+
+A user's role assignments each grant a set of permissions over an org's subtree. For a
+permission, the user's scope is the set of tree paths of those orgs; an object is in
+scope when its org's materialized path starts with one of them. The user model supplies
+`get_scope_paths(perm) -> list[str]` (accounts app); core only relies on that method,
+so it imports no domain app.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from django.db.models import Q
+
+
+class ScopedUser(Protocol):
+    is_authenticated: bool
+
+    def get_scope_paths(self, perm: str) -> list[str]: ...
+
+
+class SystemActor:
+    """The server operator (CLI, cron jobs): the whole tree, and recorded as such in the audit."""
+
+    is_authenticated = True
+    is_active = True
+    pk = None
+    username = "system"
+
+    def get_scope_paths(self, perm: str) -> list[str]:
+        return [""]
+
+    def has_global_perm(self, perm: str) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemActor()
+
+
+def minimal_paths(paths: list[str]) -> list[str]:
+    """Drop paths that lie under another path of the list (their subtree is already covered)."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=lambda p: (len(p), p)):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def scope_paths(user: Any, perm: str) -> list[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    if not getattr(user, "is_active", True):
+        return []
+    getter = getattr(user, "get_scope_paths", None)
+    if getter is None:
+        return []
+    return minimal_paths(getter(perm))
+
+
+def scope_q(user: Any, perm: str, path_field: str) -> Q | None:
+    """The Q that limits `path_field` to the user's scope for `perm`; None when no scope."""
+    paths = scope_paths(user, perm)
+    if not paths:
+        return None
+    if "" in paths:
+        return Q()
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{path_field}__startswith": path})
+    return q
+
+
+def perm_name(model: Any, action: str) -> str:
+    meta = model._meta
+    return f"{meta.app_label}.{action}_{meta.model_name}"
+
+
+def has_any_scope(user: Any, model: Any, action: str) -> bool:
+    """Does the user hold `action` on `model` anywhere? False answers 403, True then 404s."""
+    return bool(scope_paths(user, perm_name(model, action)))
+
+
+def has_global_perm(user: Any, perm: str) -> bool:
+    """Permissions that are not about org data (accounts, audit, policy)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    checker = getattr(user, "has_global_perm", None)
+    return bool(checker and checker(perm))

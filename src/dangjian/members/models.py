@@ -1,0 +1,184 @@
+"""Members (党员) with encrypted personal identifiers, exemptions and transfers."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from pypinyin import Style, lazy_pinyin
+
+from dangjian.core.crypto import EncryptedTextField, blind_index, mask_id_number, mask_phone
+from dangjian.core.models import ScopedModel
+
+
+def name_initials(name: str) -> str:
+    """Pinyin initials for search: 张伟 → "zw" (non-Han characters kept, lower-cased)."""
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower()
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class Category(models.TextChoices):
+    IN_SERVICE = "in_service", _("在职")
+    RETIRED = "retired", _("离退休")
+    STUDENT = "student", _("学生")
+    UNEMPLOYED = "unemployed", _("未就业")
+    OTHER = "other", _("其他")
+
+
+class MemberStatus(models.TextChoices):
+    PROBATIONARY = "probationary", _("预备党员")
+    FULL = "full", _("正式党员")
+
+
+class MembershipState(models.TextChoices):
+    NORMAL = "normal", _("在册")
+    TRANSFERRED_OUT = "transferred_out", _("已转出")
+    DECEASED = "deceased", _("已去世")
+    REMOVED = "removed", _("已出党")
+
+
+class Education(models.TextChoices):
+    DOCTORATE = "doctorate", _("博士研究生")
+    MASTER = "master", _("硕士研究生")
+    BACHELOR = "bachelor", _("大学本科")
+    COLLEGE = "college", _("大学专科")
+    SECONDARY = "secondary", _("中专/高中")
+    BELOW = "below", _("初中及以下")
+
+
+class Member(ScopedModel):
+    sensitive_fields: ClassVar[tuple[str, ...]] = ("id_number", "phone")
+
+    org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党组织")
+    )
+    name = models.CharField(_("姓名"), max_length=32, db_index=True)
+    name_initials = models.CharField(_("姓名拼音首字母"), max_length=32, blank=True, db_index=True, editable=False)
+    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
+    ethnicity = models.CharField(_("民族"), max_length=16, default="汉族")
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    id_number = EncryptedTextField(_("身份证号"), blank=True, default="")
+    id_number_blind = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    phone = EncryptedTextField(_("手机号码"), blank=True, default="")
+    phone_blind = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    education = models.CharField(_("学历"), max_length=16, choices=Education.choices, blank=True)
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="members",
+        verbose_name=_("工作单位"),
+    )
+    job_title = models.CharField(_("职务"), max_length=64, blank=True)
+    category = models.CharField(_("人员类别"), max_length=16, choices=Category.choices, default=Category.IN_SERVICE)
+    status = models.CharField(_("党员状态"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL)
+    joined_on = models.DateField(_("入党日期"), help_text=_("支部大会通过之日（政治生日）"))
+    full_member_on = models.DateField(_("转正日期"), null=True, blank=True)
+    membership = models.CharField(
+        _("党籍状态"), max_length=16, choices=MembershipState.choices, default=MembershipState.NORMAL, db_index=True
+    )
+    is_mobile = models.BooleanField(_("流动党员"), default=False)
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        ordering = ["org", "name", "id"]
+        permissions = [("reveal_member", "查看党员敏感信息明文")]
+        indexes = [
+            models.Index(fields=["org", "membership"]),
+            models.Index(fields=["joined_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.pk])
+
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    def save(self, *args, **kwargs):
+        self.prepare()
+        super().save(*args, **kwargs)
+
+    def prepare(self) -> None:
+        """Derived columns; also called before bulk_create, which bypasses save()."""
+        self.name_initials = name_initials(self.name)
+        self.id_number = (self.id_number or "").strip().upper()
+        self.id_number_blind = blind_index(self.id_number) if self.id_number else None
+        self.phone = (self.phone or "").strip()
+        self.phone_blind = blind_index(self.phone) if self.phone else ""
+
+
+class Exemption(ScopedModel):
+    """免于参加组织生活 for a period (年老体弱, 长期外出 …)."""
+
+    class Reason(models.TextChoices):
+        ELDERLY_INFIRM = "elderly_infirm", _("年老体弱")
+        LONG_ABSENCE = "long_absence", _("长期外出")
+        ILLNESS = "illness", _("患病")
+        OTHER = "other", _("其他")
+
+    scope_path_field: ClassVar[str] = "member__org__path"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="exemptions", verbose_name=_("党员"))
+    reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    approved_by = models.CharField(_("批准人"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("免于参加组织生活")
+        verbose_name_plural = _("免于参加组织生活")
+        ordering = ["-starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_reason_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.member_id])
+
+    def audit_related_org_id(self):
+        return self.member.org_id
+
+
+class Transfer(ScopedModel):
+    """组织关系转接: the history of a member's moves between orgs."""
+
+    scope_path_field: ClassVar[str] = "member__org__path"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("党员"))
+    from_org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("转出组织"),
+    )
+    to_org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("转入组织"),
+    )
+    external_org_name = models.CharField(_("系统外组织"), max_length=128, blank=True)
+    transferred_on = models.DateField(_("转接日期"))
+    letter_number = models.CharField(_("介绍信编号"), max_length=32, blank=True)
+    dues_paid_until = models.CharField(_("党费交至"), max_length=7, blank=True, help_text=_("YYYY-MM"))
+
+    class Meta:
+        verbose_name = _("组织关系转接")
+        verbose_name_plural = _("组织关系转接")
+        ordering = ["-transferred_on"]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.transferred_on:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.member_id])
+
+    def audit_related_org_id(self):
+        return self.to_org_id or self.from_org_id

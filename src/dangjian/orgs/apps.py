@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class OrgsConfig(AppConfig):
+    name = "dangjian.orgs"
+    label = "orgs"
+    verbose_name = "组织"
+
+    def ready(self) -> None:
+        from . import metrics  # noqa: F401

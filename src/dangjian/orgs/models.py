@@ -1,0 +1,243 @@
+"""The org tree (treebeard materialized path), units, terms and committee posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from dangjian.core.models import ScopedModel, TimestampedModel
+from dangjian.core.querysets import RestrictedQuerySet
+
+from . import termrules
+
+
+class OrgKind(models.TextChoices):
+    COMMITTEE = "committee", _("工委")
+    UNIT_PARTY = "unit_party", _("机关党组织")
+    LEADING_GROUP = "leading_group", _("党组")
+    PARTY_COMMITTEE = "party_committee", _("党委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    PARTY_GROUP = "party_group", _("党小组")
+
+
+GRASSROOTS_KINDS = (OrgKind.PARTY_COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH)
+
+# Which kinds may sit directly under which (a parent of the wrong kind is refused).
+ALLOWED_CHILDREN: dict[str, tuple[str, ...]] = {
+    OrgKind.COMMITTEE: (OrgKind.UNIT_PARTY,),
+    OrgKind.UNIT_PARTY: (OrgKind.LEADING_GROUP, *GRASSROOTS_KINDS),
+    OrgKind.LEADING_GROUP: (),
+    OrgKind.PARTY_COMMITTEE: (OrgKind.GENERAL_BRANCH, OrgKind.BRANCH),
+    OrgKind.GENERAL_BRANCH: (OrgKind.BRANCH,),
+    OrgKind.BRANCH: (OrgKind.PARTY_GROUP,),
+    OrgKind.PARTY_GROUP: (),
+}
+
+
+class OrgStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    DISSOLVED = "dissolved", _("已撤销")
+
+
+class Unit(ScopedModel):
+    """A government department (机关单位); its unit-level party org roots its subtree."""
+
+    scope_path_field: ClassVar[str] = "party_org__path"
+
+    name = models.CharField(_("单位名称"), max_length=128, unique=True)
+    short_name = models.CharField(_("简称"), max_length=32, blank=True)
+    party_org = models.OneToOneField(
+        "Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="unit_record",
+        verbose_name=_("单位党组织"),
+    )
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("机关单位")
+        verbose_name_plural = _("机关单位")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:unit_detail", args=[self.pk])
+
+    def audit_related_org_id(self):
+        return self.party_org_id
+
+
+class OrganizationQuerySet(RestrictedQuerySet, MP_NodeQuerySet):
+    pass
+
+
+class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):  # type: ignore[misc]
+    def get_queryset(self):
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
+
+
+class Organization(MP_Node, TimestampedModel):
+    scope_path_field: ClassVar[str] = "path"
+    sensitive_fields: ClassVar[tuple[str, ...]] = ()
+    audit_exclude: ClassVar[tuple[str, ...]] = ("created", "updated", "numchild")
+    steplen = 4
+
+    kind = models.CharField(_("组织类别"), max_length=20, choices=OrgKind.choices, db_index=True)
+    name = models.CharField(_("组织名称"), max_length=128)
+    short_name = models.CharField(_("简称"), max_length=64, blank=True)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="organizations",
+        verbose_name=_("所属单位"),
+    )
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=OrgStatus.choices, default=OrgStatus.ACTIVE)
+    dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    code = models.CharField(_("组织编码"), max_length=32, blank=True, db_index=True)
+
+    objects = OrganizationManager()
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        indexes = [models.Index(fields=["kind", "path"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:organization_detail", args=[self.pk])
+
+    def audit_related_org_id(self):
+        return self.pk
+
+    @property
+    def is_grassroots(self) -> bool:
+        return self.kind in GRASSROOTS_KINDS
+
+    def parent_org(self) -> Organization | None:
+        return self.get_parent()
+
+    def clean_parent(self, parent: Organization | None) -> None:
+        """Refuse a parent of the wrong kind, with a message that says what is allowed."""
+        if parent is None:
+            if self.kind != OrgKind.COMMITTEE:
+                raise ValidationError({"parent": "只有工委可以作为根组织，请选择上级党组织。"})
+            return
+        allowed = ALLOWED_CHILDREN.get(parent.kind, ())
+        if self.kind not in allowed:
+            names = "、".join(str(OrgKind(k).label) for k in allowed) or "无"
+            raise ValidationError(
+                {"parent": f"{OrgKind(parent.kind).label}下不能设立{OrgKind(self.kind).label}（可设立：{names}）。"}
+            )
+
+    def current_term(self) -> Term | None:
+        return self.terms.filter(ended_on__isnull=True).order_by("-started_on").first()
+
+
+class Term(ScopedModel):
+    """届次: planned end computed from the kind's term length in the rule library."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="terms", verbose_name=_("党组织"))
+    number = models.PositiveSmallIntegerField(_("届次"), null=True, blank=True)
+    started_on = models.DateField(_("选举日期"))
+    planned_end_on = models.DateField(_("应换届日期"), editable=False)
+    ended_on = models.DateField(_("实际换届日期"), null=True, blank=True)
+    extension_approved = models.BooleanField(_("已批准延期"), default=False)
+    extended_to = models.DateField(_("延期至"), null=True, blank=True)
+    approval_document = models.CharField(_("批复文号"), max_length=64, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("届次")
+        verbose_name_plural = _("届次")
+        ordering = ["org", "-started_on"]
+        indexes = [models.Index(fields=["org", "ended_on"])]
+
+    def __str__(self) -> str:
+        n = f"第{self.number}届 " if self.number else ""
+        return f"{self.org} {n}({self.started_on:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:organization_detail", args=[self.org_id])
+
+    def compute_planned_end(self) -> dt.date:
+        rule = termrules.term_rule(self.org.kind)
+        years = rule.years if rule else 3
+        return termrules.add_years(self.started_on, years)
+
+    @property
+    def due_on(self) -> dt.date:
+        if self.extension_approved and self.extended_to:
+            return self.extended_to
+        return self.planned_end_on
+
+    def status(self, today: dt.date | None = None) -> str:
+        if self.ended_on is not None:
+            return "ended"
+        return termrules.status_for(self.due_on, today or timezone.localdate())
+
+    def status_label(self) -> str:
+        return termrules.TermStatus.LABELS.get(self.status(), "已换届")
+
+    def clean(self) -> None:
+        if self.started_on and self.started_on > timezone.localdate():
+            raise ValidationError({"started_on": "选举日期不能晚于今天。"})
+        if self.ended_on and self.started_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": "实际换届日期不能早于选举日期。"})
+        if self.extension_approved and not self.extended_to:
+            raise ValidationError({"extended_to": "已批准延期时请填写延期至的日期。"})
+        if self.extended_to and self.started_on:
+            planned = self.compute_planned_end()
+            if self.extended_to > termrules.add_years(planned, 1):
+                raise ValidationError({"extended_to": "延期一般不超过 1 年（《基层组织选举工作条例》第三条）。"})
+
+    def save(self, *args, **kwargs):
+        self.planned_end_on = self.compute_planned_end()
+        super().save(*args, **kwargs)
+
+
+class CommitteePost(ScopedModel):
+    class Post(models.TextChoices):
+        SECRETARY = "secretary", _("书记")
+        DEPUTY_SECRETARY = "deputy_secretary", _("副书记")
+        ORGANIZATION = "organization_member", _("组织委员")
+        PUBLICITY = "publicity_member", _("宣传委员")
+        DISCIPLINE = "discipline_member", _("纪检委员")
+        MEMBER = "member", _("委员")
+
+    scope_path_field: ClassVar[str] = "term__org__path"
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="posts", verbose_name=_("届次"))
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="committee_posts", verbose_name=_("党员")
+    )
+    post = models.CharField(_("职务"), max_length=24, choices=Post.choices)
+    assigned_on = models.DateField(_("任职日期"), null=True, blank=True)
+    dismissed_on = models.DateField(_("免职日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("班子成员")
+        verbose_name_plural = _("班子成员")
+        ordering = ["term", "post"]
+        indexes = [models.Index(fields=["post", "dismissed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_post_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:organization_detail", args=[self.term.org_id])
+
+    def audit_related_org_id(self):
+        return self.term.org_id
