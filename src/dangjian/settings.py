@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -26,7 +27,7 @@ DATA_DIR = Path(os.environ.get("DANGJIAN_DATA_DIR", "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DANGJIAN_DEBUG")
-TESTING = env_bool("DANGJIAN_TESTING")
+TESTING = env_bool("DANGJIAN_TESTING") or "pytest" in sys.modules
 
 
 def _secret_key() -> str:
