@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -13,10 +16,24 @@ from django.utils.translation import gettext_lazy as _
 from .roles import ROLE_CHOICES, ROLES
 
 
+class AccountManager(UserManager):
+    def _create_user_object(self, username, email, password, **extra_fields):
+        # Through set_password so a created account's password is dated and in the history.
+        user = super()._create_user_object(username, email, None, **extra_fields)
+        if password is not None:
+            user.set_password(password)
+        return user
+
+
 class User(AbstractUser):
+    # Never in audit snapshots: the hash, and last_login (changes on every login, noise).
+    audit_exclude: ClassVar[tuple[str, ...]] = ("password", "last_login")
+
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
+
+    objects: ClassVar[AccountManager] = AccountManager()
 
     class Meta:
         verbose_name = _("用户")
@@ -58,16 +75,53 @@ class User(AbstractUser):
         return set(self.role_assignments.values_list("role", flat=True))
 
     def password_expired(self) -> bool:
-        from django.conf import settings
-
         if self.password_changed_at is None:
             return False
         age = timezone.now() - self.password_changed_at
         return age.days >= settings.PASSWORD_MAX_AGE_DAYS
 
+    # --- password history ------------------------------------------------------------
+    def set_password(self, raw_password: str | None) -> None:
+        """Every new password is dated and, once saved, kept in the history (no reuse)."""
+        super().set_password(raw_password)
+        if raw_password is not None:
+            self.password_changed_at = timezone.now()
+            self._history_pending = True
+
+    def check_password(self, raw_password: str) -> bool:
+        def rehash(raw: str) -> None:
+            # Re-hashing the same password with a newer hasher is not a password change:
+            # no new history entry, no new change date.
+            self.password = make_password(raw)
+            self._password = None
+            self.save(update_fields=["password"])
+
+        return check_password(raw_password, self.password, rehash)
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        pending = getattr(self, "_history_pending", False) and (
+            update_fields is None or "password" in update_fields
+        )
+        if pending and update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "password_changed_at"}
+        super().save(*args, **kwargs)
+        if pending:
+            self._history_pending = False
+            self._record_password_history()
+
+    def _record_password_history(self) -> None:
+        PasswordHistory.objects.create(user=self, password=self.password)
+        keep = PasswordHistory.objects.filter(user=self).values("pk")[
+            : settings.PASSWORD_HISTORY_COUNT
+        ]
+        PasswordHistory.objects.filter(user=self).exclude(pk__in=keep).delete()
+
 
 class RoleAssignment(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("用户"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("用户")
+    )
     role = models.CharField(_("角色"), max_length=32, choices=ROLE_CHOICES)
     org = models.ForeignKey(
         "orgs.Organization",
@@ -92,6 +146,9 @@ class RoleAssignment(models.Model):
         label = role.label if role else self.role
         return f"{self.user} · {label}" + (f" @ {self.org}" if self.org_id else "")
 
+    def audit_related_org_id(self) -> int | None:
+        return self.org_id
+
     def clean(self) -> None:
         role = ROLES.get(self.role)
         if role is None:
@@ -110,3 +167,6 @@ class PasswordHistory(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created:%Y-%m-%d %H:%M}"

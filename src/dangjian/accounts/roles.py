@@ -16,7 +16,9 @@ def _crud(app: str, model: str, actions=("view", "add", "change", "delete")) -> 
 
 
 ORG_VIEW = {f"orgs.view_{m}" for m in ("organization", "unit", "term", "committeepost")}
-ORG_MANAGE = set().union(*(_crud("orgs", m) for m in ("organization", "unit", "term", "committeepost")))
+ORG_MANAGE = set().union(
+    *(_crud("orgs", m) for m in ("organization", "unit", "term", "committeepost"))
+)
 TERM_MANAGE = _crud("orgs", "term") | _crud("orgs", "committeepost")
 MEMBER_VIEW = {f"members.view_{m}" for m in ("member", "exemption", "transfer")}
 MEMBER_MANAGE = set().union(*(_crud("members", m) for m in ("member", "exemption", "transfer")))
@@ -69,8 +71,13 @@ ROLES: dict[str, Role] = {
             "system_admin",
             "系统管理员",
             "管理账号与角色分配；看不到党员数据（三权分立）。",
-            {"accounts.view_user", "accounts.add_user", "accounts.change_user", "accounts.manage_roles",
-             "orgs.pick_organization"},
+            {
+                "accounts.view_user",
+                "accounts.add_user",
+                "accounts.change_user",
+                "accounts.manage_roles",
+                "orgs.pick_organization",
+            },
             is_global=True,
         ),
         _role(
@@ -80,7 +87,13 @@ ROLES: dict[str, Role] = {
             {"accounts.view_user", "accounts.manage_policy", "accounts.unlock_user"},
             is_global=True,
         ),
-        _role("audit_admin", "审计管理员", "只读查看审计日志。", {"audit.view_auditevent"}, is_global=True),
+        _role(
+            "audit_admin",
+            "审计管理员",
+            "只读查看审计日志。",
+            {"audit.view_auditevent"},
+            is_global=True,
+        ),
     )
 }
 

@@ -1,4 +1,257 @@
-def lockout_response(request, credentials, *args, **kwargs):
-    from django.http import HttpResponse
+"""Login, logout, password change, lockout page, and the account administration pages.
 
-    return HttpResponse("账号已锁定", status=403)
+Account pages are not about org data, so they check global permissions of the
+separated admin roles (系统管理员 / 安全管理员) instead of `restrict()`: anyone else
+gets 403, and the denial is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from axes.helpers import get_cool_off
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
+from django.views.generic import FormView, TemplateView, View
+from django_tables2 import RequestConfig
+
+from dangjian.audit.models import AuditEvent
+from dangjian.audit.services import record
+from dangjian.core.scoping import has_global_perm
+from dangjian.core.services import emit
+
+from . import services
+from .filtersets import UserFilterSet
+from .forms import LoginForm, PasswordChangeForm, RoleGrantForm, UserCreateForm
+from .lockout import is_locked, with_login_failures
+from .models import RoleAssignment, User
+from .tables import UserTable
+
+IDLE_NOTICE = "由于长时间未操作，您已自动退出，请重新登录。"
+
+
+def lockout_message() -> str:
+    minutes = int(get_cool_off().total_seconds() // 60)
+    return (
+        f"登录失败次数过多，该账号已被暂时锁定，请 {minutes} 分钟后再试，或联系安全管理员解除锁定。"
+    )
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes' lockout page: the same page and words whether or not the user exists."""
+    context = {"form": LoginForm(request), "lockout_message": lockout_message()}
+    return render(request, "accounts/login.html", context, status=403)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        if self.request.GET.get("reason") == "idle":
+            ctx["notice"] = IDLE_NOTICE
+        return ctx
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "您已安全退出。")
+        return response
+
+
+class PasswordChangeView(LoginRequiredMixin, FormView):
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        user = cast(User, self.request.user)
+        if user.must_change_password:
+            ctx["reason"] = "您正在使用管理员设置的初始密码，请先设置自己的新密码。"
+        elif user.password_expired():
+            ctx["reason"] = (
+                f"您的密码已使用超过 {settings.PASSWORD_MAX_AGE_DAYS} 天，请设置新密码。"
+            )
+        return ctx
+
+    def form_valid(self, form):
+        user = self.request.user
+        services.set_password(user, form.cleaned_data["new_password1"], actor=user, validated=True)
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, "密码已修改。")
+        return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+
+    def form_invalid(self, form):
+        record(
+            "password_change",
+            user=self.request.user,
+            obj=self.request.user,
+            outcome=AuditEvent.Outcome.FAILURE,
+            detail={"invalid_fields": sorted(form.errors)},
+        )
+        return super().form_invalid(form)
+
+
+# --- account administration -----------------------------------------------------------
+
+
+class GlobalPermRequiredMixin(LoginRequiredMixin):
+    """403 (audited) unless the user holds `permission` through a global admin role."""
+
+    permission = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not has_global_perm(request.user, self.permission):
+            emit("permission_denied", None, outcome="failure", path=request.path)
+            raise PermissionDenied("您没有执行此操作的权限。")
+        return super().dispatch(request, *args, **kwargs)
+
+
+def user_queryset():
+    assignments = RoleAssignment.objects.select_related("org").order_by("id")
+    return with_login_failures(
+        User.objects.prefetch_related(Prefetch("role_assignments", queryset=assignments))
+    )
+
+
+class UserListView(GlobalPermRequiredMixin, TemplateView):
+    permission = "accounts.view_user"
+    template_name = "core/object_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        fs = UserFilterSet(self.request.GET or None, queryset=user_queryset(), request=self.request)
+        table = UserTable(fs.qs)
+        RequestConfig(self.request, paginate={"per_page": 50}).configure(table)
+        ctx.update(
+            title="用户管理",
+            table=table,
+            filterset=fs,
+            model_verbose_name="用户",
+            can_add=has_global_perm(self.request.user, "accounts.add_user"),
+            add_url=reverse("accounts:user_add"),
+        )
+        return ctx
+
+
+class UserDetailView(GlobalPermRequiredMixin, TemplateView):
+    permission = "accounts.view_user"
+    template_name = "accounts/user_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        actor = self.request.user
+        user = get_object_or_404(with_login_failures(User.objects.all()), pk=self.kwargs["pk"])
+        can_manage_roles = has_global_perm(actor, "accounts.manage_roles")
+        ctx.update(
+            object=user,
+            title=f"用户：{user.username}",
+            assignments=user.role_assignments.select_related("org").order_by("role", "org__path"),
+            locked=is_locked(user),
+            can_change=has_global_perm(actor, "accounts.change_user"),
+            can_manage_roles=can_manage_roles,
+            can_unlock=has_global_perm(actor, "accounts.unlock_user"),
+            grant_form=RoleGrantForm(actor=actor) if can_manage_roles else None,
+        )
+        return ctx
+
+
+class UserCreateView(GlobalPermRequiredMixin, FormView):
+    permission = "accounts.add_user"
+    template_name = "accounts/user_form.html"
+    form_class = UserCreateForm
+    extra_context = {"title": "新增用户"}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            user = services.create_user(
+                self.request.user,
+                username=data["username"],
+                password=data["password1"],
+                display_name=data["display_name"],
+                email=data["email"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已创建用户 {user.username}；首次登录时须修改初始密码。")
+        return redirect("accounts:user_detail", pk=user.pk)
+
+
+class UserActionView(GlobalPermRequiredMixin, View):
+    """A POST-only action on one user; validation errors come back as a message."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int, **kwargs: Any):
+        user = get_object_or_404(User, pk=pk)
+        try:
+            message = self.act(request, user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, message)
+        return redirect("accounts:user_detail", pk=user.pk)
+
+    def act(self, request, user: User) -> str:
+        raise NotImplementedError
+
+
+class UserSetActiveView(UserActionView):
+    permission = "accounts.change_user"
+
+    def act(self, request, user: User) -> str:
+        active = request.POST.get("active") == "1"
+        services.update_user(request.user, user, is_active=active)
+        return "账号已启用。" if active else "账号已停用。"
+
+
+class RoleGrantView(UserActionView):
+    permission = "accounts.manage_roles"
+
+    def act(self, request, user: User) -> str:
+        form = RoleGrantForm(request.POST, actor=request.user)
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        assignment = services.grant_role(
+            request.user, user, form.cleaned_data["role"], form.cleaned_data["org"]
+        )
+        return f"已授予角色：{assignment}。"
+
+
+class RoleRevokeView(UserActionView):
+    permission = "accounts.manage_roles"
+
+    def act(self, request, user: User) -> str:
+        assignment_id = request.POST.get("assignment", "")
+        if not assignment_id.isdigit():
+            raise Http404("未找到。")
+        assignment = get_object_or_404(RoleAssignment, pk=int(assignment_id), user=user)
+        label = str(assignment)
+        services.revoke_role(request.user, assignment)
+        return f"已撤销角色：{label}。"
+
+
+class UserUnlockView(UserActionView):
+    permission = "accounts.unlock_user"
+
+    def act(self, request, user: User) -> str:
+        services.unlock_user(request.user, user)
+        return f"已解除用户 {user.username} 的登录锁定。"

@@ -1,4 +1,11 @@
-"""Append-only, hash-chained audit events (DESIGN §11)."""
+"""Append-only, hash-chained audit events (DESIGN §11).
+
+Retention: audit rows are kept for at least 6 months (等保 2.0 三级 requires ≥ 6 months
+of audit records). Nothing in the product deletes them: there is no purge command, and
+the ORM refuses update() and delete() on events. Removing old rows, if ever needed,
+is an operator's archive-then-delete decision outside the application, and
+`dangjian audit verify` would then report the gap at the start of the chain.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +48,7 @@ class AuditEvent(models.Model):
         "role_grant": "授予角色",
         "role_revoke": "撤销角色",
         "token_create": "创建令牌",
+        "unlock": "解除锁定",
     }
 
     id = models.BigAutoField(primary_key=True)
@@ -73,6 +81,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action_label}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.pop("_chain_insert", False):
+            raise PermissionError("审计日志只允许追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计日志只允许追加，不能删除。")
+
     @property
     def action_label(self) -> str:
         return self.ACTION_LABELS.get(self.action, self.action)
@@ -101,14 +117,6 @@ class AuditEvent(models.Model):
         payload = json.dumps(self.chained_fields(), sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256((self.prev_hash + payload).encode()).hexdigest()
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.pop("_chain_insert", False):
-            raise PermissionError("审计日志只允许追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("审计日志只允许追加，不能删除。")
-
 
 class ChainHead(models.Model):
     """One row, locked while an event is appended, so the chain stays linear under concurrency."""
@@ -119,3 +127,6 @@ class ChainHead(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"audit chain head #{self.last_id}"

@@ -8,5 +8,17 @@ from . import services
 
 
 @receiver(audit_event)
-def on_audit_event(sender, action, obj=None, before=None, after=None, outcome="success", detail=None, user=None, **kwargs):
-    services.record(action, user=user, obj=obj, before=before, after=after, outcome=outcome, detail=detail)
+def on_audit_event(
+    sender,
+    action,
+    obj=None,
+    before=None,
+    after=None,
+    outcome="success",
+    detail=None,
+    user=None,
+    **kwargs,
+):
+    services.record(
+        action, user=user, obj=obj, before=before, after=after, outcome=outcome, detail=detail
+    )

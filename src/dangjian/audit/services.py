@@ -92,16 +92,24 @@ def verify(batch: int = 5000) -> VerifyResult:
             break
         for event in rows:
             if event.id != expected_id:
-                return VerifyResult(False, checked, expected_id, f"第 {expected_id} 条事件缺失（可能被删除）")
+                return VerifyResult(
+                    False, checked, expected_id, f"第 {expected_id} 条事件缺失（可能被删除）"
+                )
             if event.prev_hash != prev_hash:
-                return VerifyResult(False, checked, event.id, f"第 {event.id} 条事件的前序哈希不匹配")
+                return VerifyResult(
+                    False, checked, event.id, f"第 {event.id} 条事件的前序哈希不匹配"
+                )
             if event.compute_hash() != event.hash:
-                return VerifyResult(False, checked, event.id, f"第 {event.id} 条事件内容被篡改（哈希不匹配）")
+                return VerifyResult(
+                    False, checked, event.id, f"第 {event.id} 条事件内容被篡改（哈希不匹配）"
+                )
             prev_hash = event.hash
             expected_id += 1
             checked += 1
             last_id = event.id
     head = ChainHead.objects.filter(id=1).first()
     if head is not None and head.last_id != last_id:
-        return VerifyResult(False, checked, last_id + 1, f"链尾缺失：应有 {head.last_id} 条，实有 {last_id} 条")
+        return VerifyResult(
+            False, checked, last_id + 1, f"链尾缺失：应有 {head.last_id} 条，实有 {last_id} 条"
+        )
     return VerifyResult(True, checked)
