@@ -5,3 +5,6 @@ class MembersConfig(AppConfig):
     name = "dangjian.members"
     label = "members"
     verbose_name = "党员"
+
+    def ready(self) -> None:
+        from . import imports  # noqa: F401

@@ -12,6 +12,8 @@ from pypinyin import Style, lazy_pinyin
 from dangjian.core.crypto import EncryptedTextField, blind_index, mask_id_number, mask_phone
 from dangjian.core.models import ScopedModel
 
+from . import validation
+
 
 def name_initials(name: str) -> str:
     """Pinyin initials for search: 张伟 → "zw" (non-Han characters kept, lower-cased)."""
@@ -56,29 +58,48 @@ class Member(ScopedModel):
     sensitive_fields: ClassVar[tuple[str, ...]] = ("id_number", "phone")
 
     org = models.ForeignKey(
-        "orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党组织")
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("所在党组织"),
     )
     name = models.CharField(_("姓名"), max_length=32, db_index=True)
-    name_initials = models.CharField(_("姓名拼音首字母"), max_length=32, blank=True, db_index=True, editable=False)
+    name_initials = models.CharField(
+        _("姓名拼音首字母"), max_length=32, blank=True, db_index=True, editable=False
+    )
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
     ethnicity = models.CharField(_("民族"), max_length=16, default="汉族")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_number = EncryptedTextField(_("身份证号"), blank=True, default="")
-    id_number_blind = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    id_number_blind = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     phone = EncryptedTextField(_("手机号码"), blank=True, default="")
     phone_blind = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     education = models.CharField(_("学历"), max_length=16, choices=Education.choices, blank=True)
     unit = models.ForeignKey(
-        "orgs.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="members",
+        "orgs.Unit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
         verbose_name=_("工作单位"),
     )
     job_title = models.CharField(_("职务"), max_length=64, blank=True)
-    category = models.CharField(_("人员类别"), max_length=16, choices=Category.choices, default=Category.IN_SERVICE)
-    status = models.CharField(_("党员状态"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL)
+    category = models.CharField(
+        _("人员类别"), max_length=16, choices=Category.choices, default=Category.IN_SERVICE
+    )
+    status = models.CharField(
+        _("党员状态"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL
+    )
     joined_on = models.DateField(_("入党日期"), help_text=_("支部大会通过之日（政治生日）"))
     full_member_on = models.DateField(_("转正日期"), null=True, blank=True)
     membership = models.CharField(
-        _("党籍状态"), max_length=16, choices=MembershipState.choices, default=MembershipState.NORMAL, db_index=True
+        _("党籍状态"),
+        max_length=16,
+        choices=MembershipState.choices,
+        default=MembershipState.NORMAL,
+        db_index=True,
     )
     is_mobile = models.BooleanField(_("流动党员"), default=False)
 
@@ -104,6 +125,9 @@ class Member(ScopedModel):
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
+    def clean(self) -> None:
+        validation.check_member(self)
+
     def save(self, *args, **kwargs):
         self.prepare()
         super().save(*args, **kwargs)
@@ -128,7 +152,9 @@ class Exemption(ScopedModel):
 
     scope_path_field: ClassVar[str] = "member__org__path"
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="exemptions", verbose_name=_("党员"))
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="exemptions", verbose_name=_("党员")
+    )
     reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices)
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
@@ -146,6 +172,9 @@ class Exemption(ScopedModel):
     def get_absolute_url(self) -> str:
         return reverse("members:member_detail", args=[self.member_id])
 
+    def clean(self) -> None:
+        validation.check_exemption(self)
+
     def audit_related_org_id(self):
         return self.member.org_id
 
@@ -155,19 +184,31 @@ class Transfer(ScopedModel):
 
     scope_path_field: ClassVar[str] = "member__org__path"
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("党员"))
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("党员")
+    )
     from_org = models.ForeignKey(
-        "orgs.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "orgs.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("转出组织"),
     )
     to_org = models.ForeignKey(
-        "orgs.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "orgs.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("转入组织"),
     )
     external_org_name = models.CharField(_("系统外组织"), max_length=128, blank=True)
     transferred_on = models.DateField(_("转接日期"))
     letter_number = models.CharField(_("介绍信编号"), max_length=32, blank=True)
-    dues_paid_until = models.CharField(_("党费交至"), max_length=7, blank=True, help_text=_("YYYY-MM"))
+    dues_paid_until = models.CharField(
+        _("党费交至"), max_length=7, blank=True, help_text=_("YYYY-MM")
+    )
 
     class Meta:
         verbose_name = _("组织关系转接")

@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "members"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.MemberListView.as_view(), name="member_list"),
+    path("add/", views.MemberEditView.as_view(), name="member_add"),
+    path("<int:pk>/", views.MemberDetailView.as_view(), name="member_detail"),
+    path("<int:pk>/edit/", views.MemberEditView.as_view(), name="member_edit"),
+    path("<int:pk>/delete/", views.MemberDeleteView.as_view(), name="member_delete"),
+    path("<int:pk>/reveal/", views.MemberRevealView.as_view(), name="member_reveal"),
+    path("<int:pk>/transfer/", views.MemberTransferView.as_view(), name="member_transfer"),
+    path("<int:pk>/exemptions/add/", views.ExemptionAddView.as_view(), name="exemption_add"),
+]

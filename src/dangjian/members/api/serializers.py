@@ -1,0 +1,177 @@
+"""Member API serializers: ID number and phone are accepted on write, only ever output masked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import serializers
+
+from dangjian.core.api import ScopedModelSerializer
+from dangjian.core.crypto import mask_id_number, mask_phone
+
+from ..models import Exemption, Member, Transfer
+from ..services import clean_member, member_units
+
+# Render member foreign keys as a plain id input in the browsable API: a <select> would
+# load (and decrypt) every member in scope.
+_ID_INPUT = {"base_template": "input.html"}
+
+
+class MaskedField(serializers.CharField):
+    """Plaintext in, masked out: the response never carries the stored value."""
+
+    def __init__(self, masker, **kwargs: Any) -> None:
+        self.masker = masker
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: str) -> str:
+        return self.masker(value)
+
+
+def _copy(instance: models.Model | None, model: type[models.Model]) -> Any:
+    """An unsaved copy to validate proposed changes on, leaving the loaded instance untouched."""
+    if instance is None:
+        return model()
+    values = {f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields}
+    return model(**values)
+
+
+def _full_clean(candidate: models.Model, exclude: list[str]) -> None:
+    try:
+        candidate.full_clean(exclude=exclude, validate_unique=False)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.message_dict) from exc
+
+
+class MemberUnitField(serializers.PrimaryKeyRelatedField):
+    """工作单位: a unit the user may view or one of the orgs they manage members in belongs to."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        parent = self.parent
+        action = "change" if getattr(parent, "instance", None) is not None else "add"
+        return member_units(request.user if request else None, action)
+
+
+class MemberSerializer(ScopedModelSerializer):
+    unit = MemberUnitField(required=False, allow_null=True, label="工作单位")
+    id_number = MaskedField(mask_id_number, max_length=18, label="身份证号")
+    phone = MaskedField(mask_phone, max_length=11, label="手机号码")
+    org_name = serializers.CharField(source="org.name", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default="")
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "name",
+            "name_initials",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "id_number",
+            "phone",
+            "education",
+            "org",
+            "org_name",
+            "unit",
+            "unit_name",
+            "job_title",
+            "category",
+            "status",
+            "joined_on",
+            "full_member_on",
+            "membership",
+            "is_mobile",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["name_initials", "created", "updated"]
+        # Gender may be omitted when the ID number is given: it is read from the ID.
+        extra_kwargs = {"gender": {"required": False}}
+
+    def _unchanged_if_masked(self, name: str, value: str, masker) -> str:
+        """A client that echoes back the masked value it was given means "keep it"."""
+        stored = getattr(self.instance, name, "") if self.instance is not None else ""
+        if stored and value == masker(stored):
+            return stored
+        return value
+
+    def validate_id_number(self, value: str) -> str:
+        return self._unchanged_if_masked("id_number", value.strip().upper(), mask_id_number)
+
+    def validate_phone(self, value: str) -> str:
+        return self._unchanged_if_masked("phone", value.strip(), mask_phone)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        candidate = _copy(self.instance, Member)
+        for name, value in attrs.items():
+            setattr(candidate, name, value)
+        try:
+            clean_member(candidate, validate_unique=False)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        # Carry back what validation derived from the ID number.
+        for name in ("id_number", "phone", "birth_date", "gender"):
+            if name in attrs or getattr(candidate, name) != getattr(self.instance, name, None):
+                attrs[name] = getattr(candidate, name)
+        return attrs
+
+
+class ExemptionSerializer(ScopedModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = Exemption
+        fields = [
+            "id",
+            "member",
+            "member_name",
+            "reason",
+            "starts_on",
+            "ends_on",
+            "note",
+            "approved_by",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["created", "updated"]
+        extra_kwargs = {"member": {"style": _ID_INPUT}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        candidate = _copy(self.instance, Exemption)
+        for name, value in attrs.items():
+            setattr(candidate, name, value)
+        _full_clean(candidate, exclude=["member"])
+        return attrs
+
+
+class TransferSerializer(ScopedModelSerializer):
+    """Creating a transfer moves the member (members.services.transfer_member)."""
+
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    from_org_name = serializers.CharField(source="from_org.name", read_only=True, default="")
+    to_org_name = serializers.CharField(source="to_org.name", read_only=True, default="")
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "member",
+            "member_name",
+            "from_org",
+            "from_org_name",
+            "to_org",
+            "to_org_name",
+            "external_org_name",
+            "transferred_on",
+            "letter_number",
+            "dues_paid_until",
+            "created",
+        ]
+        read_only_fields = ["from_org", "created"]
+        extra_kwargs = {"member": {"style": _ID_INPUT}}

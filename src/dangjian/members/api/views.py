@@ -1,0 +1,90 @@
+"""Member API: scoped viewsets whose writes go through members.services."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from dangjian.core.api import ScopedModelViewSet
+
+from .. import services
+from ..filtersets import ExemptionFilterSet, MemberFilterSet, TransferFilterSet
+from ..models import Exemption, Member, Transfer
+from .serializers import ExemptionSerializer, MemberSerializer, TransferSerializer
+
+
+def _as_api_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"detail": exc.messages})
+
+
+class MemberViewSet(ScopedModelViewSet):
+    queryset = Member.objects.select_related("org", "unit")
+    serializer_class = MemberSerializer
+    filterset_class = MemberFilterSet
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.create_member(
+                self.request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = services.update_member(
+                self.request.user, serializer.instance, **serializer.validated_data
+            )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+
+    def perform_destroy(self, instance):
+        try:
+            services.delete_member(self.request.user, instance)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+
+
+class ExemptionViewSet(ScopedModelViewSet):
+    queryset = Exemption.objects.select_related("member")
+    serializer_class = ExemptionSerializer
+    filterset_class = ExemptionFilterSet
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        try:
+            serializer.instance = services.add_exemption(
+                self.request.user,
+                data.pop("member"),
+                data.pop("reason"),
+                data.pop("starts_on"),
+                **data,
+            )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+
+
+class TransferViewSet(ScopedModelViewSet):
+    """Transfers are history: created (which moves the member) and read, never edited."""
+
+    queryset = Transfer.objects.select_related("member", "from_org", "to_org")
+    serializer_class = TransferSerializer
+    filterset_class = TransferFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        try:
+            serializer.instance = services.transfer_member(
+                self.request.user,
+                data["member"],
+                data.get("to_org"),
+                data["transferred_on"],
+                external_org_name=data.get("external_org_name", ""),
+                letter_number=data.get("letter_number", ""),
+                dues_paid_until=data.get("dues_paid_until", ""),
+            )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc

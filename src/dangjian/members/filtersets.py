@@ -1,0 +1,97 @@
+"""Member filters, shared by the list page, the export and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from dangjian.core.crypto import blind_index
+from dangjian.orgs.models import Organization
+
+from .models import Category, Exemption, Gender, Member, MembershipState, MemberStatus, Transfer
+from .validation import looks_like_id_number, looks_like_mobile
+
+ALL = _("全部")
+
+
+def visible_orgs(request):
+    """Org choices: only the user's own subtree(s), so a filter cannot probe other orgs."""
+    user = getattr(request, "user", None)
+    return Organization.objects.restrict(user, "view")
+
+
+def search_q(value: str) -> Q:
+    """Name by characters or pinyin initials; a full ID or mobile number is an exact blind-index match."""
+    value = value.strip()
+    if looks_like_id_number(value):
+        return Q(id_number_blind=blind_index(value))
+    if looks_like_mobile(value):
+        return Q(phone_blind=blind_index(value))
+    q = Q(name__icontains=value)
+    if value.isascii() and value.isalpha():
+        q |= Q(name_initials__startswith=value.lower())
+    return q
+
+
+def org_filter(**kwargs) -> django_filters.ModelChoiceFilter:
+    """An org id (documented as an integer) accepted only when it lies in the user's scope."""
+    return extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(queryset=visible_orgs, empty_label=ALL, **kwargs)
+    )
+
+
+class WithinFilterSet(django_filters.FilterSet):
+    """`?within=<org id>`: rows in that org's whole subtree (path prefix)."""
+
+    within = org_filter(method="filter_within", label=_("所属组织（含下级）"))
+
+    def filter_within(self, queryset, name, value):
+        return queryset.within(value)
+
+
+class MemberFilterSet(WithinFilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("搜索"), help_text=_("姓名、拼音首字母、完整身份证号或手机号")
+    )
+    org = org_filter(label=_("所在党组织"))
+    status = django_filters.ChoiceFilter(
+        choices=MemberStatus.choices, label=_("党员状态"), empty_label=ALL
+    )
+    category = django_filters.ChoiceFilter(
+        choices=Category.choices, label=_("人员类别"), empty_label=ALL
+    )
+    membership = django_filters.ChoiceFilter(
+        choices=MembershipState.choices, label=_("党籍状态"), empty_label=ALL
+    )
+    gender = django_filters.ChoiceFilter(choices=Gender.choices, label=_("性别"), empty_label=ALL)
+    join_year = django_filters.NumberFilter(
+        field_name="joined_on", lookup_expr="year", label=_("入党年份")
+    )
+
+    class Meta:
+        model = Member
+        fields = ["q", "within", "org", "status", "category", "membership", "gender", "join_year"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(search_q(value)) if value.strip() else queryset
+
+
+class ExemptionFilterSet(WithinFilterSet):
+    # A plain id, not a ModelChoiceFilter: that would load (and decrypt) every member.
+    member = django_filters.NumberFilter(field_name="member_id", label=_("党员"))
+    reason = django_filters.ChoiceFilter(choices=Exemption.Reason.choices, label=_("原因"))
+
+    class Meta:
+        model = Exemption
+        fields = ["member", "reason", "within"]
+
+
+class TransferFilterSet(WithinFilterSet):
+    member = django_filters.NumberFilter(field_name="member_id", label=_("党员"))
+
+    class Meta:
+        model = Transfer
+        fields = ["member", "within"]

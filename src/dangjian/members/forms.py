@@ -1,0 +1,114 @@
+"""Member forms. Org choices are limited to the user's scope and to orgs that hold members."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.forms import ScopedFormMixin, ScopedModelForm
+from dangjian.orgs.models import Organization
+
+from .models import Exemption, Member
+from .services import member_orgs, member_units
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MemberForm(ScopedModelForm):
+    """Create or edit a member.
+
+    The ID number and phone are never sent back to the browser: on edit the inputs stay
+    empty (the masked value is the placeholder) and an empty input keeps the stored value.
+    """
+
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
+    phone = forms.CharField(label=_("手机号码"), max_length=11, required=False)
+
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "id_number",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "phone",
+            "education",
+            "org",
+            "unit",
+            "job_title",
+            "category",
+            "status",
+            "joined_on",
+            "full_member_on",
+            "membership",
+            "is_mobile",
+        ]
+        widgets = {"birth_date": _DATE, "joined_on": _DATE, "full_member_on": _DATE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        action = "change" if self.instance.pk else "add"
+        cast(forms.ModelChoiceField, self.fields["org"]).queryset = member_orgs(self.user, action)
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = member_units(self.user, action)
+        # Gender may be left empty when the ID number is given: it is read from the ID.
+        self.fields["gender"].required = False
+        self.fields["id_number"].help_text = _("18 位；填写后自动识别出生日期和性别。")
+        self.initial["id_number"] = ""
+        self.initial["phone"] = ""
+        if self.instance.pk:
+            for name in ("id_number", "phone"):
+                masked = getattr(self.instance, f"masked_{name}")()
+                if masked:
+                    self.fields[name].widget.attrs["placeholder"] = masked
+                    self.fields[name].help_text = _("留空则保持原值不变。")
+        for name in ("id_number", "phone"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def _keep_if_blank(self, name: str) -> str:
+        value = (self.cleaned_data.get(name) or "").strip()
+        if not value and self.instance.pk:
+            return getattr(self.instance, name)
+        return value
+
+    def clean_id_number(self) -> str:
+        return self._keep_if_blank("id_number").upper()
+
+    def clean_phone(self) -> str:
+        return self._keep_if_blank("phone")
+
+    def member_fields(self) -> dict[str, Any]:
+        """The validated values, as keyword arguments for the member services."""
+        return {name: getattr(self.instance, name) for name in self.Meta.fields}
+
+
+class TransferForm(ScopedFormMixin, forms.Form):
+    to_org = forms.ModelChoiceField(
+        label=_("转入组织"),
+        queryset=Organization.objects.none(),
+        required=False,
+        help_text=_("系统内转接请选择转入的党组织；转出本系统请留空并填写下一项。"),
+    )
+    external_org_name = forms.CharField(label=_("系统外转入组织"), max_length=128, required=False)
+    transferred_on = forms.DateField(label=_("转接日期"), widget=_DATE)
+    letter_number = forms.CharField(label=_("介绍信编号"), max_length=32, required=False)
+    dues_paid_until = forms.CharField(
+        label=_("党费交至"), max_length=7, required=False, help_text=_("年-月，例如 2024-06")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("transferred_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["to_org"]).queryset = member_orgs(
+            self.user, "change"
+        )
+
+
+class ExemptionForm(forms.ModelForm):
+    class Meta:
+        model = Exemption
+        fields = ["reason", "starts_on", "ends_on", "note", "approved_by"]
+        widgets = {"starts_on": _DATE, "ends_on": _DATE}

@@ -1,0 +1,247 @@
+"""Writes that matter for members: validated, atomic, scope re-checked, audited.
+
+Every function takes the acting user first. A write that would leave the object
+outside the user's scope raises `OutOfScope` and the transaction rolls back, so nothing
+is half-written (DESIGN §4). Audit rows carry masked snapshots only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Q
+from django.utils import timezone
+
+from dangjian.core import services as core_services
+from dangjian.core.models import snapshot
+from dangjian.core.scoping import scope_q
+from dangjian.orgs.models import Organization, Unit
+
+from .models import Exemption, Member, MembershipState, Transfer
+from .validation import DUPLICATE_ID_MESSAGE, MEMBER_ORG_KINDS, fill_derived, member_org_error
+
+# Derived or server-side columns a caller may not set directly.
+_NOT_WRITABLE = {
+    "id",
+    "pk",
+    "id_number_blind",
+    "phone_blind",
+    "name_initials",
+    "created",
+    "updated",
+}
+CLEAN_EXCLUDE = ["id_number_blind", "phone_blind", "name_initials"]
+_YEAR_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def member_orgs(user: Any, action: str = "add"):
+    """Orgs where `user` may `action` members and that can hold members (form and API choices)."""
+    q = scope_q(user, f"members.{action}_member", "path")
+    if q is None:
+        return Organization.objects.none()
+    return Organization.objects.filter(q, kind__in=MEMBER_ORG_KINDS)
+
+
+def member_units(user: Any, action: str = "add"):
+    """工作单位 choices: units the user may view, plus the units of the orgs whose members they manage.
+
+    A branch secretary cannot view the 甲局 Unit record (it hangs on the unit-level org),
+    yet must be able to keep or set it as the workplace of the branch's members.
+    """
+    cond = Q(pk__in=member_orgs(user, action).exclude(unit_id=None).values("unit_id"))
+    view_q = scope_q(user, "orgs.view_unit", "party_org__path")
+    if view_q is not None:
+        cond |= view_q
+    return Unit.objects.filter(cond)
+
+
+def _assign(member: Member, fields: dict[str, Any]) -> None:
+    unknown = set(fields) & _NOT_WRITABLE
+    if unknown:
+        raise ValueError(f"fields not writable: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(member, name, value)
+
+
+def clean_member(member: Member, *, validate_unique: bool = True) -> None:
+    """Full validation of a member about to be saved (field checks plus validation.check_member)."""
+    fill_derived(member)  # may supply gender and birth date from the ID number
+    # An empty gender is reported by check_member, with a message that says what to do.
+    exclude = [*CLEAN_EXCLUDE, "gender"] if not member.gender else CLEAN_EXCLUDE
+    member.full_clean(exclude=exclude, validate_unique=validate_unique)
+
+
+def _save_validated(member: Member) -> None:
+    clean_member(member)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        # Two requests registering the same ID number at once: the unique blind index wins.
+        if "id_number_blind" in str(exc):
+            raise ValidationError({"id_number": [DUPLICATE_ID_MESSAGE]}) from exc
+        raise
+
+
+def create_member(user: Any, **fields: Any) -> Member:
+    """Create a member; refused (OutOfScope) unless the org is in the user's add scope."""
+    member = Member()
+    _assign(member, fields)
+    with transaction.atomic():
+        _save_validated(member)
+        core_services.ensure_in_scope(user, member, "add")
+        core_services.emit("create", member, after=snapshot(member))
+    return member
+
+
+def update_member(
+    user: Any, member: Member, *, transferred_on: dt.date | None = None, **changes: Any
+) -> Member:
+    """Update `member` (as loaded from the database) with `changes`.
+
+    A change of org is a transfer: it is recorded as a Transfer row dated
+    `transferred_on` (default today), and refused when the new org lies outside the
+    user's change scope.
+    """
+    core_services.ensure_in_scope(user, member, "change")
+    before = snapshot(member)
+    from_org_id = member.org_id
+    _assign(member, changes)
+    with transaction.atomic():
+        _save_validated(member)
+        core_services.ensure_in_scope(user, member, "change")
+        if member.org_id != from_org_id:
+            _record_transfer(
+                member, from_org_id, member.org_id, transferred_on or timezone.localdate()
+            )
+        core_services.emit("update", member, before=before, after=snapshot(member))
+    return member
+
+
+def _record_transfer(member: Member, from_org_id, to_org_id, on: dt.date, **extra: Any) -> Transfer:
+    transfer = Transfer(
+        member=member, from_org_id=from_org_id, to_org_id=to_org_id, transferred_on=on, **extra
+    )
+    transfer.full_clean()
+    transfer.save()
+    core_services.emit("create", transfer, after=snapshot(transfer))
+    return transfer
+
+
+def transfer_member(
+    user: Any,
+    member: Member,
+    to_org: Organization | None,
+    on: dt.date,
+    *,
+    external_org_name: str = "",
+    letter_number: str = "",
+    dues_paid_until: str = "",
+) -> Transfer:
+    """组织关系转接: move `member` to `to_org` on `on` and record it.
+
+    `to_org=None` with `external_org_name` transfers the member out of the system: the
+    member stays under the old org for the record, with membership "已转出". Moving to an
+    org outside the user's change scope raises OutOfScope and nothing is written.
+    """
+    core_services.ensure_in_scope(user, member, "change")
+    errors: dict[str, list[str]] = {}
+    if on is None:
+        errors["transferred_on"] = ["请填写转接日期。"]
+    elif on > timezone.localdate():
+        errors["transferred_on"] = ["转接日期不能晚于今天，请核对。"]
+    elif member.joined_on and on < member.joined_on:
+        errors["transferred_on"] = ["转接日期不能早于入党日期，请核对。"]
+    if to_org is None:
+        if not external_org_name.strip():
+            errors["to_org"] = ["请选择转入的党组织，或填写系统外转入组织的名称。"]
+    elif to_org.pk == member.org_id:
+        errors["to_org"] = ["转入组织与党员当前所在组织相同，无需转接。"]
+    else:
+        org_error = member_org_error(to_org)
+        if org_error:
+            errors["to_org"] = [org_error]
+    if dues_paid_until and not _YEAR_MONTH.fullmatch(dues_paid_until):
+        errors["dues_paid_until"] = ["党费交至月份应写作“年-月”，例如 2024-06。"]
+    if member.membership != MembershipState.NORMAL:
+        errors.setdefault("to_org", []).append(
+            f"该党员党籍状态为“{member.get_membership_display()}”，不能办理转接。"
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    before = snapshot(member)
+    from_org_id = member.org_id
+    with transaction.atomic():
+        if to_org is None:
+            member.membership = MembershipState.TRANSFERRED_OUT
+        else:
+            member.org = to_org
+        member.save()
+        core_services.ensure_in_scope(user, member, "change")
+        transfer = _record_transfer(
+            member,
+            from_org_id,
+            to_org.pk if to_org is not None else None,
+            on,
+            external_org_name=external_org_name.strip(),
+            letter_number=letter_number,
+            dues_paid_until=dues_paid_until,
+        )
+        core_services.emit("update", member, before=before, after=snapshot(member))
+    return transfer
+
+
+def delete_member(user: Any, member: Member) -> None:
+    """Delete a member; refused with a Chinese message while the member holds committee posts."""
+    try:
+        core_services.delete_object(user, member)
+    except ProtectedError as exc:
+        raise ValidationError("该党员仍有班子任职记录，不能删除；请先在届次中移除其任职。") from exc
+
+
+def add_exemption(
+    user: Any,
+    member: Member,
+    reason: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    *,
+    note: str = "",
+    approved_by: str = "",
+) -> Exemption:
+    """免于参加组织生活 for a period; refused unless the member is in the user's add scope."""
+    exemption = Exemption(
+        member=member,
+        reason=reason,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        note=note,
+        approved_by=approved_by,
+    )
+    exemption.full_clean()
+    with transaction.atomic():
+        exemption.save()
+        core_services.ensure_in_scope(user, exemption, "add")
+        core_services.emit("create", exemption, after=snapshot(exemption))
+    return exemption
+
+
+def reveal(user: Any, member: Member, field: str) -> str:
+    """The plaintext of a sensitive field, for a user holding `reveal_member` over the member.
+
+    The audit row names the field, never the value. Out of scope raises OutOfScope
+    (answered as 404) after recording the refusal.
+    """
+    if field not in Member.sensitive_fields:
+        raise ValidationError({"field": ["只能查看身份证号码或手机号码。"]})
+    allowed = Member.objects.restrict(user, "reveal").filter(pk=member.pk).exists()
+    if not allowed:
+        core_services.emit("reveal", member, outcome="failure", field=field)
+        raise core_services.OutOfScope("对象不在您的管辖范围内。")
+    core_services.emit("reveal", member, field=field)
+    return getattr(member, field)

@@ -1,0 +1,65 @@
+"""The generic permission checks (core.testing.PermissionTestMixin) for every member model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dangjian.core.testing.permissions import PermissionTestMixin
+from dangjian.members.models import Exemption, Member, Transfer
+from dangjian.orgs.models import OrgKind
+
+from .factories import ExemptionFactory, MemberFactory, TransferFactory, make_id_number
+
+
+class TestMemberPermissions(PermissionTestMixin):
+    model = Member
+    list_url = "members:member_list"
+    detail_url = "members:member_detail"
+    api_list = "/api/members/"
+
+    def make_object(self, org):
+        return MemberFactory(org=org)
+
+    def api_payload(self, org):
+        return {
+            "name": "王芳",
+            "id_number": make_id_number(dt.date(1985, 5, 6), male=False),
+            "org": org.pk,
+            "joined_on": "2010-07-01",
+            "full_member_on": "2011-07-01",
+        }
+
+
+class TestExemptionPermissions(PermissionTestMixin):
+    model = Exemption
+    api_list = "/api/exemptions/"
+
+    def make_object(self, org):
+        return ExemptionFactory(member=MemberFactory(org=org))
+
+    def api_payload(self, org):
+        member = MemberFactory(org=org)
+        return {
+            "member": member.pk,
+            "reason": "long_absence",
+            "starts_on": "2024-02-01",
+            "ends_on": "2024-12-31",
+        }
+
+
+class TestTransferPermissions(PermissionTestMixin):
+    model = Transfer
+    api_list = "/api/transfers/"
+
+    def make_object(self, org):
+        return TransferFactory(member=MemberFactory(org=org))
+
+    def api_payload(self, org):
+        member = MemberFactory(org=org)
+        sibling = org.get_parent().add_child(kind=OrgKind.BRANCH, name=f"{org.name}（新）")
+        return {
+            "member": member.pk,
+            "to_org": sibling.pk,
+            "transferred_on": "2024-05-01",
+            "letter_number": "A-001",
+        }

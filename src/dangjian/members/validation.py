@@ -1,0 +1,186 @@
+"""Member validation shared by forms, serializers, services and the importer.
+
+`check_member(member)` fills what the ID number implies (birth date, gender) and raises a
+ValidationError keyed by field, each message a Chinese sentence saying what to fix. No
+message ever contains an ID number or phone number (they would end up in logs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dangjian.core.crypto import blind_index
+from dangjian.core.validators import (
+    id_number_birth_date,
+    id_number_checksum_ok,
+    validate_id_number,
+    validate_mobile,
+)
+from dangjian.orgs.models import GRASSROOTS_KINDS, Organization, OrgKind
+
+if TYPE_CHECKING:
+    from .models import Member
+
+# Where a member's organizational relationship (组织关系) may sit.
+#
+# - 党支部 is the normal home; a 党总支 or 党委 may hold members directly (small bodies, or
+#   members not yet assigned to a branch).
+# - 党小组 is accepted: it lies inside its 支部's subtree, so every subtree count and every
+#   scope check gives the same answer as if the member sat in the 支部, and it lets
+#   党小组会 attendance be derived from members.
+# - A unit-level 机关党组织 holds members only when it is itself the unit's 机关支部/总支,
+#   i.e. it has no 党委/党总支/党支部 beneath it; otherwise members belong below it.
+# - 工委 and 党组 never hold members (a 党组 is a leading body, not a membership org).
+MEMBER_ORG_KINDS: tuple[str, ...] = (
+    OrgKind.BRANCH,
+    OrgKind.GENERAL_BRANCH,
+    OrgKind.PARTY_COMMITTEE,
+    OrgKind.PARTY_GROUP,
+    OrgKind.UNIT_PARTY,
+)
+
+DUPLICATE_ID_MESSAGE = (
+    "该身份证号码已登记在其他党员名下，不能重复录入；如为调入，请办理组织关系转接。"
+)
+ADULT_AGE = 18  # 党章第一条：年满十八岁
+
+
+def gender_from_id_number(value: str) -> str:
+    """The 17th digit is odd for men, even for women (GB 11643): "male" or "female"."""
+    return "male" if int(value[16]) % 2 else "female"
+
+
+def looks_like_id_number(value: str) -> bool:
+    v = value.strip().upper()
+    return len(v) == 18 and v[:17].isdigit() and (v[17].isdigit() or v[17] == "X")
+
+
+def looks_like_mobile(value: str) -> bool:
+    v = value.strip()
+    return len(v) == 11 and v.isdigit() and v.startswith("1")
+
+
+def member_org_error(org: Organization | None) -> str | None:
+    """Why `org` cannot hold members, or None when it can."""
+    if org is None:
+        return "请选择党员所在的党组织。"
+    if org.kind not in MEMBER_ORG_KINDS:
+        return f"{OrgKind(org.kind).label}不直接管理党员，请选择党支部、党总支、党委或党小组。"
+    if org.kind == OrgKind.UNIT_PARTY:
+        below = Organization.objects.filter(
+            path__startswith=org.path, depth=org.depth + 1, kind__in=GRASSROOTS_KINDS
+        )
+        if below.exists():
+            return f"“{org.name}”下设基层党组织，党员应编入其下属的党支部（或党总支、党委）。"
+    return None
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def fill_derived(member: Member) -> None:
+    """Normalize the ID number and phone; fill birth date and gender from a valid ID number."""
+    member.id_number = (member.id_number or "").strip().upper()
+    member.phone = (member.phone or "").strip()
+    if looks_like_id_number(member.id_number) and id_number_checksum_ok(member.id_number):
+        id_birth = id_number_birth_date(member.id_number)
+        if member.birth_date is None and id_birth is not None:
+            member.birth_date = id_birth
+        if not member.gender:
+            member.gender = gender_from_id_number(member.id_number)
+
+
+def check_member(member: Member, *, check_duplicate: bool = True) -> None:
+    """Validate `member` in place; raise ValidationError({field: [messages]}).
+
+    Calls `fill_derived` first. `check_duplicate=False` lets a bulk importer check
+    duplicates once for all rows instead of one query per row.
+    """
+    from .models import Member as MemberModel
+    from .models import MemberStatus
+
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    fill_derived(member)
+    today = timezone.localdate()
+    id_ok = False
+    if member.id_number:
+        try:
+            validate_id_number(member.id_number)
+        except ValidationError as exc:
+            add("id_number", exc.messages[0])
+        else:
+            id_ok = True
+    if id_ok:
+        id_birth = id_number_birth_date(member.id_number)
+        if member.birth_date != id_birth:
+            add(
+                "birth_date",
+                f"出生日期与身份证号码中的出生日期（{id_birth:%Y-%m-%d}）不一致，请核对。",
+            )
+        if member.gender != gender_from_id_number(member.id_number):
+            add("gender", "性别与身份证号码不一致（第 17 位奇数为男、偶数为女），请核对。")
+    if not member.gender:
+        add("gender", "请选择性别（或填写身份证号码自动识别）。")
+
+    if member.phone:
+        try:
+            validate_mobile(member.phone)
+        except ValidationError as exc:
+            add("phone", exc.messages[0])
+
+    for field, label in (
+        ("birth_date", "出生日期"),
+        ("joined_on", "入党日期"),
+        ("full_member_on", "转正日期"),
+    ):
+        value = getattr(member, field)
+        if isinstance(value, dt.date) and value > today:
+            add(field, f"{label}不能晚于今天，请核对。")
+
+    if (
+        member.birth_date
+        and member.joined_on
+        and member.joined_on < _add_years(member.birth_date, ADULT_AGE)
+    ):
+        add("joined_on", "入党时应年满十八周岁，请核对入党日期和出生日期。")
+    if member.status == MemberStatus.PROBATIONARY and member.full_member_on:
+        add("full_member_on", "预备党员没有转正日期；如已转正，请将党员状态改为正式党员。")
+    if member.full_member_on and member.joined_on and member.full_member_on <= member.joined_on:
+        add("full_member_on", "转正日期应晚于入党日期，请核对。")
+
+    org = member.org if member.org_id else None
+    org_error = member_org_error(org)
+    if org_error:
+        add("org", org_error)
+
+    if check_duplicate and member.id_number and "id_number" not in errors:
+        clash = MemberModel.objects.filter(id_number_blind=blind_index(member.id_number))
+        if member.pk:
+            clash = clash.exclude(pk=member.pk)
+        if clash.exists():
+            add("id_number", DUPLICATE_ID_MESSAGE)
+
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_exemption(exemption: Any) -> None:
+    errors: dict[str, list[str]] = {}
+    if exemption.ends_on and exemption.starts_on and exemption.ends_on < exemption.starts_on:
+        errors["ends_on"] = ["结束日期不能早于开始日期，请核对。"]
+    if exemption.starts_on and exemption.starts_on > _add_years(timezone.localdate(), 1):
+        errors["starts_on"] = ["开始日期不能晚于一年以后，请核对。"]
+    if errors:
+        raise ValidationError(errors)

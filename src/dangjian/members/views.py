@@ -1,0 +1,238 @@
+"""Member pages: declarative views on the core generic views, writes through members.services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from dangjian.core.crypto import mask_id_number, mask_phone
+from dangjian.core.scoping import scope_q
+from dangjian.core.services import OutOfScope
+from dangjian.core.views import (
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectListView,
+    ScopedViewMixin,
+)
+from dangjian.orgs.models import CommitteePost
+
+from . import services
+from .filtersets import MemberFilterSet
+from .forms import ExemptionForm, MemberForm, TransferForm
+from .imports import MemberExporter
+from .models import Exemption, Member, Transfer
+from .tables import MemberTable
+from .validation import looks_like_id_number, looks_like_mobile
+
+OUT_OF_SCOPE_MESSAGE = gettext_lazy("保存后的党员将超出您的管辖范围，已取消保存。")
+
+
+def masked_filters(params) -> dict:
+    """The request's filters for an audit row, with a full ID number or phone in `q` masked."""
+    filters = {k: v for k, v in params.items() if k not in ("export", "page") and v}
+    q = filters.get("q", "").strip()
+    if looks_like_id_number(q):
+        filters["q"] = mask_id_number(q.upper())
+    elif looks_like_mobile(q):
+        filters["q"] = mask_phone(q)
+    return filters
+
+
+def _holds(user, member: Member, perm: str) -> bool:
+    """Does `user` hold `perm` over the subtree `member` sits in?"""
+    q = scope_q(user, perm, "org__path")
+    return q is not None and Member.objects.filter(q, pk=member.pk).exists()
+
+
+class MemberListView(ObjectListView):
+    queryset = Member.objects.select_related("org", "unit")
+    table = MemberTable
+    filterset = MemberFilterSet
+    exporter = MemberExporter()
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx":
+            # The export's audit row records the filters: a full ID or phone searched for
+            # must appear there masked, like everywhere else.
+            qs, _fs = self.filtered()
+            return self.exporter.response(request.user, qs, filters=masked_filters(request.GET))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"add_url": reverse("members:member_add")}
+
+
+class MemberDetailView(ObjectDetailView):
+    queryset = Member.objects.select_related("org", "unit")
+    template_name = "members/member_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        member = ctx["object"]
+        user = self.request.user
+        ctx.update(
+            can_reveal=_holds(user, member, "members.reveal_member"),
+            can_delete=_holds(user, member, "members.delete_member"),
+            can_add_exemption=_holds(user, member, "members.add_exemption"),
+            posts=CommitteePost.objects.restrict(user, "view")
+            .filter(member=member)
+            .select_related("term__org")
+            .order_by("-term__started_on"),
+            exemptions=Exemption.objects.restrict(user, "view").filter(member=member),
+            transfers=Transfer.objects.restrict(user, "view")
+            .filter(member=member)
+            .select_related("from_org", "to_org"),
+        )
+        return ctx
+
+
+class MemberEditView(ObjectEditView):
+    queryset = Member.objects.select_related("org", "unit")
+    form_class = MemberForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"cancel_url": reverse("members:member_list")}
+
+    def post(self, request, *args, **kwargs):
+        instance = self.get_instance()
+        form = self.form_class(request.POST, instance=instance, user=request.user)
+        if form.is_valid():
+            try:
+                if instance.pk:
+                    # A fresh copy: the form has already written its values onto `instance`.
+                    member = services.update_member(
+                        request.user, self.get_object(), **form.member_fields()
+                    )
+                else:
+                    member = services.create_member(request.user, **form.member_fields())
+            except OutOfScope:
+                form.add_error(None, OUT_OF_SCOPE_MESSAGE)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect(member.get_absolute_url())
+        return self.render_to_response(self.get_context_data(form=form, object=instance))
+
+
+class MemberDeleteView(ObjectDeleteView):
+    queryset = Member.objects.select_related("org")
+
+    def post(self, request, *args, **kwargs):
+        member = self.get_object()
+        try:
+            services.delete_member(request.user, member)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+            return redirect(member.get_absolute_url())
+        messages.success(request, _("已删除。"))
+        return redirect("members:member_list")
+
+
+@method_decorator(never_cache, name="dispatch")
+class MemberRevealView(ScopedViewMixin, View):
+    """POST field=id_number|phone → the plaintext, as an htmx fragment or JSON; always audited."""
+
+    queryset = Member.objects.all()
+    action = "reveal"  # 403 unless the user holds members.reveal_member somewhere
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        member = get_object_or_404(Member.objects.restrict(request.user, "view"), pk=pk)
+        field = request.POST.get("field", "")
+        try:
+            value = services.reveal(request.user, member, field)
+        except ValidationError:
+            return HttpResponseBadRequest(_("只能查看身份证号码或手机号码。"))
+        except OutOfScope as exc:
+            raise Http404(_("未找到。")) from exc
+        if request.headers.get("HX-Request"):
+            return render(request, "members/_revealed.html", {"value": value, "field": field})
+        return JsonResponse({"id": member.pk, "field": field, "value": value})
+
+
+class MemberTransferView(ScopedViewMixin, TemplateView):
+    """组织关系转接 form on the member page; the service re-checks scope and writes the history."""
+
+    queryset = Member.objects.select_related("org")
+    action = "change"
+    template_name = "members/member_transfer.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(
+            self.get_context_data(form=TransferForm(user=request.user), object=self.get_object())
+        )
+
+    def post(self, request, *args, **kwargs):
+        member = self.get_object()
+        form = TransferForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.transfer_member(
+                    request.user,
+                    member,
+                    data["to_org"],
+                    data["transferred_on"],
+                    external_org_name=data["external_org_name"],
+                    letter_number=data["letter_number"],
+                    dues_paid_until=data["dues_paid_until"],
+                )
+            except OutOfScope:
+                form.add_error(None, OUT_OF_SCOPE_MESSAGE)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("已办理组织关系转接。"))
+                return redirect(member.get_absolute_url())
+        return self.render_to_response(self.get_context_data(form=form, object=member))
+
+
+class ExemptionAddView(ScopedViewMixin, TemplateView):
+    queryset = Exemption.objects.all()
+    action = "add"
+    template_name = "members/exemption_form.html"
+
+    def get_member(self) -> Member:
+        return get_object_or_404(
+            Member.objects.restrict(self.request.user, "change"), pk=self.kwargs["pk"]
+        )
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(
+            self.get_context_data(form=ExemptionForm(), object=self.get_member())
+        )
+
+    def post(self, request, *args, **kwargs):
+        member = self.get_member()
+        form = ExemptionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.add_exemption(
+                    request.user,
+                    member,
+                    data["reason"],
+                    data["starts_on"],
+                    data["ends_on"],
+                    note=data["note"],
+                    approved_by=data["approved_by"],
+                )
+            except OutOfScope:
+                form.add_error(None, OUT_OF_SCOPE_MESSAGE)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("已登记免于参加组织生活。"))
+                return redirect(reverse("members:member_detail", args=[member.pk]))
+        return self.render_to_response(self.get_context_data(form=form, object=member))
