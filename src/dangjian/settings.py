@@ -149,6 +149,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dangjian.accounts.views.lockout_response"
 AXES_VERBOSE = False
+# Lockout is per account (DESIGN §11), keyed on the username alone, so rotating the client
+# (IP, user agent, cookies) cannot bypass it; axes' hint to add ip_address does not apply.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_IDLE_TIMEOUT = int(os.environ.get("DANGJIAN_IDLE_TIMEOUT", str(30 * 60)))
@@ -183,7 +186,9 @@ STORAGES = {
 }
 if TESTING or DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-WHITENOISE_USE_FINDERS = True
+# Production serves the collected, compressed copies (`dangjian serve` collects them when stale);
+# development and tests find the files in the apps on each request.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 MEDIA_ROOT = DATA_DIR / "files"
 
 # Field encryption key: DANGJIAN_FIELD_KEY, else DATA_DIR/field.key created once with 0600.
@@ -191,9 +196,11 @@ FIELD_KEY = os.environ.get("DANGJIAN_FIELD_KEY", "")
 FIELD_KEY_FILE = DATA_DIR / "field.key"
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers an anonymous request 401 (WWW-Authenticate) only when the
+    # first authenticator names a scheme; session first would make it 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["dangjian.core.permissions.ScopedPermission"],
     "DEFAULT_PAGINATION_CLASS": "dangjian.core.permissions.Pagination",
@@ -214,6 +221,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+# Tabler's table look for every table that does not set its own attrs.
+DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-vcenter card-table table-striped"}
 
 # Import limits (DESIGN §11): refuse oversized or zip-bomb workbooks before parsing.
 IMPORT_MAX_FILE_BYTES = 10 * 1024 * 1024

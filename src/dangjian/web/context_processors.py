@@ -1,2 +1,129 @@
-def navigation(request):
-    return {}
+"""Template context for every page: navigation, the user's roles, the demo badge.
+
+The navigation shows only what exists and what the user may use: an entry whose URL
+name does not resolve (its app is not wired) or whose permission the user lacks is left
+out — no "建设中" placeholders. Permission checks read the grants the user object loads
+once per request, so the whole menu costs no query of its own.
+
+The 演示数据 badge: `settings.DANGJIAN_DEMO_BANNER` (True/False) decides when set;
+otherwise it shows when a root organization's name contains "示例" — the demo city
+(`dangjian demo`) is 示例市, so the badge appears exactly when demo data is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+
+from dangjian.accounts.roles import ROLES
+from dangjian.core.scoping import has_any_scope, has_global_perm
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization, Unit
+
+DEMO_MARKER = "示例"
+
+
+@dataclass
+class NavItem:
+    label: str
+    url: str
+    namespace: str
+    children: list[NavItem] = field(default_factory=list)
+    active: bool = False
+
+
+def safe_reverse(name: str, *args: Any) -> str | None:
+    """The URL for `name`, or None while the app that owns it is not wired."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _entry(label: str, name: str, allowed: bool) -> NavItem | None:
+    if not allowed:
+        return None
+    url = safe_reverse(name)
+    if url is None:
+        return None
+    return NavItem(label, url, name.partition(":")[0])
+
+
+def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
+    """The menu for `user`: entries they may use whose URL names resolve."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    view_org = has_any_scope(user, Organization, "view")
+    org_children = [
+        e
+        for e in (
+            _entry("组织架构", "orgs:tree", view_org),
+            _entry("党组织列表", "orgs:organization_list", view_org),
+            _entry("机关单位", "orgs:unit_list", has_any_scope(user, Unit, "view")),
+        )
+        if e is not None
+    ]
+    items: list[NavItem | None] = [
+        _entry("工作台", "web:home", True),
+        NavItem("组织", org_children[0].url, "orgs", org_children) if org_children else None,
+        _entry("党员", "members:member_list", has_any_scope(user, Member, "view")),
+        _entry(
+            "数据导入",
+            "imports:index",
+            has_any_scope(user, Organization, "add") or has_any_scope(user, Member, "add"),
+        ),
+        _entry("审计日志", "audit:event_list", has_global_perm(user, "audit.view_auditevent")),
+        _entry("用户与角色", "accounts:user_list", has_global_perm(user, "accounts.view_user")),
+        _entry("API 文档", "api-docs", True),
+    ]
+    menu = [item for item in items if item is not None]
+    for item in menu:
+        item.active = bool(current_namespace) and item.namespace == current_namespace
+    return menu
+
+
+def role_summaries(request) -> list[str]:
+    """The user's roles as "支部书记（甲局第一党支部）", one query, memoized on the request."""
+    cached = getattr(request, "_dangjian_roles", None)
+    if cached is None:
+        cached = []
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            rows = user.role_assignments.order_by("role", "org__path").values_list(
+                "role", "org__name"
+            )
+            for code, org_name in rows:
+                role = ROLES.get(code)
+                label = role.label if role else code
+                cached.append(f"{label}（{org_name}）" if org_name else label)
+        request._dangjian_roles = cached
+    return cached
+
+
+def demo_data_loaded() -> bool:
+    configured = getattr(settings, "DANGJIAN_DEMO_BANNER", None)
+    if configured is not None:
+        return bool(configured)
+    return Organization.get_root_nodes().filter(name__contains=DEMO_MARKER).exists()
+
+
+def navigation(request) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    match = getattr(request, "resolver_match", None)
+    namespace = match.namespace if match else ""
+    authenticated = bool(user is not None and user.is_authenticated)
+    return {
+        "nav": build_navigation(user, namespace),
+        "user_roles": SimpleLazyObject(lambda: role_summaries(request)),
+        "is_demo": SimpleLazyObject(demo_data_loaded),
+        "account_urls": {
+            "password_change": safe_reverse("accounts:password_change") if authenticated else None,
+            "logout": safe_reverse("accounts:logout") if authenticated else None,
+            "login": safe_reverse("accounts:login"),
+            "home": safe_reverse("web:home"),
+        },
+    }

@@ -1,0 +1,200 @@
+"""The figures of the 工作台 home page, each scoped by `restrict` and linked to its records.
+
+Every section is computed with one aggregate query whatever the number of rows, and only
+for users who may view the records behind it (DESIGN §1 principle 3: every figure is
+traceable, so a number the user could not open is not shown either).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+
+from dangjian.core.metrics import MetricScope, registry
+from dangjian.core.scoping import has_any_scope
+from dangjian.members.models import Category, Member, MembershipState, MemberStatus
+from dangjian.orgs import termrules
+from dangjian.orgs.models import GRASSROOTS_KINDS, Organization, OrgKind, OrgStatus, Term
+
+from .context_processors import safe_reverse
+
+# Drill-down lists of orgs show the ones in operation, as the counts do.
+ACTIVE = ("status", OrgStatus.ACTIVE)
+
+
+@dataclass
+class Stat:
+    label: str
+    value: Any
+    unit: str = ""
+    url: str | None = None
+    hint: str = ""
+    tone: str = ""  # a Tabler colour name for the number, e.g. "red"
+
+
+@dataclass
+class Section:
+    title: str
+    stats: list[Stat] = field(default_factory=list)
+    chart: dict | None = None  # an ECharts option (data only)
+
+
+def link(name: str, params: Sequence[tuple[str, str]] | None = None) -> str | None:
+    """URL of list page `name` filtered by `params`, or None while that page is not wired."""
+    url = safe_reverse(name)
+    if url is None:
+        return None
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def metric_stat(metric_id: str, scope: MetricScope, url: str | None) -> Stat | None:
+    try:
+        m = registry.get(metric_id)
+    except LookupError:
+        return None
+    return Stat(str(m.label), m.value(scope), str(m.unit), url, hint=f"{scope.year} 年度口径")
+
+
+def org_section(user: Any, year: int) -> Section | None:
+    if not has_any_scope(user, Organization, "view"):
+        return None
+    scope = MetricScope(user, year)
+    stats = [
+        metric_stat(
+            "orgs.unit_party_count",
+            scope,
+            link("orgs:organization_list", [("kind", OrgKind.UNIT_PARTY), ACTIVE]),
+        ),
+        metric_stat(
+            "orgs.grassroots_count",
+            scope,
+            link("orgs:organization_list", [*(("kind", k) for k in GRASSROOTS_KINDS), ACTIVE]),
+        ),
+    ]
+    return Section("党组织", [s for s in stats if s is not None])
+
+
+def member_section(user: Any) -> Section | None:
+    if not has_any_scope(user, Member, "view"):
+        return None
+    on_roll = [("membership", MembershipState.NORMAL)]
+    qs = Member.objects.restrict(user, "view").filter(membership=MembershipState.NORMAL)
+    rows = list(
+        qs.order_by()
+        .values("category")
+        .annotate(
+            n=Count("pk"), probationary=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY))
+        )
+    )
+    by_category = {row["category"]: row["n"] for row in rows}
+    totals = {
+        "total": sum(by_category.values()),
+        "probationary": sum(r["probationary"] for r in rows),
+    }
+    stats = [
+        Stat("党员数", totals["total"], "名", link("members:member_list", on_roll), hint="在册"),
+        Stat(
+            "预备党员数",
+            totals["probationary"],
+            "名",
+            link("members:member_list", [*on_roll, ("status", MemberStatus.PROBATIONARY)]),
+        ),
+    ]
+    data = [
+        {
+            "name": str(label),
+            "value": by_category.get(code, 0),
+            "url": link("members:member_list", [*on_roll, ("category", code)]),
+        }
+        for code, label in Category.choices
+        if by_category.get(code)
+    ]
+    chart = {
+        "title": {"text": "党员人员类别", "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "item", "formatter": "{b}：{c} 名（{d}%）"},
+        "legend": {"bottom": 0},
+        "series": [{"type": "pie", "radius": ["40%", "65%"], "data": data}],
+    }
+    return Section("党员", stats, chart if data else None)
+
+
+TERM_ORDER = (
+    termrules.TermStatus.OVERDUE,
+    termrules.TermStatus.DUE_3,
+    termrules.TermStatus.DUE_6,
+    termrules.TermStatus.NORMAL,
+    termrules.TermStatus.NO_DATA,
+)
+TERM_TONES = {
+    termrules.TermStatus.OVERDUE: "red",
+    termrules.TermStatus.DUE_3: "orange",
+    termrules.TermStatus.DUE_6: "yellow",
+    termrules.TermStatus.NORMAL: "green",
+    termrules.TermStatus.NO_DATA: "secondary",
+}
+TERM_COLORS = {
+    termrules.TermStatus.OVERDUE: "#d63939",
+    termrules.TermStatus.DUE_3: "#f76707",
+    termrules.TermStatus.DUE_6: "#f59f00",
+    termrules.TermStatus.NORMAL: "#2fb344",
+    termrules.TermStatus.NO_DATA: "#9ba9be",
+}
+
+
+def term_section(user: Any, today: dt.date) -> Section | None:
+    """Renewal status of the current term of every elected org in scope (one GROUP BY)."""
+    if not (has_any_scope(user, Organization, "view") and has_any_scope(user, Term, "view")):
+        return None
+    rows = (
+        Organization.objects.restrict(user, "view")
+        .filter(kind__in=termrules.term_kinds(), status=OrgStatus.ACTIVE)
+        .with_term_status(today)
+        .order_by()
+        .values("term_status")
+        .annotate(n=Count("pk"))
+    )
+    counts = {row["term_status"]: row["n"] for row in rows}
+    labels = termrules.TermStatus.LABELS
+
+    def url(status: str) -> str | None:
+        return link("orgs:organization_list", [("term_status", status), ACTIVE])
+
+    stats = [
+        Stat(
+            f"换届{labels[s]}" if s != termrules.TermStatus.NO_DATA else labels[s],
+            counts.get(s, 0),
+            "个",
+            url(s),
+            tone=TERM_TONES[s] if counts.get(s) else "",
+        )
+        for s in TERM_ORDER
+        if s != termrules.TermStatus.NORMAL
+    ]
+    data = [
+        {
+            "name": labels[s],
+            "value": counts.get(s, 0),
+            "url": url(s),
+            "itemStyle": {"color": TERM_COLORS[s]},
+        }
+        for s in TERM_ORDER
+    ]
+    chart = {
+        "title": {"text": "届次状态分布", "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "grid": {"left": 40, "right": 16, "bottom": 30, "top": 40},
+        "xAxis": {"type": "category", "data": [labels[s] for s in TERM_ORDER]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [{"type": "bar", "name": "组织数", "barMaxWidth": 48, "data": data}],
+    }
+    return Section("换届", stats, chart if any(counts.values()) else None)
+
+
+def home_sections(user: Any, today: dt.date) -> list[Section]:
+    sections = (org_section(user, today.year), member_section(user), term_section(user, today))
+    return [s for s in sections if s is not None]

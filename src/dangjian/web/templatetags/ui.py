@@ -1,0 +1,68 @@
+"""Template helpers for Tabler/Bootstrap rendering: `{% load ui %}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms, template
+from django.db import models
+from django.urls import NoReverseMatch
+
+register = template.Library()
+
+# Tree internals and lookup columns mean nothing to a reader.
+HIDDEN_FIELDS = {"path", "depth", "numchild", "password", "name_initials"}
+
+
+def widget_class(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return "form-check-input"
+    if isinstance(widget, forms.Select):
+        return "form-select"
+    return "form-control"
+
+
+@register.filter
+def bs_widget(bound_field: forms.BoundField, extra: str = "") -> str:
+    """Render a form field's widget with Bootstrap classes (and is-invalid on errors)."""
+    classes = [widget_class(bound_field.field.widget), *extra.split()]
+    if bound_field.errors:
+        classes.append("is-invalid")
+    existing = bound_field.field.widget.attrs.get("class", "")
+    return bound_field.as_widget(attrs={"class": " ".join([existing, *classes]).strip()})
+
+
+@register.filter
+def is_checkbox(bound_field: forms.BoundField) -> bool:
+    return isinstance(bound_field.field.widget, forms.CheckboxInput)
+
+
+def _display(obj: models.Model, field: models.Field) -> Any:
+    if field.name in getattr(obj, "sensitive_fields", ()):
+        masker = getattr(obj, f"masked_{field.name}", None)
+        return masker() if callable(masker) else "已隐藏"
+    if field.choices:
+        return getattr(obj, f"get_{field.name}_display")()
+    value = getattr(obj, field.name)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+@register.filter
+def detail_fields(obj: models.Model) -> list[dict[str, Any]]:
+    """(label, value, url) of an object's readable fields, sensitive ones masked."""
+    skip = HIDDEN_FIELDS | set(getattr(obj, "detail_exclude", ()))
+    rows = []
+    for field in obj._meta.concrete_fields:
+        if field.primary_key or field.name in skip or field.name.endswith("_blind"):
+            continue
+        value = _display(obj, field)
+        url = None
+        if isinstance(value, models.Model) and hasattr(value, "get_absolute_url"):
+            try:
+                url = value.get_absolute_url()
+            except NoReverseMatch:  # its app's pages are not wired (yet)
+                url = None
+        rows.append({"label": field.verbose_name, "value": value, "url": url})
+    return rows

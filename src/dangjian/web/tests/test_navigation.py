@@ -1,0 +1,132 @@
+"""The menu shows only what exists and what the user may use."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from dangjian.web.context_processors import build_navigation, navigation
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("dangjian.web.tests.urls_stub")]
+
+ALL = {"工作台", "组织", "党员", "数据导入", "审计日志", "用户与角色", "API 文档"}
+
+
+def labels(user) -> set[str]:
+    return {item.label for item in build_navigation(user)}
+
+
+def test_branch_secretary_sees_org_and_members_not_audit_or_users(tree, make_user):
+    user = make_user("branch_secretary", tree.branch_a)
+    assert labels(user) == {"工作台", "组织", "党员", "数据导入", "API 文档"}
+
+
+def test_viewer_cannot_import(tree, make_user):
+    assert labels(make_user("viewer", tree.unit_a)) == {"工作台", "组织", "党员", "API 文档"}
+
+
+def test_party_member_sees_orgs_but_not_members(tree, make_user):
+    assert labels(make_user("party_member", tree.branch_a)) == {"工作台", "组织", "API 文档"}
+
+
+def test_audit_admin_sees_audit_only(make_user):
+    assert labels(make_user("audit_admin")) == {"工作台", "审计日志", "API 文档"}
+
+
+def test_system_admin_sees_users_not_member_data(make_user):
+    assert labels(make_user("system_admin")) == {"工作台", "用户与角色", "API 文档"}
+
+
+def test_security_admin_sees_users(make_user):
+    assert labels(make_user("security_admin")) == {"工作台", "用户与角色", "API 文档"}
+
+
+def test_committee_admin_holding_audit_role_sees_everything(tree, make_user):
+    from dangjian.accounts.models import RoleAssignment
+
+    user = make_user("committee_admin", tree.root)
+    RoleAssignment.objects.create(user=user, role="audit_admin")
+    RoleAssignment.objects.create(user=user, role="system_admin")
+    assert labels(user) == ALL
+
+
+def test_user_without_roles_and_anonymous(make_user):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert labels(make_user()) == {"工作台", "API 文档"}
+    assert build_navigation(AnonymousUser()) == []
+
+
+def test_org_entry_lists_its_pages(tree, make_user):
+    org = next(i for i in build_navigation(make_user("viewer", tree.unit_a)) if i.label == "组织")
+    assert [(c.label, c.url) for c in org.children] == [
+        ("组织架构", reverse("orgs:tree")),
+        ("党组织列表", reverse("orgs:organization_list")),
+        ("机关单位", reverse("orgs:unit_list")),
+    ]
+
+
+@pytest.mark.urls("dangjian.web.tests.urls_partial")
+def test_pages_not_wired_are_left_out(tree, make_user):
+    from dangjian.accounts.models import RoleAssignment
+
+    user = make_user("committee_admin", tree.root)
+    RoleAssignment.objects.create(user=user, role="audit_admin")
+    assert labels(user) == {"工作台", "组织", "党员", "API 文档"}
+
+
+def test_active_entry_follows_the_current_namespace(tree, make_user):
+    menu = build_navigation(make_user("viewer", tree.unit_a), "members")
+    assert [i.label for i in menu if i.active] == ["党员"]
+
+
+def test_rendered_menu_links(client, tree, make_user):
+    client.force_login(make_user("branch_secretary", tree.branch_a))
+    html = client.get(reverse("web:home")).content.decode()
+    for name in ("orgs:tree", "orgs:organization_list", "members:member_list", "imports:index"):
+        assert f'href="{reverse(name)}"' in html
+    for name in ("audit:event_list", "accounts:user_list"):
+        assert f'href="{reverse(name)}"' not in html
+    # user menu: change password link and a POST logout form
+    assert f'href="{reverse("accounts:password_change")}"' in html
+    assert f'<form method="post" action="{reverse("accounts:logout")}"' in html
+    assert "支部书记（甲局第一党支部）" in html
+
+
+def test_menu_costs_no_query_beyond_the_grants(tree, make_user, django_assert_num_queries):
+    user = make_user("committee_admin", tree.root)
+    build_navigation(user)  # loads the user's grants once
+    with django_assert_num_queries(0):
+        build_navigation(user)
+
+
+def test_context_demo_badge(tree, make_user, settings):
+    request = RequestFactory().get("/")
+    request.user = make_user("viewer", tree.unit_a)
+    assert bool(navigation(request)["is_demo"])  # root org is 示例市…
+    settings.DANGJIAN_DEMO_BANNER = False
+    assert not bool(navigation(request)["is_demo"])
+
+
+def test_no_demo_badge_for_real_data(db, make_user):
+    from dangjian.orgs.models import Organization, OrgKind
+
+    Organization.add_root(kind=OrgKind.COMMITTEE, name="某市委直属机关工委")
+    request = RequestFactory().get("/")
+    request.user = make_user()
+    assert not bool(navigation(request)["is_demo"])
+
+
+@pytest.mark.urls("dangjian.urls")
+def test_the_project_wires_every_entry(tree, make_user):
+    """Against the real URLconf: every page the menu can offer exists under its agreed name."""
+    from dangjian.accounts.models import RoleAssignment
+
+    user = make_user("committee_admin", tree.root)
+    RoleAssignment.objects.create(user=user, role="audit_admin")
+    RoleAssignment.objects.create(user=user, role="system_admin")
+    menu = build_navigation(user)
+    assert {item.label for item in menu} == ALL
+    org = next(i for i in menu if i.label == "组织")
+    assert [c.label for c in org.children] == ["组织架构", "党组织列表", "机关单位"]

@@ -1,0 +1,174 @@
+"""Templates: no CDN, Chinese error pages, generic list/detail/edit/delete rendering."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.template.loader import get_template
+from django.test import override_settings
+
+import dangjian
+
+pytestmark = pytest.mark.django_db
+
+PACKAGE = Path(dangjian.__file__).resolve().parent
+TEMPLATES = sorted(p for p in PACKAGE.rglob("templates/**/*.html") if "vendor" not in p.parts)
+# An asset fetched from another host: src/href/url() to http(s):// or protocol-relative //.
+REMOTE_ASSET = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import\s+["']?(?:https?:)?//""",
+    re.I,
+)
+
+
+def test_templates_exist():
+    assert any(p.name == "base.html" for p in TEMPLATES)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_template_loads_assets_from_another_host(path):
+    text = path.read_text(encoding="utf-8")
+    assert not REMOTE_ASSET.search(text), (
+        f"{path}: assets must be served locally (vendor/), not from a CDN"
+    )
+
+
+def test_cdn_pattern_catches_what_it_should():
+    for bad in (
+        '<script src="https://cdn.example/x.js">',
+        "<link href='//cdn.example/x.css'>",
+        "url(http://x/y.woff)",
+    ):
+        assert REMOTE_ASSET.search(bad)
+    assert not REMOTE_ASSET.search("<script src=\"{% static 'vendor/htmx/htmx.min.js' %}\">")
+
+
+def test_static_files_we_reference_are_ours_or_vendored():
+    text = (PACKAGE / "web/templates/base.html").read_text()
+    referenced = set(re.findall(r"{% static '([^']+)' %}", text))
+    assert referenced == {
+        "vendor/tabler/tabler.min.css",
+        "vendor/tabler/tabler.min.js",
+        "vendor/htmx/htmx.min.js",
+        "web/app.css",
+        "web/app.js",
+    }
+    for name in referenced - {n for n in referenced if n.startswith("vendor/")}:
+        assert (PACKAGE / "web/static" / name).is_file()
+
+
+# --- error pages ----------------------------------------------------------------------
+
+
+@pytest.mark.urls("dangjian.web.tests.urls_stub")
+@override_settings(DEBUG=False)
+def test_404_page_is_chinese_and_covers_forbidden_objects(client, make_user):
+    client.force_login(make_user("viewer"))
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "不存在，或不在您的管辖范围内" in html
+    assert "tabler.min.css" in html
+
+
+@pytest.mark.urls("dangjian.web.tests.urls_stub")
+def test_403_page_is_chinese(client, make_user):
+    client.force_login(make_user("viewer"))
+    response = client.get("/forbidden/")
+    assert response.status_code == 403
+    assert "没有权限" in response.content.decode()
+
+
+def test_500_page_renders_without_a_request():
+    html = get_template("500.html").render({})
+    assert "服务器出现错误" in html
+    assert "/static/vendor/tabler/tabler.min.css" in html
+
+
+def test_csrf_failure_page_is_chinese(client, make_user):
+    from django.test import Client
+
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(make_user())
+    response = csrf_client.post("/accounts/logout/")
+    assert response.status_code == 403
+    assert "请刷新页面后重新提交" in response.content.decode()
+
+
+def test_body_sends_the_csrf_token_with_htmx_requests(rf, make_user):
+    from django.template import RequestContext
+    from django.template.loader import get_template as load
+
+    request = rf.get("/")
+    request.user = make_user()
+    html = load("base.html").template.render(RequestContext(request, {}))
+    match = re.search(r"""<body hx-headers='\{"X-CSRFToken": "([A-Za-z0-9]+)"\}'>""", html)
+    assert match and len(match.group(1)) >= 32
+
+
+# --- generic templates ------------------------------------------------------------------
+
+
+@pytest.mark.urls("dangjian.web.tests.urls_generic")
+def test_object_list_has_filters_table_export_add_and_chinese_pagination(client, tree, make_user):
+    client.force_login(make_user("committee_admin", tree.root))
+    html = client.get("/g/orgs/?kind=unit_party").content.decode()
+    assert 'class="card mb-3"' in html and 'name="kind"' in html and 'class="form-select' in html
+    assert "甲局机关党委" in html and "乙局机关党委" in html and "甲局第一党支部" not in html
+    assert "导出 Excel" in html and "export=xlsx" in html and "kind=unit_party" in html
+    assert 'href="/add-org/"' in html and "新增党组织" in html
+    assert "共 2 条" in html
+
+    page1 = client.get("/g/orgs/").content.decode()
+    assert "共 6 条，第 1 / 3 页" in page1
+    assert "下一页" in page1
+    assert "上一页" in client.get("/g/orgs/?page=2").content.decode()
+    assert "没有符合条件的记录" in client.get("/g/orgs/?kind=leading_group").content.decode()
+
+
+@pytest.mark.urls("dangjian.web.tests.urls_generic")
+def test_object_list_hides_add_without_permission(client, tree, make_user):
+    client.force_login(make_user("viewer", tree.root))
+    html = client.get("/g/orgs/").content.decode()
+    assert "/add-org/" not in html
+
+
+@pytest.mark.urls("dangjian.web.tests.urls_generic")
+def test_object_detail_lists_fields(client, tree, make_user):
+    client.force_login(make_user("viewer", tree.root))
+    html = client.get(f"/g/orgs/{tree.branch_a.pk}/").content.decode()
+    assert "组织类别" in html and "党支部" in html
+    assert "2015年3月1日" in html or "2015-03-01" in html
+    assert "numchild" not in html and "0001" not in html  # tree internals are not shown
+
+
+@pytest.mark.urls("dangjian.web.tests.urls_generic")
+def test_object_edit_shows_errors_in_chinese(client, tree, make_user):
+    client.force_login(make_user("committee_admin", tree.root))
+    form_html = client.get("/g/terms/add/").content.decode()
+    assert 'class="form-control' in form_html and 'class="form-check-input' in form_html
+    response = client.post("/g/terms/add/", {"org": tree.branch_a.pk, "number": "abc"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "请按下方提示修改标红的字段后再保存" in html
+    assert "is-invalid" in html
+    assert "该字段是必填项" in html  # started_on: Django's own message, in Chinese
+    assert "输入整数" in html
+
+
+@pytest.mark.urls("dangjian.web.tests.urls_generic")
+def test_object_edit_non_field_errors_as_alert(client, tree, make_user):
+    client.force_login(make_user("committee_admin", tree.root))
+    html = client.post(
+        "/g/terms/add/", {"org": tree.group_a.pk, "started_on": "2024-01-01"}
+    ).content.decode()
+    assert "党小组不实行任期制" in html  # the model's own validation message
+
+
+@pytest.mark.urls("dangjian.web.tests.urls_generic")
+def test_object_delete_confirmation(client, tree, make_user):
+    client.force_login(make_user("committee_admin", tree.root))
+    html = client.get(f"/g/orgs/{tree.group_a.pk}/delete/").content.decode()
+    assert "确定删除党组织“第一党小组”吗？" in html
+    assert "记入审计日志" in html
