@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("dangjian.orgs.api.urls")),
     path("", include("dangjian.members.api.urls")),
     path("", include("dangjian.accounts.api.urls")),
+    path("", include("dangjian.activities.api.urls")),
+    path("", include("dangjian.rules.api.urls")),
 ]

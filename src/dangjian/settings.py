@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.activities",
+    "dangjian.rules",
     "dangjian.web",
     "dangjian.demo",
 ]
