@@ -60,9 +60,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
 def exception_handler(exc, context):
     """Scope violations inside a write become 404 (same answer as "missing")."""
-    if isinstance(exc, services.OutOfScope):
-        exc = NotFound("未找到。")
-    elif isinstance(exc, Http404):
+    if isinstance(exc, services.OutOfScope | Http404):
         exc = NotFound("未找到。")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied(str(exc) or "没有权限。")

@@ -7,4 +7,4 @@ class OrgsConfig(AppConfig):
     verbose_name = "组织"
 
     def ready(self) -> None:
-        from . import metrics  # noqa: F401
+        from . import imports, metrics  # noqa: F401

@@ -8,15 +8,19 @@ from django.db.models import Q
 
 from dangjian.core.metrics import MetricScope, metric
 
-from .models import GRASSROOTS_KINDS, Organization, OrgKind
+from .models import GRASSROOTS_KINDS, Organization, OrgKind, OrgStatus
 
 
 def existing_at_year_end(scope: MetricScope, **filters):
-    """Orgs that existed on 31 December of the scope's year (established before, not yet dissolved)."""
+    """Orgs that existed on 31 December of the scope's year (established by then, not dissolved).
+
+    An org without an establishment date is taken to have always existed; a dissolved org
+    without a date (legacy data) is taken to be gone.
+    """
     end = dt.date(scope.year, 12, 31)
     qs = Organization.objects.filter(**filters).filter(
         Q(established_on__isnull=True) | Q(established_on__lte=end),
-        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=end),
+        Q(status=OrgStatus.ACTIVE) | Q(dissolved_on__gt=end),
     )
     return scope.restrict(qs)
 

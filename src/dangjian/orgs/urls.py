@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "orgs"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.TreeView.as_view(), name="tree"),
+    path("tree/<int:pk>/children/", views.TreeChildrenView.as_view(), name="tree_children"),
+    path("list/", views.OrganizationListView.as_view(), name="organization_list"),
+    path("add/", views.OrganizationEditView.as_view(), name="organization_add"),
+    path("<int:pk>/", views.OrganizationDetailView.as_view(), name="organization_detail"),
+    path("<int:pk>/edit/", views.OrganizationEditView.as_view(), name="organization_edit"),
+    path(
+        "<int:pk>/dissolve/", views.OrganizationDissolveView.as_view(), name="organization_dissolve"
+    ),
+    path("units/", views.UnitListView.as_view(), name="unit_list"),
+    path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
+    path("terms/add/", views.TermEditView.as_view(), name="term_add"),
+    path("terms/<int:pk>/edit/", views.TermEditView.as_view(), name="term_edit"),
+]

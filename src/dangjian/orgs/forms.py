@@ -1,0 +1,179 @@
+"""Forms for orgs and terms. They validate input; the services write (see views.ServiceEditView)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.forms import ScopedModelForm
+from dangjian.core.scoping import scope_q
+
+from . import services, termrules
+from .models import ALLOWED_CHILDREN, Organization, OrgKind, OrgStatus, Term
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    """Orgs shown as an indented tree (the queryset is path-ordered)."""
+
+    def label_from_instance(self, obj: Organization) -> str:
+        return "　" * (obj.depth - 1) + obj.name
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+def chosen_org(form: forms.BaseForm, name: str) -> Organization | None:
+    """The org named by the submitted data or the initial value, if among the field's choices."""
+    raw = form.data.get(name) if form.is_bound else form.initial.get(name)
+    if isinstance(raw, Organization) or not raw:
+        return raw or None
+    queryset = choice_field(form, name).queryset
+    try:
+        return queryset.filter(pk=raw).first() if queryset is not None else None
+    except (ValueError, TypeError):
+        return None
+
+
+def orgs_with_perm(user: Any, perm: str):
+    """Orgs where `user` holds `perm` (e.g. "orgs.add_organization" for a parent choice)."""
+    q = scope_q(user, perm, "path")
+    if q is None:
+        return Organization.objects.none()
+    return Organization.objects.filter(q)
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class OrganizationForm(ScopedModelForm):
+    parent = OrgChoiceField(queryset=Organization.objects.none(), label=_("上级组织"))
+
+    class Meta:
+        model = Organization
+        fields = ["parent", "kind", "name", "short_name", "unit", "established_on", "code"]
+        widgets = {"established_on": date_input()}
+        help_texts = {"unit": _("不选时沿用上级组织的所属单位。")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parent_kinds = [k for k, children in ALLOWED_CHILDREN.items() if children]
+        choice_field(self, "parent").queryset = orgs_with_perm(
+            self.user, "orgs.add_organization"
+        ).filter(kind__in=parent_kinds, status=OrgStatus.ACTIVE)
+        editing = self.instance.pk is not None
+        if editing and self.instance.is_root():
+            del self.fields["parent"]
+        elif editing and "parent" not in self.initial:
+            self.initial["parent"] = self.instance.get_parent()
+        parent = chosen_org(self, "parent") if "parent" in self.fields else None
+        if "parent" in self.fields:
+            # Changing the parent reloads the kind choices (htmx swaps the select in place).
+            url = (
+                reverse("orgs:organization_edit", args=[self.instance.pk])
+                if editing
+                else reverse("orgs:organization_add")
+            )
+            self.fields["parent"].widget.attrs.update(
+                {
+                    "hx-get": url,
+                    "hx-target": "#id_kind",
+                    "hx-select": "#id_kind",
+                    "hx-swap": "outerHTML",
+                }
+            )
+        kinds = ALLOWED_CHILDREN.get(parent.kind, ()) if parent is not None else None
+        if kinds is None:
+            kinds = tuple(k for k in OrgKind.values if k != OrgKind.COMMITTEE)
+            if editing and self.instance.is_root():
+                kinds = (OrgKind.COMMITTEE,)
+        self.offered_kinds = [("", "---------")] + [(k, OrgKind(k).label) for k in kinds]
+        # A submitted kind is checked against the parent in clean() (which names what the
+        # parent allows); the select offers only the allowed kinds.
+        cast(forms.ChoiceField, self.fields["kind"]).choices = (
+            [("", "---------"), *OrgKind.choices] if self.is_bound else self.offered_kinds
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        cast(
+            forms.ChoiceField, self.fields["kind"]
+        ).choices = self.offered_kinds  # for a re-rendered form
+        kind = data.get("kind")
+        if kind and "parent" in self.fields and data.get("parent"):
+            try:
+                Organization(kind=kind).clean_parent(data["parent"])
+            except ValidationError as exc:
+                self.add_error("parent", exc.message_dict["parent"])
+        return data
+
+    def save_with_services(self) -> Organization:
+        fields = {k: self.cleaned_data[k] for k in self.Meta.fields if k != "parent"}
+        parent = self.cleaned_data.get("parent")
+        if self.instance.pk is None:
+            return services.create_org(self.user, parent, **fields)
+        return services.update_org(self.user, self.instance, parent=parent, **fields)
+
+
+class TermForm(ScopedModelForm):
+    """Add (换届: opens the next term, ending the current one) or correct a term."""
+
+    org = OrgChoiceField(queryset=Organization.objects.none(), label=_("党组织"))
+
+    class Meta:
+        model = Term
+        fields = [
+            "org",
+            "number",
+            "started_on",
+            "ended_on",
+            "extension_approved",
+            "extended_to",
+            "approval_document",
+            "note",
+        ]
+        widgets = {
+            "started_on": date_input(),
+            "ended_on": date_input(),
+            "extended_to": date_input(),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["ended_on"]
+            choice_field(self, "org").queryset = orgs_with_perm(self.user, "orgs.add_term").filter(
+                kind__in=termrules.term_kinds()
+            )
+            self.fields["started_on"].help_text = _(
+                "保存后，该组织的当前届次以此日期结束，新一届开始。"
+            )
+        else:
+            del self.fields["org"]
+            self.fields["ended_on"].help_text = _("当前届次请留空；换届请使用“登记换届”。")
+        org = self.instance.org if self.instance.pk else chosen_org(self, "org")
+        rule = termrules.term_rule(org.kind) if org is not None else None
+        self.planned_help = (
+            _("应换届日期按任期 %(years)s 年自动计算（%(doc)s%(article)s）。")
+            % {
+                "years": rule.years,
+                "doc": rule.citation.get("document", ""),
+                "article": rule.citation.get("article", ""),
+            }
+            if rule
+            else _("应换届日期按组织类别的任期年限自动计算。")
+        )
+
+    def save_with_services(self) -> Term:
+        data = {k: v for k, v in self.cleaned_data.items() if k in self.fields}
+        if self.instance.pk is None:
+            org = data.pop("org")
+            return services.start_term(
+                self.user, org, data.pop("started_on"), data.pop("number"), **data
+            )
+        return services.update_term(self.user, self.instance, **data)
