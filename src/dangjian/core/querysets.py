@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from .db import path_prefix_q
 from .scoping import perm_name, scope_q
 
 
@@ -19,7 +20,7 @@ class RestrictedQuerySet(models.QuerySet):
 
     def within(self, org: Any) -> RestrictedQuerySet:
         """Rows in the subtree of `org` (an Organization), by path prefix."""
-        return self.filter(**{f"{self.model.scope_path_field}__startswith": org.path})
+        return self.filter(path_prefix_q(self.model.scope_path_field, org.path))
 
 
 class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]

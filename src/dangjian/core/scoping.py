@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 from django.db.models import Q
 
+from .db import path_prefix_q
+
 
 class ScopedUser(Protocol):
     is_authenticated: bool
@@ -70,7 +72,7 @@ def scope_q(user: Any, perm: str, path_field: str) -> Q | None:
         return Q()
     q = Q()
     for path in paths:
-        q |= Q(**{f"{path_field}__startswith": path})
+        q |= path_prefix_q(path_field, path)
     return q
 
 

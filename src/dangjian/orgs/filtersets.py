@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from dangjian.core.db import path_prefix_q
 from dangjian.core.scoping import scope_paths
 
 from .models import GRASSROOTS_KINDS, CommitteePost, Organization, OrgKind, OrgStatus, Term, Unit
@@ -86,7 +87,7 @@ class ShortOrgSelects:
 
 def within_subtree(queryset, path_field: str, org: Organization):
     """Rows whose org lies in `org`'s subtree (path prefix); `org` itself was scope-checked."""
-    return queryset.filter(**{f"{path_field}__startswith": org.path})
+    return queryset.filter(path_prefix_q(path_field, org.path))
 
 
 class OrganizationFilterSet(ShortOrgSelects, django_filters.FilterSet):

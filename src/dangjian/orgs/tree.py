@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from dangjian.core.db import path_prefix_q
 from dangjian.core.scoping import minimal_paths, scope_paths
 
 from .models import ACTIVE_MEMBERSHIP, Organization
@@ -34,7 +35,7 @@ SEARCH_LIMIT = 100
 def _under(paths: Iterable[str], field_name: str = "path") -> Q:
     q = Q(pk__in=[])
     for path in paths:
-        q |= Q(**{f"{field_name}__startswith": path})
+        q |= path_prefix_q(field_name, path)
     return q
 
 

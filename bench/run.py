@@ -1,0 +1,300 @@
+"""`make bench`: performance at demo-city scale on SQLite and PostgreSQL (not part of `make test`).
+
+For each database this script
+1. times `dangjian demo` on a freshly migrated empty database, `--demo-runs` times, each in
+   its own process (wall time and peak RSS via `resource.getrusage(RUSAGE_CHILDREN)`);
+2. runs `bench/worker.py` against a persistent bench database that holds the demo city
+   (loaded on first use, then reused): member list API, org tree page, xlsx import, each
+   beside its hand-written SQL floor;
+3. prints one Markdown table and writes it (and the raw JSON) to `bench/results/`.
+
+See bench/README.md for what each row measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+VAR = ROOT / "var" / "bench"
+PG_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench"
+
+# Runs the demo as a child and reports the child's wall time and peak RSS (KiB on Linux).
+_WRAPPER = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+elapsed = time.perf_counter() - start
+print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(done.returncode)
+"""
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Target:
+    label: str  # "SQLite" | "PostgreSQL"
+    key: str
+    data_dir: Path
+    url: str | None = None  # PostgreSQL database URL of the persistent bench database
+
+    def env(self, *, scratch: bool = False) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DANGJIAN_TESTING")}
+        env["DANGJIAN_DATA_DIR"] = str(
+            self.data_dir.with_name(self.data_dir.name + "-demo") if scratch else self.data_dir
+        )
+        if self.url:
+            env["DATABASE_URL"] = (
+                _with_db(self.url, self.db_name + "_demo") if scratch else self.url
+            )
+        return env
+
+    @property
+    def db_name(self) -> str:
+        return self.url.rsplit("/", 1)[1] if self.url else ""
+
+
+def _with_db(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def _pg(url: str):
+    import psycopg
+
+    return psycopg.connect(
+        _with_db(url, "postgres").replace("postgres://", "postgresql://", 1),
+        autocommit=True,
+        connect_timeout=3,
+    )
+
+
+def postgres_available(url: str) -> bool:
+    try:
+        _pg(url).close()
+    except Exception as exc:
+        log(f"PostgreSQL at {url} not reachable ({type(exc).__name__}): its rows are skipped.")
+        return False
+    return True
+
+
+def pg_create(url: str, name: str, *, template: str | None = None, drop: bool = False) -> None:
+    with _pg(url) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and drop:
+            conn.execute(f'DROP DATABASE "{name}"')
+            exists = None
+        if not exists:
+            conn.execute(
+                f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+            )
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, "-m", "dangjian.cli", *args], env=env, check=True, cwd=ROOT
+    )
+
+
+def fresh_empty_database(target: Target) -> dict[str, str]:
+    """A migrated, empty database for one demo run (copied from a template migrated once)."""
+    env = target.env(scratch=True)
+    scratch = Path(env["DANGJIAN_DATA_DIR"])
+    template_dir = scratch.with_name(scratch.name + "-empty")
+    if target.url is None:
+        if not template_dir.exists():
+            template_env = {**env, "DANGJIAN_DATA_DIR": str(template_dir)}
+            manage(template_env, "migrate", "-v0")
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(template_dir, scratch)
+        return env
+    template = target.db_name + "_empty"
+    with _pg(target.url) as conn:
+        has_template = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [template]
+        ).fetchone()
+    if not has_template:
+        pg_create(target.url, template)
+        manage({**env, "DATABASE_URL": _with_db(target.url, template)}, "migrate", "-v0")
+    pg_create(target.url, target.db_name + "_demo", template=template, drop=True)
+    scratch.mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def bench_demo(target: Target, runs: int, scale: str, seed: int) -> dict:
+    seconds, rss = [], []
+    for i in range(runs):
+        env = fresh_empty_database(target)
+        cmd = [
+            sys.executable,
+            "-c",
+            _WRAPPER,
+            sys.executable,
+            "-m",
+            "dangjian.cli",
+            "demo",
+            f"--scale={scale}",
+            f"--seed={seed}",
+            "-v0",
+        ]
+        out = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+            cmd, env=env, check=True, cwd=ROOT, capture_output=True, text=True
+        ).stdout
+        elapsed, kib = out.split()
+        seconds.append(float(elapsed))
+        rss.append(int(kib) / 1024)
+        log(f"  demo run {i + 1}/{runs}: {float(elapsed):.1f} s, peak RSS {int(kib) / 1024:.0f} MB")
+    return {
+        "median_ms": statistics.median(seconds) * 1000,
+        "rss_mb": max(rss),
+        "samples_s": seconds,
+    }
+
+
+def run_worker(target: Target, args: argparse.Namespace, only: list[str]) -> dict:
+    cmd = [
+        sys.executable,
+        str(ROOT / "bench" / "worker.py"),
+        f"--db={target.key}",
+        f"--runs={args.runs}",
+        f"--import-runs={args.import_runs}",
+        f"--import-rows={args.import_rows}",
+        f"--scale={args.scale}",
+        f"--seed={args.seed}",
+        f"--only={','.join(only)}",
+    ]
+    done = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+        cmd, env=target.env(), cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        log(done.stderr[-4000:])
+        raise SystemExit(f"bench worker failed on {target.label}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _ms(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def _meets(target: str, median: float | None) -> str:
+    """'≤ 50 ms' → ' ✓' or ' ✗' against the median."""
+    found = re.search(r"≤\s*([\d ,]+)\s*ms", target)
+    if not found or median is None or math.isnan(median):
+        return ""
+    limit = float(re.sub(r"[ ,]", "", found[1]))
+    return " ✓" if median <= limit else " ✗"
+
+
+def render(rows: list[dict]) -> str:
+    lines = [
+        "| operation | DB | median ms | SQL floor ms | × floor | target |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        median, floor = r.get("median_ms"), r.get("floor_ms")
+        ratio = f"{median / floor:.1f}×" if median and floor and not math.isnan(median) else "—"
+        operation = r["operation"] + (f" — {r['note']}" if r.get("note") else "")
+        lines.append(
+            f"| {operation} | {r['db']} | {_ms(median)} | {_ms(floor)} | {ratio} | "
+            f"{r['target']}{_meets(r['target'], median)} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="sqlite,postgres", help="comma list: sqlite, postgres")
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("DANGJIAN_BENCH_POSTGRES_URL", PG_URL)
+    )
+    parser.add_argument(
+        "--runs", type=int, default=7, help="timed runs per request benchmark (≥ 5)"
+    )
+    parser.add_argument("--demo-runs", type=int, default=5)
+    parser.add_argument("--import-runs", type=int, default=5)
+    parser.add_argument("--import-rows", type=int, default=25_000)
+    parser.add_argument("--scale", default="city", choices=["tiny", "city", "province"])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip", default="", help="comma list of: demo, list, tree, import")
+    parser.add_argument(
+        "--fresh", action="store_true", help="drop the persistent bench databases first"
+    )
+    args = parser.parse_args(argv)
+    skip = {s for s in args.skip.split(",") if s}
+    suffix = "" if args.scale == "city" else f"_{args.scale}"
+    targets = []
+    for key in args.db.split(","):
+        if key == "sqlite":
+            targets.append(Target("SQLite", key, VAR / f"sqlite{suffix}"))
+        elif key == "postgres" and postgres_available(args.postgres_url):
+            targets.append(
+                Target("PostgreSQL", key, VAR / f"postgres{suffix}", args.postgres_url + suffix)
+            )
+    rows: list[dict] = []
+    raw: dict = {
+        "started": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+        "args": vars(args),
+        "targets": {},
+    }
+    for target in targets:
+        log(f"== {target.label}")
+        if args.fresh:
+            shutil.rmtree(target.data_dir, ignore_errors=True)
+            if target.url:
+                pg_create(target.url, target.db_name, drop=True)
+        target.data_dir.mkdir(parents=True, exist_ok=True)
+        if target.url:
+            pg_create(target.url, target.db_name)
+        only = [k for k in ("list", "tree", "import") if k not in skip]
+        if "demo" not in skip:
+            only.append("demo-floor")
+            demo = bench_demo(target, args.demo_runs, args.scale, args.seed)
+        log("  worker: loading the demo city if needed, then timing requests and the import …")
+        result = run_worker(target, args, only)
+        raw["targets"][target.key] = result
+        rows.extend({**r, "db": target.label} for r in result["rows"])
+        if "demo" not in skip:
+            raw["targets"][target.key]["demo"] = demo
+            rows.append(
+                {
+                    "operation": f"`dangjian demo --scale {args.scale}` in a fresh database "
+                    f"(peak RSS {demo['rss_mb']:.0f} MB; floor = copying the same rows in SQL)",
+                    "db": target.label,
+                    "median_ms": demo["median_ms"],
+                    "floor_ms": result.get("demo_floor_ms"),
+                    "target": "≤ 60 000 ms, RSS ≤ 1 GB"
+                    + ("" if demo["rss_mb"] <= 1024 else " (RSS ✗)"),
+                }
+            )
+    order = {"member": 0, "org": 1, "`dangjian": 2, "xlsx": 3}
+    rows.sort(key=lambda r: (order.get(r["operation"].split()[0], 9), r["operation"], r["db"]))
+    table = render(rows)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).astimezone().strftime("%Y%m%d-%H%M%S")
+    header = f"# Bench {stamp} (scale {args.scale}, seed {args.seed}, medians of ≥ 5 runs)\n\n"
+    (RESULTS / f"bench-{stamp}.md").write_text(header + table + "\n", encoding="utf-8")
+    (RESULTS / f"bench-{stamp}.json").write_text(
+        json.dumps(raw, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    print(table)
+    log(f"\nwritten: bench/results/bench-{stamp}.md")
+
+
+if __name__ == "__main__":
+    main()
