@@ -220,6 +220,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field called "status"; name each enum after its choices class.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgStatusEnum": "dangjian.orgs.models.OrgStatus",
+        "MemberStatusEnum": "dangjian.members.models.MemberStatus",
+        "ParticipationStatusEnum": "dangjian.activities.models.ParticipationStatus",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

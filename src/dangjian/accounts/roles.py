@@ -23,6 +23,14 @@ TERM_MANAGE = _crud("orgs", "term") | _crud("orgs", "committeepost")
 MEMBER_VIEW = {f"members.view_{m}" for m in ("member", "exemption", "transfer")}
 MEMBER_MANAGE = set().union(*(_crud("members", m) for m in ("member", "exemption", "transfer")))
 MEMBER_REVEAL = {"members.reveal_member"}
+_ACTIVITY_MODELS = ("activity", "agendaitem", "participation", "attachment")
+ACTIVITY_VIEW = {f"activities.view_{m}" for m in _ACTIVITY_MODELS}
+ACTIVITY_MANAGE = set().union(*(_crud("activities", m) for m in _ACTIVITY_MODELS))
+# Compliance is visible to every org role; exemptions (豁免) are approved above the branch,
+# and the deployment-wide switches of local rules are the 工委's.
+RULE_VIEW = {"rules.view_compliance", "rules.view_ruleexemption", "rules.view_rulesetting"}
+RULE_MANAGE = _crud("rules", "ruleexemption")
+RULE_SETTINGS = {"rules.change_rulesetting"}
 
 
 @dataclass(frozen=True)
@@ -45,28 +53,44 @@ ROLES: dict[str, Role] = {
             "committee_admin",
             "工委管理员",
             "工委工作人员：管理所辖全部组织与党员，可查看敏感信息。",
-            ORG_MANAGE | MEMBER_MANAGE | MEMBER_REVEAL,
+            ORG_MANAGE
+            | MEMBER_MANAGE
+            | MEMBER_REVEAL
+            | ACTIVITY_MANAGE
+            | RULE_VIEW
+            | RULE_MANAGE
+            | RULE_SETTINGS,
         ),
         _role(
             "unit_admin",
             "单位党组织管理员",
             "机关党委/总支管理员：管理本单位组织树与党员。",
-            ORG_MANAGE | MEMBER_MANAGE | MEMBER_REVEAL,
+            ORG_MANAGE | MEMBER_MANAGE | MEMBER_REVEAL | ACTIVITY_MANAGE | RULE_VIEW | RULE_MANAGE,
         ),
         _role(
             "branch_secretary",
             "支部书记",
             "管理本支部及所属党小组的党员、届次与班子。",
-            ORG_VIEW | TERM_MANAGE | MEMBER_MANAGE | MEMBER_REVEAL,
+            ORG_VIEW | TERM_MANAGE | MEMBER_MANAGE | MEMBER_REVEAL | ACTIVITY_MANAGE | RULE_VIEW,
         ),
         _role(
             "organization_officer",
             "组织委员",
             "维护本支部党员信息，不能查看敏感信息明文。",
-            ORG_VIEW | TERM_MANAGE | MEMBER_MANAGE,
+            ORG_VIEW | TERM_MANAGE | MEMBER_MANAGE | ACTIVITY_MANAGE | RULE_VIEW,
         ),
-        _role("viewer", "只读查看", "查看所辖组织与党员（敏感信息脱敏）。", ORG_VIEW | MEMBER_VIEW),
-        _role("party_member", "党员", "查看本组织基本信息。", ORG_VIEW),
+        _role(
+            "viewer",
+            "只读查看",
+            "查看所辖组织与党员（敏感信息脱敏）。",
+            ORG_VIEW | MEMBER_VIEW | ACTIVITY_VIEW | RULE_VIEW,
+        ),
+        _role(
+            "party_member",
+            "党员",
+            "查看本组织基本信息与组织生活记录。",
+            ORG_VIEW | ACTIVITY_VIEW | RULE_VIEW,
+        ),
         _role(
             "system_admin",
             "系统管理员",

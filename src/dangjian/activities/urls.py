@@ -1,4 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import record, views
 
 app_name = "activities"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ActivityListView.as_view(), name="activity_list"),
+    path("calendar/", views.CalendarView.as_view(), name="calendar"),
+    path("record/", record.RecordView.as_view(), name="activity_add"),
+    path("record/agenda-row/", record.agenda_row, name="agenda_row"),
+    path("<int:pk>/", views.ActivityDetailView.as_view(), name="activity_detail"),
+    path("<int:pk>/edit/", record.RecordView.as_view(), name="activity_edit"),
+    path("<int:pk>/delete/", views.ActivityDeleteView.as_view(), name="activity_delete"),
+    path("<int:pk>/attachments/", views.AttachmentUploadView.as_view(), name="attachment_upload"),
+    path(
+        "attachments/<int:pk>/", views.AttachmentDownloadView.as_view(), name="attachment_download"
+    ),
+    path(
+        "attachments/<int:pk>/delete/",
+        views.AttachmentDeleteView.as_view(),
+        name="attachment_delete",
+    ),
+    path("members/<int:pk>/", views.MemberHistoryView.as_view(), name="member_history"),
+]

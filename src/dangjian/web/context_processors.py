@@ -20,9 +20,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
 from dangjian.accounts.roles import ROLES
-from dangjian.core.scoping import has_any_scope, has_global_perm
+from dangjian.activities.models import Activity
+from dangjian.core.scoping import has_any_scope, has_global_perm, scope_paths
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, Unit
+from dangjian.rules.notifications import unread_count
 
 DEMO_MARKER = "示例"
 
@@ -64,6 +66,7 @@ def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
             _entry("组织架构", "orgs:tree", view_org),
             _entry("党组织列表", "orgs:organization_list", view_org),
             _entry("机关单位", "orgs:unit_list", has_any_scope(user, Unit, "view")),
+            _entry("换届排查", "rules:sweep", view_org),
         )
         if e is not None
     ]
@@ -71,6 +74,8 @@ def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
         _entry("工作台", "web:home", True),
         NavItem("组织", org_children[0].url, "orgs", org_children) if org_children else None,
         _entry("党员", "members:member_list", has_any_scope(user, Member, "view")),
+        _entry("组织生活", "activities:activity_list", has_any_scope(user, Activity, "view")),
+        _rules_menu(user),
         _entry(
             "数据导入",
             "imports:index",
@@ -84,6 +89,23 @@ def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
     for item in menu:
         item.active = bool(current_namespace) and item.namespace == current_namespace
     return menu
+
+
+def _rules_menu(user: Any) -> NavItem | None:
+    """制度落实 for org roles: the compliance heatmap, the rule library and exemptions."""
+    if not scope_paths(user, "rules.view_compliance"):
+        return None
+    exemptions = bool(scope_paths(user, "rules.view_ruleexemption"))
+    children = [
+        e
+        for e in (
+            _entry("落实情况", "rules:compliance", True),
+            _entry("规则库", "rules:rule_list", True),
+            _entry("规则豁免", "rules:exemption_list", exemptions),
+        )
+        if e is not None
+    ]
+    return NavItem("制度落实", children[0].url, "rules", children) if children else None
 
 
 def role_summaries(request) -> list[str]:
@@ -125,5 +147,8 @@ def navigation(request) -> dict[str, Any]:
             "logout": safe_reverse("accounts:logout") if authenticated else None,
             "login": safe_reverse("accounts:login"),
             "home": safe_reverse("web:home"),
+            "inbox": safe_reverse("rules:inbox") if authenticated else None,
         },
+        # The navbar's unread badge: one COUNT, only for a signed-in user, only if rendered.
+        "unread_notifications": SimpleLazyObject(lambda: unread_count(user)) if authenticated else 0,
     }

@@ -10,7 +10,17 @@ from dangjian.web.context_processors import build_navigation, navigation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("dangjian.web.tests.urls_stub")]
 
-ALL = {"工作台", "组织", "党员", "数据导入", "审计日志", "用户与角色", "API 文档"}
+ALL = {
+    "工作台",
+    "组织",
+    "党员",
+    "数据导入",
+    "审计日志",
+    "用户与角色",
+    "API 文档",
+    "制度落实",
+    "组织生活",
+}
 
 
 def labels(user) -> set[str]:
@@ -19,15 +29,28 @@ def labels(user) -> set[str]:
 
 def test_branch_secretary_sees_org_and_members_not_audit_or_users(tree, make_user):
     user = make_user("branch_secretary", tree.branch_a)
-    assert labels(user) == {"工作台", "组织", "党员", "数据导入", "API 文档"}
+    assert labels(user) == {"工作台", "组织", "党员", "组织生活", "数据导入", "制度落实", "API 文档"}
 
 
 def test_viewer_cannot_import(tree, make_user):
-    assert labels(make_user("viewer", tree.unit_a)) == {"工作台", "组织", "党员", "API 文档"}
+    assert labels(make_user("viewer", tree.unit_a)) == {
+        "工作台",
+        "组织",
+        "党员",
+        "组织生活",
+        "制度落实",
+        "API 文档",
+    }
 
 
 def test_party_member_sees_orgs_but_not_members(tree, make_user):
-    assert labels(make_user("party_member", tree.branch_a)) == {"工作台", "组织", "API 文档"}
+    assert labels(make_user("party_member", tree.branch_a)) == {
+        "工作台",
+        "组织",
+        "组织生活",
+        "制度落实",
+        "API 文档",
+    }
 
 
 def test_audit_admin_sees_audit_only(make_user):
@@ -73,7 +96,7 @@ def test_pages_not_wired_are_left_out(tree, make_user):
 
     user = make_user("committee_admin", tree.root)
     RoleAssignment.objects.create(user=user, role="audit_admin")
-    assert labels(user) == {"工作台", "组织", "党员", "API 文档"}
+    assert labels(user) == {"工作台", "组织", "党员", "组织生活", "制度落实", "API 文档"}
 
 
 def test_active_entry_follows_the_current_namespace(tree, make_user):
@@ -129,4 +152,4 @@ def test_the_project_wires_every_entry(tree, make_user):
     menu = build_navigation(user)
     assert {item.label for item in menu} == ALL
     org = next(i for i in menu if i.label == "组织")
-    assert [c.label for c in org.children] == ["组织架构", "党组织列表", "机关单位"]
+    assert [c.label for c in org.children] == ["组织架构", "党组织列表", "机关单位", "换届排查"]

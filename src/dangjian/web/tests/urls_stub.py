@@ -17,8 +17,10 @@ NAMED_PAGES = {
     "accounts": ["login", "logout", "password_change", "user_list"],
     "orgs": ["tree", "organization_list", "unit_list", "organization_detail"],
     "members": ["member_list"],
+    "activities": ["activity_list"],
     "imports": ["index"],
     "audit": ["event_list"],
+    "rules": ["compliance", "rule_list", "exemption_list"],
 }
 
 

@@ -1,0 +1,152 @@
+"""Forms of the one-screen record page; attendance rows are plain inputs parsed by the view."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.forms import ScopedFormMixin
+from dangjian.orgs.models import Organization
+
+from .models import ActivityKind, ServiceType, Tag, TrainingType
+from .services import activity_orgs
+
+SEPARATORS = re.compile(r"[、，,；;\s]+")
+
+
+def split_people(text: str) -> list[str]:
+    """ "张三、李四，410802…" → ["张三", "李四", "410802…"] (blank parts dropped)."""
+    return [part for part in SEPARATORS.split(text or "") if part]
+
+
+def observer_choices(org: Organization | None):
+    """Users holding a role at an org above `org`: who may be recorded as 列席旁听."""
+    User = get_user_model()
+    if org is None:
+        return User.objects.none()
+    steplen = Organization.steplen
+    ancestors = [org.path[:i] for i in range(steplen, len(org.path), steplen)]
+    return (
+        User.objects.filter(is_active=True, role_assignments__org__path__in=ancestors)
+        .distinct()
+        .order_by("username")
+    )
+
+
+class ActivityForm(ScopedFormMixin, forms.Form):
+    org = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), label=_("党组织"), empty_label=_("请选择党组织")
+    )
+    kind = forms.ChoiceField(
+        choices=[("", _("请选择活动类型")), *ActivityKind.choices], label=_("活动类型")
+    )
+    training_type = forms.ChoiceField(
+        choices=[("", "—"), *TrainingType.choices], required=False, label=_("培训类型")
+    )
+    service_type = forms.ChoiceField(
+        choices=[("", "—"), *ServiceType.choices], required=False, label=_("服务类型")
+    )
+    title = forms.CharField(max_length=200, label=_("主题"))
+    held_on = forms.DateField(
+        label=_("召开日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    starts_at = forms.TimeField(
+        required=False, label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    ends_at = forms.TimeField(
+        required=False, label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    place = forms.CharField(max_length=128, required=False, label=_("地点"))
+    host = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("主持人"))
+    recorder = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label=_("记录人")
+    )
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.all(),
+        required=False,
+        label=_("标签"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    observers = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        label=_("列席旁听（上级党组织人员）"),
+    )
+    external_observers = forms.CharField(
+        max_length=200,
+        required=False,
+        label=_("其他列席人员"),
+        help_text=_("系统外人员，用“、”分隔"),
+    )
+    extra_attendees = forms.CharField(
+        required=False,
+        label=_("其他参加人员"),
+        help_text=_("名单之外的本组织党员：填写姓名或身份证号，用“、”分隔；同名时请填身份证号。"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    minutes = forms.CharField(
+        required=False, label=_("会议记录"), widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        user: Any = None,
+        org: Organization | None = None,
+        members: Sequence[Any] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        fields: dict[str, Any] = self.fields
+        fields["org"].queryset = activity_orgs(user, "add").order_by("path")
+        fields["observers"].queryset = observer_choices(org)
+        people = [("", "—")] + [(m.pk, m.name) for m in members]
+        fields["host"].choices = people
+        fields["recorder"].choices = people
+
+    def reload_on_change(self, url: str) -> None:
+        """htmx: changing the org, kind or date reloads the attendance table in place."""
+        for name in ("org", "kind", "held_on"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-post": url,
+                    "hx-trigger": "change",
+                    "hx-target": "#attendance",
+                    "hx-swap": "outerHTML",
+                    "hx-include": "#record-form",
+                    "hx-vals": '{"_refresh": "1"}',
+                }
+            )
+
+    def activity_data(self) -> dict[str, Any]:
+        names = (
+            "kind",
+            "training_type",
+            "service_type",
+            "title",
+            "held_on",
+            "starts_at",
+            "ends_at",
+            "place",
+            "host",
+            "recorder",
+            "minutes",
+            "external_observers",
+        )
+        return {name: self.cleaned_data.get(name) for name in names}
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("附件"),
+        allow_empty_file=True,  # refused by attachments.check_upload, with the file's name
+        help_text=_("PDF、Word（.docx）、Excel（.xlsx）、JPG 或 PNG，单个不超过 20 MB。"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png", "class": "form-control"}
+        ),
+    )

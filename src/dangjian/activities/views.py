@@ -1,0 +1,317 @@
+"""Activity pages: list (+ xlsx export), month calendar, detail, attachments, member history.
+
+The record form lives in `record.py`. Every query goes through `restrict`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractYear
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from dangjian.core import services as core_services
+from dangjian.core.scoping import has_any_scope
+from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectListView, ScopedViewMixin
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+from . import attachments, attendance, services
+from .filtersets import ActivityFilterSet
+from .forms import AttachmentForm
+from .imports import ActivityExporter
+from .models import Activity, ActivityKind, Attachment, Participation, ParticipationStatus
+from .tables import ActivityTable
+
+WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]
+
+
+class ActivityListView(ObjectListView):
+    queryset = Activity.objects.select_related("org").prefetch_related("tags").with_attendance()
+    table = ActivityTable
+    filterset = ActivityFilterSet
+    exporter = ActivityExporter()
+    template_name = "activities/activity_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {
+            "add_url": reverse("activities:activity_add"),
+            "calendar_url": reverse("activities:calendar"),
+        }
+
+
+def _month(raw: str | None) -> dt.date:
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in (raw or "").split("-"))
+        return dt.date(year, month, 1) if 2000 <= year <= 2100 else today.replace(day=1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+class CalendarView(ScopedViewMixin, TemplateView):
+    """An org's activities in a month, laid out by day (its subtree unless ?sub=0)."""
+
+    queryset = Activity.objects.all()
+    template_name = "activities/calendar.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        params = self.request.GET
+        orgs = Organization.objects.restrict(user, "view")
+        org = None
+        if params.get("org", "").isdigit():
+            org = orgs.filter(pk=int(params["org"])).first()
+            if org is None:
+                raise Http404(_("未找到。"))
+        if org is None:
+            org = orgs.order_by("depth", "path").first()
+        first = _month(params.get("month"))
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        subtree = params.get("sub", "1") != "0"
+        days: dict[dt.date, list[Activity]] = defaultdict(list)
+        if org is not None:
+            qs = Activity.objects.restrict(user, "view").select_related("org")
+            qs = qs.within(org) if subtree else qs.filter(org=org)
+            qs = qs.filter(
+                Q(held_on__range=(first, last))
+                | Q(held_on__isnull=True, planned_on__range=(first, last))
+            ).order_by("starts_at", "pk")
+            for activity in qs:
+                days[activity.date].append(activity)
+        weeks = [
+            [
+                {"day": d, "in_month": d.month == first.month, "activities": days.get(d, [])}
+                for d in week
+            ]
+            for week in calendar.Calendar().monthdatescalendar(first.year, first.month)
+        ]
+        counts: dict[str, int] = defaultdict(int)
+        for items in days.values():
+            for a in items:
+                counts[a.get_kind_display()] += 1
+        prev_month = (first - dt.timedelta(days=1)).replace(day=1)
+        next_month = last + dt.timedelta(days=1)
+        ctx.update(
+            title=_("组织生活日历"),
+            org=org,
+            month=first,
+            subtree=subtree,
+            weeks=weeks,
+            weekdays=WEEKDAYS,
+            counts=sorted(counts.items()),
+            prev_month=f"{prev_month:%Y-%m}",
+            next_month=f"{next_month:%Y-%m}",
+            today=timezone.localdate(),
+            org_choices=[
+                (o.pk, "　" * (o.depth - 1) + o.name)
+                for o in orgs.order_by("path").only("pk", "name", "depth")[:500]
+            ],
+        )
+        return ctx
+
+
+class ActivityDetailView(ObjectDetailView):
+    queryset = Activity.objects.select_related("org", "host", "recorder", "recorded_by").only(
+        *[f.name for f in Activity._meta.concrete_fields],
+        "org__name",
+        "org__kind",
+        "org__path",
+        "org__depth",
+        "host__name",
+        "recorder__name",
+        "recorded_by__username",
+        "recorded_by__display_name",
+    )
+    template_name = "activities/activity_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        activity: Activity = ctx["object"]
+        user = self.request.user
+        rows = list(
+            Participation.objects.restrict(user, "view")
+            .filter(activity=activity)
+            .select_related("member__org")
+            .only(
+                "status",
+                "reason",
+                "hours",
+                "activity",
+                "member__name",
+                "member__status",
+                "member__full_member_on",
+                "member__org__name",
+            )
+            .order_by("member__org__path", "member__name")
+        )
+        counts = {s: 0 for s in ParticipationStatus.values}
+        for p in rows:
+            counts[p.status] += 1
+        due = counts["attended"] + counts["leave"] + counts["absent"]
+        quorum = None
+        if activity.held_on is not None:
+            quorum = attendance.quorum(
+                activity.org, activity.kind, activity.held_on, [(p.member, p.status) for p in rows]
+            )
+        ctx.update(
+            participations=rows,
+            counts=counts,
+            status_labels=dict(ParticipationStatus.choices),
+            due=due,
+            rate=round(100 * counts["attended"] / due)
+            if due and activity.tracks_attendance
+            else None,
+            quorum=quorum,
+            agenda=activity.agenda_items.all(),
+            tags=activity.tags.all(),
+            observers=activity.observers.all(),
+            attachments=Attachment.objects.restrict(user, "view").filter(activity=activity),
+            can_upload=ctx["can_change"] and has_any_scope(user, Attachment, "add"),
+            can_delete=Activity.objects.restrict(user, "delete").filter(pk=activity.pk).exists(),
+            upload_form=AttachmentForm(),
+            total_hours=sum((p.hours or 0) for p in rows if p.status == "attended"),
+        )
+        return ctx
+
+
+class ActivityDeleteView(ObjectDeleteView):
+    queryset = Activity.objects.select_related("org")
+
+    def post(self, request, *args, **kwargs):
+        activity = self.get_object()
+        services.delete_activity(request.user, activity)
+        messages.success(request, _("已删除。"))
+        return redirect("activities:activity_list")
+
+
+class AttachmentUploadView(ScopedViewMixin, View):
+    queryset = Attachment.objects.all()
+    action = "add"
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        activity = get_object_or_404(Activity.objects.restrict(request.user, "change"), pk=pk)
+        form = AttachmentForm(request.POST, request.FILES)
+        if not form.is_valid():
+            for message in form.errors.get("file", [_("请选择要上传的文件。")]):
+                messages.error(request, str(message))
+            return redirect(activity.get_absolute_url())
+        try:
+            attachments.add_attachment(request.user, activity, form.cleaned_data["file"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        except core_services.OutOfScope as exc:
+            raise Http404(_("未找到。")) from exc
+        else:
+            messages.success(request, _("已上传附件。"))
+        return redirect(activity.get_absolute_url())
+
+
+class AttachmentDownloadView(ScopedViewMixin, View):
+    """Files only through here: in scope → the file as a download; otherwise 404."""
+
+    queryset = Attachment.objects.all()
+
+    def get(self, request, pk: int):
+        attachment = self.get_object()
+        fh = attachments.open_stored(attachment)
+        if fh is None:
+            raise Http404(_("文件已不存在。"))
+        core_services.emit("download", attachment)
+        response = FileResponse(
+            fh,
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class AttachmentDeleteView(ScopedViewMixin, View):
+    queryset = Attachment.objects.select_related("activity")
+    action = "delete"
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        attachment = self.get_object()
+        activity = attachment.activity
+        attachments.delete_attachment(request.user, attachment)
+        messages.success(request, _("已删除附件。"))
+        return redirect(activity.get_absolute_url())
+
+
+class MemberHistoryView(ScopedViewMixin, TemplateView):
+    """A member's own record: activities attended and hours per year."""
+
+    queryset = Participation.objects.all()
+    template_name = "activities/member_history.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        member = get_object_or_404(
+            Member.objects.restrict(user, "view")
+            .select_related("org")
+            .only("name", "status", "joined_on", "org__name"),
+            pk=self.kwargs["pk"],
+        )
+        mine = Participation.objects.restrict(user, "view").filter(
+            member=member, activity__held_on__isnull=False
+        )
+        years = list(
+            mine.annotate(year=ExtractYear("activity__held_on"))
+            .values("year")
+            .annotate(
+                total=Count("pk"),
+                attended=Count("pk", filter=Q(status="attended")),
+                leave=Count("pk", filter=Q(status="leave")),
+                absent=Count("pk", filter=Q(status="absent")),
+                hours=Sum("hours", filter=Q(status="attended")),
+            )
+            .order_by("-year")
+        )
+        year_param = self.request.GET.get("year", "")
+        selected = (
+            int(year_param) if year_param.isdigit() else (years[0]["year"] if years else None)
+        )
+        rows = (
+            mine.filter(activity__held_on__year=selected)
+            .select_related("activity__org")
+            .only(
+                "status",
+                "reason",
+                "hours",
+                "member",
+                "activity__title",
+                "activity__kind",
+                "activity__held_on",
+                "activity__org__name",
+            )
+            .order_by("-activity__held_on", "-activity_id")
+            if selected
+            else mine.none()
+        )
+        ctx.update(
+            title=_("%(name)s的组织生活记录") % {"name": member.name},
+            member=member,
+            years=years,
+            selected=selected,
+            rows=rows,
+            kind_labels=dict(ActivityKind.choices),
+        )
+        return ctx
