@@ -46,6 +46,8 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [h for h in os.environ.get("DANGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 if TESTING:
     ALLOWED_HOSTS.append("testserver")
+# Reverse proxies whose X-Forwarded-For we believe (audit source addresses), e.g. "127.0.0.1".
+TRUSTED_PROXIES = [p for p in os.environ.get("DANGJIAN_TRUSTED_PROXIES", "").split(",") if p]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DANGJIAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [

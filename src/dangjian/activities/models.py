@@ -105,6 +105,9 @@ class Tag(models.Model):
     name = models.CharField(_("名称"), max_length=48, unique=True)
     description = models.CharField(_("说明"), max_length=200, blank=True)
 
+    # Seeded by a data migration: a restore replaces the seeded rows (core/backup.py).
+    backup_reference_data = True
+
     class Meta:
         verbose_name = _("标签")
         verbose_name_plural = _("标签")

@@ -49,6 +49,9 @@ class AuditEvent(models.Model):
         "role_revoke": "撤销角色",
         "token_create": "创建令牌",
         "unlock": "解除锁定",
+        "backup": "备份",
+        "restore": "恢复",
+        "demo_load": "载入演示数据",
     }
 
     id = models.BigAutoField(primary_key=True)

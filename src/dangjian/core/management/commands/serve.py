@@ -119,6 +119,9 @@ class Command(BaseCommand):
                 "workers": options["workers"],
                 "timeout": options["timeout"],
                 "accesslog": "-",
+                # Path without the query string: a search by full ID number or phone
+                # (`?q=…`) must not reach the log in clear (DESIGN §11).
+                "access_log_format": '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss',
                 "errorlog": "-",
                 "loglevel": "warning",
                 "when_ready": when_ready,
