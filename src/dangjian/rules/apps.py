@@ -5,3 +5,15 @@ class RulesConfig(AppConfig):
     name = "dangjian.rules"
     label = "rules"
     verbose_name = "制度规则与提醒"
+
+    def ready(self) -> None:
+        # An invalid rule file or rule setting stops start-up here (ImproperlyConfigured
+        # naming the file, the rule and the field): see rules/loader.py.
+        from . import loader, switches
+
+        library = loader.reload_library()
+        switches.settings_switches(library)
+        from . import metrics
+
+        metrics.register(library)
+        from . import sweep  # noqa: F401  (registers the terms.* 换届 metrics)

@@ -150,5 +150,7 @@ def navigation(request) -> dict[str, Any]:
             "inbox": safe_reverse("rules:inbox") if authenticated else None,
         },
         # The navbar's unread badge: one COUNT, only for a signed-in user, only if rendered.
-        "unread_notifications": SimpleLazyObject(lambda: unread_count(user)) if authenticated else 0,
+        "unread_notifications": SimpleLazyObject(lambda: unread_count(user))
+        if authenticated
+        else 0,
     }

@@ -1,0 +1,340 @@
+"""Pages of the rules app: the library with citations and switches, the compliance heatmap
+with its drill-down, and exemptions (declarative views on the core generic views)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from dangjian.core.scoping import minimal_paths, scope_paths, scope_q
+from dangjian.core.services import OutOfScope
+from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
+from dangjian.orgs.models import Organization
+
+from . import heatmap, services
+from .evaluator import VIEW_PERM, Status, evaluate
+from .filtersets import RuleExemptionFilterSet
+from .forms import ExemptionForm
+from .loader import get_library
+from .models import RuleExemption
+from .schema import KIND_LABELS
+from .switches import enabled_rules, switches
+from .tables import RuleExemptionTable
+
+FIRST_YEAR = 2018  # 《支部工作条例（试行）》
+
+
+def year_param(request) -> int:
+    """`?year=`, defaulting to (and clamped to) the years that can be evaluated."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return today.year
+    return year if FIRST_YEAR <= year <= today.year else today.year
+
+
+def compliance_orgs(user: Any):
+    q = scope_q(user, VIEW_PERM, "path")
+    return Organization.objects.none() if q is None else Organization.objects.filter(q)
+
+
+def scope_roots(user: Any) -> list[Organization]:
+    """The top org of each subtree the user may see compliance of."""
+    paths = minimal_paths(scope_paths(user, VIEW_PERM))
+    if "" in paths:
+        return list(Organization.get_root_nodes())
+    return list(Organization.objects.filter(path__in=paths).order_by("path"))
+
+
+def org_param(request, name: str) -> Organization | None:
+    raw = request.GET.get(name, "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404(_("未找到该党组织。"))
+    return get_object_or_404(compliance_orgs(request.user), pk=int(raw))
+
+
+def rule_param(request):
+    rule_id = request.GET.get("rule", "")
+    if not rule_id:
+        return None
+    library = get_library()
+    if rule_id not in library or not library.get(rule_id).is_evaluated:
+        raise Http404(_("没有这条按频次检查的规则。"))
+    return library.get(rule_id)
+
+
+class ComplianceAccessMixin(LoginRequiredMixin):
+    """Any org role may see compliance (rules.view_compliance); others get 403."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not scope_paths(request.user, VIEW_PERM):
+            raise PermissionDenied(_("您没有查看制度落实情况的权限。"))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RuleListView(LoginRequiredMixin, TemplateView):
+    """The rule library: every rule with its citation, verification badge and switch."""
+
+    template_name = "rules/rule_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rules = list(get_library())
+        state = switches(rules)
+        groups: dict[str, list] = defaultdict(list)
+        for rule in rules:
+            groups[rule.kind].append((rule, state[rule.id]))
+        ctx.update(
+            groups=[(KIND_LABELS[k], groups[k]) for k in KIND_LABELS if groups.get(k)],
+            can_switch=services.can_manage_switches(self.request.user),
+            rule_count=len(rules),
+            local_count=sum(1 for r in rules if r.local),
+            unverified_count=sum(1 for r in rules if not r.citation.verified),
+        )
+        return ctx
+
+
+class RuleDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "rules/rule_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        library = get_library()
+        if kwargs["rule_id"] not in library:
+            raise Http404(_("没有这条规则。"))
+        rule = library.get(kwargs["rule_id"])
+        user = self.request.user
+        ctx.update(
+            rule=rule,
+            switch=switches([rule])[rule.id],
+            can_switch=services.can_manage_switches(user),
+        )
+        if rule.is_evaluated and scope_paths(user, VIEW_PERM):
+            year = year_param(self.request)
+            rules = [rule] if ctx["switch"].enabled else []
+            summary = evaluate(user, year, rules=rules).summaries().get(rule.id)
+            ctx.update(year=year, summary=summary, status_labels=Status.LABELS)
+        if scope_paths(user, "rules.view_ruleexemption"):
+            ctx["exemptions"] = (
+                RuleExemption.objects.restrict(user, "view")
+                .filter(rule_id=rule.id)
+                .select_related("org", "member")[:20]
+            )
+        return ctx
+
+
+class RuleSwitchView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, rule_id: str):
+        enabled = request.POST.get("enabled") == "1"
+        try:
+            services.set_rule_enabled(
+                request.user, rule_id, enabled, note=request.POST.get("note", "")
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            rule = get_library().get(rule_id)
+            messages.success(
+                request, f"已{'启用' if enabled else '停用'}地方性规则“{rule.title}”。"
+            )
+        return redirect(request.POST.get("next") or reverse("rules:rule_list"))
+
+
+class ComplianceView(ComplianceAccessMixin, TemplateView):
+    """Heatmap orgs × months for a subtree and a year, with the same figures as a table."""
+
+    template_name = "rules/compliance.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        year = year_param(self.request)
+        roots = scope_roots(user)
+        root = org_param(self.request, "within") or (roots[0] if roots else None)
+        rule = rule_param(self.request)
+        rules = [rule] if rule else enabled_rules()
+        rules = [r for r in rules if r.is_evaluated]
+        rows: list[heatmap.HeatRow] = []
+        summaries = {}
+        if root is not None:
+            evaluation = evaluate(user, year, within=root, rules=rules)
+            children = list(compliance_orgs(user).children_of(root))
+            rows = heatmap.build_rows(evaluation, root, children, rule.id if rule else None)
+            summaries = evaluation.summaries()
+        ancestors = list(compliance_orgs(user).ancestors_of(root)) if root is not None else []
+        ctx.update(
+            title=_("制度落实情况"),
+            year=year,
+            years=list(range(timezone.localdate().year, FIRST_YEAR - 1, -1)),
+            root=root,
+            roots=roots,
+            ancestors=ancestors,
+            rule=rule,
+            rule_choices=[r for r in get_library() if r.is_evaluated],
+            rows=rows,
+            months=heatmap.MONTH_LABELS,
+            chart=heatmap.chart_option(rows, year) if rows else None,
+            chart_height=heatmap.chart_height(rows),
+            summaries=[(r, summaries[r.id]) for r in rules if r.id in summaries],
+        )
+        return ctx
+
+
+class ComplianceCellView(ComplianceAccessMixin, TemplateView):
+    """Drill-down of one heatmap cell: each result judged that month, its rule and records."""
+
+    template_name = "rules/compliance_cell.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        org = org_param(self.request, "org")
+        if org is None:
+            raise Http404(_("未找到该党组织。"))
+        try:
+            month = int(self.request.GET.get("month", ""))
+        except ValueError:
+            month = 0
+        if not 1 <= month <= 12:
+            raise Http404(_("月份应为 1 到 12。"))
+        year = year_param(self.request)
+        rule = rule_param(self.request)
+        rules = [rule] if rule else [r for r in enabled_rules() if r.is_evaluated]
+        evaluation = evaluate(self.request.user, year, within=org, rules=rules)
+        # What needs attention first: shortfalls, then exemptions, running periods, passes.
+        order = {
+            Status.NONCOMPLIANT: 0,
+            Status.EXEMPT: 1,
+            Status.NOT_DUE: 2,
+            Status.COMPLIANT: 3,
+            Status.NOT_APPLICABLE: 4,
+        }
+        cells = sorted(
+            (
+                c
+                for c in evaluation.cells
+                if c.period.last_month == month and c.status != Status.NOT_APPLICABLE
+            ),
+            key=lambda c: (order[c.status], evaluation.orgs[c.org_id].path, c.rule_id),
+        )
+        activities_url = _activities_url()
+        rows = [
+            {
+                "cell": c,
+                "org": evaluation.orgs[c.org_id],
+                "rule": evaluation.rule(c.rule_id),
+                "activities": f"{activities_url}?org={c.org_id}&date_after={c.period.start:%Y-%m-%d}&date_before={c.period.end:%Y-%m-%d}"
+                if activities_url
+                else "",
+            }
+            for c in cells
+        ]
+        ctx.update(
+            title=f"{org.name} · {year}年{month}月",
+            org=org,
+            year=year,
+            month=month,
+            rule=rule,
+            rows=rows,
+            month_start=dt.date(year, month, 1),
+            activities_url=activities_url,
+            back=f"{reverse('rules:compliance')}?within={org.pk}&year={year}"
+            + (f"&rule={rule.id}" if rule else ""),
+        )
+        return ctx
+
+
+def _activities_url() -> str:
+    try:
+        return reverse("activities:activity_list")
+    except NoReverseMatch:  # the activities pages are not wired
+        return ""
+
+
+# --- exemptions --------------------------------------------------------------------------
+
+
+class ExemptionListView(ObjectListView):
+    queryset = RuleExemption.objects.select_related("org", "member")
+    table = RuleExemptionTable
+    filterset = RuleExemptionFilterSet
+    title = "规则豁免"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"add_url": reverse("rules:exemption_add")}
+
+
+class ExemptionDetailView(ObjectDetailView):
+    queryset = RuleExemption.objects.select_related("org", "member", "recorded_by")
+    template_name = "rules/exemption_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        library = get_library()
+        rule_id = ctx["object"].rule_id
+        ctx["rule"] = library.get(rule_id) if rule_id in library else None
+        ctx["can_delete"] = (
+            RuleExemption.objects.restrict(self.request.user, "delete")
+            .filter(pk=ctx["object"].pk)
+            .exists()
+        )
+        return ctx
+
+
+class ExemptionEditView(ObjectEditView):
+    queryset = RuleExemption.objects.select_related("org", "member")
+    form_class = ExemptionForm
+
+    def get(self, request, *args, **kwargs):
+        instance = self.get_instance()
+        initial = request.GET.dict()
+        if instance.pk is None:
+            initial = services.exemption_defaults(timezone.localdate()) | initial
+        form = self.form_class(instance=instance, user=request.user, initial=initial)
+        return self.render_to_response(self.get_context_data(form=form, object=instance))
+
+    def post(self, request, *args, **kwargs):
+        instance = self.get_instance()
+        form = self.form_class(request.POST, instance=instance, user=request.user)
+        if form.is_valid():
+            fields = {f: form.cleaned_data.get(f) for f in services.EXEMPTION_FIELDS}
+            fields["approval_document"] = fields["approval_document"] or ""
+            target = self.get_object() if instance.pk else RuleExemption()
+            try:
+                saved = services.save_exemption(request.user, target, **fields)
+            except OutOfScope:
+                form.add_error(None, _("保存后的豁免将超出您的管辖范围，已取消保存。"))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect(saved.get_absolute_url())
+        return self.render_to_response(self.get_context_data(form=form, object=instance))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"cancel_url": reverse("rules:exemption_list")}
+
+
+class ExemptionDeleteView(ObjectDeleteView):
+    queryset = RuleExemption.objects.select_related("org", "member")
+
+    @property
+    def success_url(self):  # type: ignore[override]
+        return reverse("rules:exemption_list")
