@@ -25,6 +25,7 @@ from dangjian.audit.services import record
 from dangjian.members.models import Exemption, Member, Transfer
 from dangjian.orgs.models import CommitteePost, Organization, OrgKind, Term, Unit
 
+from . import activity_loader, bulk, roster
 from .people import UnitPeople, iter_people
 from .plan import CityPlan
 
@@ -79,7 +80,9 @@ def existing_demo_usernames() -> list[str]:
 
 
 def reset() -> None:
-    """Delete all org-tree data and the demo accounts (the audit trail stays: append-only)."""
+    """Delete all org-tree data, activities and the demo accounts (the audit trail stays:
+    append-only)."""
+    activity_loader.reset_activities()
     CommitteePost.objects.all().delete()
     Term.objects.all().delete()
     Exemption.objects.all().delete()
@@ -102,8 +105,14 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
                 advance()
         orgs = _orgs(plan, stages)
         terms = _terms(plan, orgs, stages)
-        counts = _people(plan, orgs, terms, stages)
+        counts, rosters = _people(plan, orgs, terms, stages)
         accounts = _users(plan, orgs)
+        staff = activity_loader.staff_users(orgs[0])
+        exemptions = activity_loader.rule_exemptions(plan, orgs)
+        counts.update(
+            activity_loader.write_activities(plan, orgs, rosters, staff, exemptions, stages)
+        )
+        del rosters
         counts.update(
             organizations=len(orgs),
             units=len(plan.units),
@@ -113,7 +122,7 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
             ),
             party_groups=plan.count(OrgKind.PARTY_GROUP),
             terms=len(terms),
-            users=len(accounts),
+            users=len(accounts) + len(staff),
         )
         record(
             "demo_load",
@@ -125,6 +134,7 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
                 "counts": counts,
             },
         )
+    bulk.analyze()
     return {"counts": counts, "accounts": accounts}
 
 
@@ -172,8 +182,13 @@ def _terms(plan: CityPlan, orgs: list[Organization], stages: Stages) -> list[Ter
     return terms
 
 
-def _people(plan: CityPlan, orgs: list[Organization], terms: list[Term], stages: Stages) -> Counter:
+def _people(
+    plan: CityPlan, orgs: list[Organization], terms: list[Term], stages: Stages
+) -> tuple[Counter, list[roster.UnitRoster]]:
+    """Members and their posts, exemptions and transfers; returns the counts and each unit's
+    roster (who was where, when) for the activities."""
     counts: Counter = Counter()
+    rosters: list[roster.UnitRoster] = []
     pending: dict[type[models.Model], list] = {CommitteePost: [], Exemption: [], Transfer: []}
 
     def flush(force: bool = False) -> None:
@@ -188,10 +203,11 @@ def _people(plan: CityPlan, orgs: list[Organization], terms: list[Term], stages:
             members = _members(people, orgs)
             counts["member"] += len(members)
             _related(people, members, orgs, terms, pending)
+            rosters.append(roster.build(plan, people, [m.pk for m in members]))
             flush()
             advance(len(members))
         flush(force=True)
-    return counts
+    return counts, rosters
 
 
 def _members(people: UnitPeople, orgs: list[Organization]) -> list[Member]:
@@ -229,7 +245,11 @@ def _related(
 ) -> None:
     pending[CommitteePost] += [
         CommitteePost(
-            term=terms[p.term], member=members[p.member], post=p.post, assigned_on=p.assigned_on
+            term=terms[p.term],
+            member=members[p.member],
+            post=p.post,
+            assigned_on=p.assigned_on,
+            dismissed_on=p.dismissed_on,
         )
         for p in people.posts
     ]

@@ -21,13 +21,17 @@ from dangjian.orgs import termrules
 from dangjian.orgs.models import CommitteePost, OrgKind
 
 from . import names
-from .plan import CityPlan, TermPlan, UnitPlan, random_date, rng_for
+from .plan import ACTIVITY_START, CityPlan, TermPlan, UnitPlan, random_date, rng_for
 
 PROBATIONARY_SHARE = 0.045  # of eligible in-service members: ≈ 3 % of all members
 ELDERLY_EXEMPT_SHARE = 0.35  # of retired members aged 75 or more
 LONG_ABSENCE_SHARE = 0.005
 TRANSFER_SHARE = 0.006
 COMMITTEE_MIN_FULL = 7  # 党员 7 人以上的党支部设立支部委员会
+RE_ELECTED_SHARE = 0.55  # of a committee's members, re-elected at the next 换届
+SECRETARY_CHANGE_SHARE = (
+    0.07  # of terms in office during the activity period: 书记 replaced mid-term
+)
 
 Post = CommitteePost.Post
 COMMITTEE_POSTS = (
@@ -72,6 +76,7 @@ class PostPlan:
     member: int  # index into UnitPeople.members
     post: str
     assigned_on: dt.date
+    dismissed_on: dt.date | None = None
 
 
 @dataclass
@@ -144,7 +149,9 @@ class _Generator:
         self.today = plan.today
         self.used_ids: set[str] = set()
         self.used_phones: set[str] = set()
-        self.current = plan.current_terms()
+        self.terms_of: dict[int, list[TermPlan]] = {}  # org → its terms, oldest first
+        for t in plan.terms:
+            self.terms_of.setdefault(t.org, []).append(t)
         self.children = plan.children()
         # Orgs that hold members, for the "from" side of internal transfers.
         self.member_orgs = [o.index for o in plan.orgs if o.members]
@@ -237,9 +244,9 @@ class _Generator:
                 out.members.append(self.person(rng, fake, i, unit.index, org.retired, k >= 3))
         subtree = self._subtree_members(unit, direct)
         for i in unit.orgs:
-            term = self.current.get(i)
-            if term is not None:
-                self._committee(rng, out, plan.orgs[i].kind, term, subtree[i])
+            terms = self.terms_of.get(i)
+            if terms:
+                self._committees(rng, out, plan.orgs[i].kind, terms, subtree[i])
         for m, person in enumerate(out.members):
             self._extras(rng, out, m, person)
         return out
@@ -255,9 +262,25 @@ class _Generator:
                 subtree[parent] += subtree[i]
         return subtree
 
-    def _committee(
-        self, rng: random.Random, out: UnitPeople, kind: str, term: TermPlan, pool: list[int]
+    def _committees(
+        self, rng: random.Random, out: UnitPeople, kind: str, terms: list[TermPlan], pool: list[int]
     ) -> None:
+        """Each term's committee, newest first; some members carry over to the older term."""
+        newer: dict[str, int] = {}
+        for term in reversed(terms):
+            newer = self._committee(rng, out, kind, term, pool, newer)
+        for term in terms:
+            self._secretary_change(rng, out, term, pool)
+
+    def _committee(
+        self,
+        rng: random.Random,
+        out: UnitPeople,
+        kind: str,
+        term: TermPlan,
+        pool: list[int],
+        newer: dict[str, int],
+    ) -> dict[str, int]:
         members = out.members
         full = [m for m in pool if members[m].full_member_on is not None]
         in_service = [m for m in full if members[m].category == Category.IN_SERVICE]
@@ -271,9 +294,52 @@ class _Generator:
             posts = COMMITTEE_POSTS
         source = eligible if len(eligible) >= len(posts) else candidates
         chosen = rng.sample(source, min(len(posts), len(source)))
-        for post, m in zip(posts, chosen, strict=False):
+        # Re-election: a holder of the same post in the next term may have held it in this one.
+        for k, post in enumerate(posts[: len(chosen)]):
+            again = newer.get(f"{post}:{k}")
+            if again is not None and again in source and rng.random() < RE_ELECTED_SHARE:
+                if again in chosen:
+                    chosen[chosen.index(again)] = chosen[k]
+                chosen[k] = again
+        held: dict[str, int] = {}
+        for k, (post, m) in enumerate(zip(posts, chosen, strict=False)):
             assigned = max(term.started_on, members[m].full_member_on or term.started_on)
             out.posts.append(PostPlan(term.index, m, str(post), assigned))
+            held[f"{post}:{k}"] = m
+        return held
+
+    def _secretary_change(
+        self, rng: random.Random, out: UnitPeople, term: TermPlan, pool: list[int]
+    ) -> None:
+        """Now and then a 书记 leaves mid-term (调任、退休); the 副书记 or a member takes over."""
+        start = max(term.started_on, ACTIVITY_START) + dt.timedelta(days=60)
+        end = (term.ended_on or self.today) - dt.timedelta(days=60)
+        if end <= start or rng.random() >= SECRETARY_CHANGE_SHARE:
+            return
+        posts = [p for p in out.posts if p.term == term.index and p.dismissed_on is None]
+        old = next((p for p in posts if p.post == Post.SECRETARY), None)
+        if old is None:
+            return
+        on = random_date(rng, start, end)
+        deputy = next((p for p in posts if p.post == Post.DEPUTY_SECRETARY), None)
+        if deputy is not None:
+            successor = deputy.member
+            deputy.dismissed_on = on
+        else:
+            members = out.members
+            taken = {p.member for p in posts}
+            ready = [
+                m
+                for m in pool
+                if m not in taken
+                and members[m].full_member_on is not None
+                and members[m].full_member_on <= on  # type: ignore[operator]
+            ]
+            if not ready:
+                return
+            successor = rng.choice(ready)
+        old.dismissed_on = on
+        out.posts.append(PostPlan(term.index, successor, str(Post.SECRETARY), on))
 
     def _extras(self, rng: random.Random, out: UnitPeople, m: int, person: PersonPlan) -> None:
         today = self.today

@@ -28,6 +28,9 @@ TERM_MIX = (  # share of grassroots orgs per renewal status; the rest are normal
     (termrules.TermStatus.NO_DATA, 0.02),
 )
 PREVIOUS_TERM_SHARE = 0.4
+# Activities (and so the committees that host them) are recorded from this day on: every
+# elected org's terms reach back to it, so each meeting of the period has a 书记 in office.
+ACTIVITY_START = dt.date(2024, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -380,16 +383,20 @@ def _terms(orgs: list[OrgPlan], seed: int, today: dt.date) -> tuple[list[TermPla
             no_term.append(org.index)
             continue
         started = _term_start(rng, status, rule.years, today)
-        previous = rng.random() < PREVIOUS_TERM_SHARE
-        first_start = termrules.add_years(started, -rule.years) - dt.timedelta(
-            days=rng.randint(0, 60)
-        )
-        if org.established_on > (first_start if previous else started):
-            org.established_on = first_start if previous else started
-        number = max(1, (started.year - org.established_on.year) // rule.years + 1)
-        number = max(number, 2) if previous else number
-        if previous:
-            terms.append(TermPlan(len(terms), org.index, number - 1, first_start, started, "ended"))
+        # Earlier terms: back to ACTIVITY_START always, one more for some orgs (history).
+        starts = [started]
+        extra = rng.random() < PREVIOUS_TERM_SHARE
+        while starts[-1] > ACTIVITY_START or (extra and len(starts) == 1):
+            back = termrules.add_years(starts[-1], -rule.years)
+            starts.append(back - dt.timedelta(days=rng.randint(0, 60)))
+        first_start = starts[-1]
+        if org.established_on > first_start:
+            org.established_on = first_start
+        number = max(len(starts), (started.year - org.established_on.year) // rule.years + 1)
+        for k in range(len(starts) - 1, 0, -1):  # oldest first, each ending as the next starts
+            terms.append(
+                TermPlan(len(terms), org.index, number - k, starts[k], starts[k - 1], "ended")
+            )
         terms.append(TermPlan(len(terms), org.index, number, started, None, status))
     return terms, no_term
 

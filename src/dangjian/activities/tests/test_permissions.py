@@ -40,3 +40,15 @@ class TestAttachmentPermissions(PermissionTestMixin):
 
     def make_object(self, org):
         return make_attachment(org)
+
+
+def test_agenda_items_follow_their_activity_scope(tree, make_user):
+    """AgendaItem has no endpoint of its own; it is read through restrict() like every model."""
+    from dangjian.activities.models import AgendaItem
+
+    inside = AgendaItem.objects.create(activity=make_activity(tree.branch_a), order=1, title="甲")
+    outside = AgendaItem.objects.create(activity=make_activity(tree.branch_b), order=1, title="乙")
+    viewer = make_user("viewer", tree.unit_a)
+    assert set(AgendaItem.objects.restrict(viewer, "view")) == {inside}
+    assert not AgendaItem.objects.restrict(make_user("audit_admin"), "view").exists()
+    assert outside in AgendaItem.objects.restrict(make_user("viewer", tree.root), "view")

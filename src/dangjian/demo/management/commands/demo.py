@@ -23,7 +23,10 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "载入演示数据（示例市）：1 个工委、85 个市直机关党组织、1050 个基层党组织、约 2.5 万名党员和各角色演示账号。"
+    help = (
+        "载入演示数据（示例市）：1 个工委、85 个市直机关党组织、1050 个基层党组织、约 2.5 万名党员、"
+        "2024 年 1 月 1 日至今的组织生活记录和各角色演示账号。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -104,7 +107,8 @@ class Command(BaseCommand):
                 f"演示数据已载入（种子 {seed}，规模 {scale}，今天 {today:%Y-%m-%d}，用时 "
                 f"{time.perf_counter() - started:.1f} 秒）：市直机关党组织 {c['unit_party_orgs']} 个，"
                 f"基层党组织 {c['grassroots_orgs']} 个，党小组 {c['party_groups']} 个，"
-                f"党员 {c['member']} 名，届次 {c['terms']} 条，班子成员 {c.get('committeepost', 0)} 名。"
+                f"党员 {c['member']} 名，届次 {c['terms']} 条，班子成员 {c.get('committeepost', 0)} 名，"
+                f"组织生活 {c.get('activity', 0)} 次，参加记录 {c.get('participation', 0)} 条。"
             )
             self._print_accounts(console, result["accounts"])
 
