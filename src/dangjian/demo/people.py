@@ -29,9 +29,8 @@ LONG_ABSENCE_SHARE = 0.005
 TRANSFER_SHARE = 0.006
 COMMITTEE_MIN_FULL = 7  # 党员 7 人以上的党支部设立支部委员会
 RE_ELECTED_SHARE = 0.55  # of a committee's members, re-elected at the next 换届
-SECRETARY_CHANGE_SHARE = (
-    0.07  # of terms in office during the activity period: 书记 replaced mid-term
-)
+# Of terms in office during the activity period: the 书记 is replaced mid-term.
+SECRETARY_CHANGE_SHARE = 0.10
 
 Post = CommitteePost.Post
 COMMITTEE_POSTS = (

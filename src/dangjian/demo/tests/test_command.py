@@ -12,14 +12,17 @@ from django.core.management import CommandError, call_command
 
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.accounts.roles import ROLES
+from dangjian.activities.models import Activity, Participation
 from dangjian.audit.models import AuditEvent
 from dangjian.core.metrics import MetricScope, registry
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.validators import id_number_checksum_ok
 from dangjian.demo.loader import DEMO_PASSWORD
 from dangjian.demo.plan import build_plan
 from dangjian.members.models import Exemption, Member, Transfer
 from dangjian.orgs import termrules
 from dangjian.orgs.models import GRASSROOTS_KINDS, CommitteePost, Organization, OrgKind, Term, Unit
+from dangjian.rules.evaluator import Status, evaluate
 
 TODAY = dt.date(2025, 6, 1)
 S = termrules.TermStatus
@@ -105,9 +108,9 @@ def test_tiny_load_members_terms_posts():
         current.count() == Organization.objects.filter(kind__in=GRASSROOTS_KINDS).count() - no_data
     )
     secretaries = Counter(
-        CommitteePost.objects.filter(post="secretary", term__in=current).values_list(
-            "term_id", flat=True
-        )
+        CommitteePost.objects.filter(
+            post="secretary", term__in=current, dismissed_on__isnull=True
+        ).values_list("term_id", flat=True)
     )
     assert set(secretaries) == set(current.values_list("pk", flat=True))
     assert set(secretaries.values()) == {1}
@@ -205,15 +208,37 @@ def test_bad_today_is_refused():
 
 @pytest.mark.django_db
 def test_full_city_load(django_assert_max_num_queries):
-    """The real thing, once: exact seed figures through the metrics registry (~15 s)."""
-    # Bulk inserts: a few hundred batched statements for ~35,000 rows, never one per row.
-    with django_assert_max_num_queries(1000):
+    """The real thing, once: exact seed figures through the metrics registry (~30 s)."""
+    # Bulk inserts: a few hundred batched statements for ~1.2 million rows, never one per row.
+    with django_assert_max_num_queries(1500):
         demo(scale="city", seed=1)
     gongwei = User.objects.get(username="gongwei")
     assert metric("orgs.unit_party_count", gongwei) == 85
     assert metric("orgs.grassroots_count", gongwei) == 1050
     assert Member.objects.count() == 25_000
     assert tree_problems() == []
+    # seed-figures.md rows 3, 5 and 6 for 2024.
+    assert metric("study.observed_units", gongwei) == 14
+    assert metric("study.seminar_count", gongwei) == 538
+    assert 1200 <= metric("training.secretaries_trained", gongwei) < 1320
+    # City scale: ~50,000 activities a year, about a million participations by mid-2025.
+    assert 45_000 < Activity.objects.filter(held_on__year=2024).count() < 55_000
+    assert 900_000 < Participation.objects.count() < 1_300_000
+    # About nine branch-months in ten meet every monthly rule (judged as of TODAY).
+    share = branch_month_share(2024)
+    assert 0.86 < share < 0.94
+
+
+def branch_month_share(year: int) -> float:
+    evaluation = evaluate(SYSTEM, year, today=TODAY)
+    months: dict[tuple[int, int], bool] = {}
+    for cell in evaluation.cells:
+        judged = cell.status in (Status.COMPLIANT, Status.NONCOMPLIANT)
+        rule = evaluation.rule(cell.rule_id)
+        if judged and cell.period.kind == "month" and "branch" in rule.applies_to:
+            key = (cell.org_id, cell.period.index)
+            months[key] = months.get(key, True) and cell.status == Status.COMPLIANT
+    return sum(months.values()) / len(months)
 
 
 def tree_problems() -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from dangjian.core.validators import id_number_birth_date, id_number_checksum_ok
 from dangjian.demo.names import chinese_ordinal
 from dangjian.demo.people import COMMITTEE_MIN_FULL, iter_people
-from dangjian.demo.plan import SCALES, allocate, build_plan
+from dangjian.demo.plan import ACTIVITY_START, SCALES, allocate, build_plan
 from dangjian.orgs import termrules
 from dangjian.orgs.models import ALLOWED_CHILDREN, GRASSROOTS_KINDS, Organization, OrgKind
 
@@ -137,31 +138,64 @@ def test_members_have_valid_consistent_identifiers(city, city_people):
 
 def test_committees_are_drawn_from_the_orgs_own_members(city, city_people):
     terms = {t.index: t for t in city.terms}
-    current = city.current_terms()
+    termed = {t.org for t in city.terms}
     for up in city_people:
         unit = city.units[up.unit]
-        posts_by_org: dict[int, list] = {}
+        posts_by_term: dict[int, list] = {}
         for p in up.posts:
-            posts_by_org.setdefault(terms[p.term].org, []).append(p)
-        for i in unit.orgs:
-            org = city.orgs[i]
-            if i not in current:
-                assert i not in posts_by_org
-                continue
-            posts = posts_by_org[i]
-            assert [p.post for p in posts].count("secretary") == 1, org.name
-            assert len({p.member for p in posts}) == len(posts)
+            posts_by_term.setdefault(p.term, []).append(p)
+        assert {terms[t].org for t in posts_by_term} == {i for i in unit.orgs if i in termed}
+        for t, posts in posts_by_term.items():
+            org = city.orgs[terms[t].org]
+            active = [p for p in posts if p.dismissed_on is None]
+            assert [p.post for p in active].count("secretary") == 1, org.name
+            assert len({p.member for p in active}) == len(active)
             for p in posts:
                 holder = up.members[p.member]
                 assert city.orgs[holder.org].path.startswith(org.path)
                 assert holder.status == "full"
+                assert p.dismissed_on is None or p.dismissed_on > p.assigned_on
+            # A 书记 who left mid-term has a successor from that very day.
+            for p in posts:
+                if p.post == "secretary" and p.dismissed_on is not None:
+                    assert any(
+                        q.post == "secretary" and q.assigned_on == p.dismissed_on for q in posts
+                    )
             if org.kind == OrgKind.BRANCH:
                 full = sum(
                     1
                     for m in up.members
                     if m.status == "full" and city.orgs[m.org].path.startswith(org.path)
                 )
-                assert (len(posts) > 1) == (full >= COMMITTEE_MIN_FULL), org.name
+                assert (len(active) > 1) == (full >= COMMITTEE_MIN_FULL), org.name
+
+
+def test_terms_cover_the_activity_period_and_some_secretaries_change(city, city_people):
+    """Every elected org has a term in office on each day from ACTIVITY_START to today."""
+    assert all(t.index == k for k, t in enumerate(city.terms))  # the roster relies on it
+    by_org: dict[int, list] = {}
+    for t in city.terms:
+        by_org.setdefault(t.org, []).append(t)
+    for org, terms in by_org.items():
+        terms.sort(key=lambda t: t.started_on)
+        assert terms[0].started_on <= ACTIVITY_START, city.orgs[org].name
+        assert terms[-1].ended_on is None
+        for older, newer in itertools.pairwise(terms):
+            assert older.ended_on == newer.started_on
+    changes = sum(
+        1 for up in city_people for p in up.posts if p.post == "secretary" and p.dismissed_on
+    )
+    assert 50 < changes < 400
+    # Re-election: some 书记 serve two consecutive terms.
+    terms = {t.index: t for t in city.terms}
+    held = {
+        (terms[p.term].org, terms[p.term].number, p.member)
+        for up in city_people
+        for p in up.posts
+        if p.post == "secretary"
+    }
+    again = sum(1 for org, number, m in held if (org, number + 1, m) in held)
+    assert again > 100
 
 
 def test_exemptions_and_transfers_present(city_people):
