@@ -116,9 +116,10 @@ def fresh_empty_database(target: Target) -> dict[str, str]:
     scratch = Path(env["DANGJIAN_DATA_DIR"])
     template_dir = scratch.with_name(scratch.name + "-empty")
     if target.url is None:
-        if not template_dir.exists():
-            template_env = {**env, "DANGJIAN_DATA_DIR": str(template_dir)}
-            manage(template_env, "migrate", "-v0")
+        # migrate every time (a no-op when current): a template from an older schema
+        # would otherwise be copied forever
+        template_env = {**env, "DANGJIAN_DATA_DIR": str(template_dir)}
+        manage(template_env, "migrate", "-v0")
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.copytree(template_dir, scratch)
         return env
@@ -129,7 +130,7 @@ def fresh_empty_database(target: Target) -> dict[str, str]:
         ).fetchone()
     if not has_template:
         pg_create(target.url, template)
-        manage({**env, "DATABASE_URL": _with_db(target.url, template)}, "migrate", "-v0")
+    manage({**env, "DATABASE_URL": _with_db(target.url, template)}, "migrate", "-v0")
     pg_create(target.url, target.db_name + "_demo", template=template, drop=True)
     scratch.mkdir(parents=True, exist_ok=True)
     return env
