@@ -28,16 +28,23 @@ def tree(db):
     Organization.objects.filter(pk=unit_b.pk).update(unit=dept_b)
     unit_a.refresh_from_db()
     unit_b.refresh_from_db()
-    branch_a = unit_a.add_child(kind=OrgKind.BRANCH, name="甲局第一党支部", unit=dept_a,
-                                established_on=dt.date(2015, 3, 1))
+    branch_a = unit_a.add_child(
+        kind=OrgKind.BRANCH, name="甲局第一党支部", unit=dept_a, established_on=dt.date(2015, 3, 1)
+    )
     unit_a.refresh_from_db()
     group_a = branch_a.add_child(kind=OrgKind.PARTY_GROUP, name="第一党小组", unit=dept_a)
     branch_a.refresh_from_db()
     branch_b = unit_b.add_child(kind=OrgKind.BRANCH, name="乙局第一党支部", unit=dept_b)
     unit_b.refresh_from_db()
     return SimpleNamespace(
-        root=root, unit_a=unit_a, unit_b=unit_b, branch_a=branch_a, group_a=group_a,
-        branch_b=branch_b, dept_a=dept_a, dept_b=dept_b,
+        root=root,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        branch_a=branch_a,
+        group_a=group_a,
+        branch_b=branch_b,
+        dept_a=dept_a,
+        dept_b=dept_b,
     )
 
 

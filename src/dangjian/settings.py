@@ -43,12 +43,16 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = [h for h in os.environ.get("DANGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("DANGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 if TESTING:
     ALLOWED_HOSTS.append("testserver")
 # Reverse proxies whose X-Forwarded-For we believe (audit source addresses), e.g. "127.0.0.1".
 TRUSTED_PROXIES = [p for p in os.environ.get("DANGJIAN_TRUSTED_PROXIES", "").split(",") if p]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DANGJIAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("DANGJIAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -137,7 +141,10 @@ AUTHENTICATION_BACKENDS = [
 # Password policy (DESIGN §11): length, 3 of 4 classes, no reuse of the last 5, 90-day age.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "dangjian.accounts.validators.CharacterClassValidator"},
     {"NAME": "dangjian.accounts.validators.PasswordHistoryValidator"},
@@ -242,7 +249,9 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 IMPORT_MAX_ZIP_ENTRIES = 200
 IMPORT_MAX_ROWS = 50_000
 
-EMAIL_BACKEND = os.environ.get("DANGJIAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "DANGJIAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
 
 LOGGING = {
     "version": 1,

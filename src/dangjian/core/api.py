@@ -15,8 +15,13 @@ from . import services
 from .models import snapshot
 from .permissions import METHOD_ACTIONS, Pagination, ScopedPermission
 
-__all__ = ["Pagination", "ScopedModelSerializer", "ScopedModelViewSet", "ScopedPermission", "exception_handler"]
-
+__all__ = [
+    "Pagination",
+    "ScopedModelSerializer",
+    "ScopedModelViewSet",
+    "ScopedPermission",
+    "exception_handler",
+]
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):

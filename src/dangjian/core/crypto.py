@@ -67,7 +67,9 @@ def decrypt(token: str) -> str:
 def blind_index(value: str) -> str:
     """Deterministic keyed digest for exact-match lookup of an encrypted value."""
     normalized = value.strip().upper()
-    return hmac.new(_subkey(b"dangjian-blind-index"), normalized.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        _subkey(b"dangjian-blind-index"), normalized.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 class EncryptedTextField(models.TextField):

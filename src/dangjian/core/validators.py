@@ -28,7 +28,11 @@ def id_number_birth_date(value: str) -> dt.date | None:
 
 def validate_id_number(value: str) -> None:
     value = (value or "").strip().upper()
-    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if (
+        len(value) != 18
+        or not value[:17].isdigit()
+        or not (value[17].isdigit() or value[17] == "X")
+    ):
         raise ValidationError("身份证号码应为 18 位（前 17 位为数字，末位为数字或 X），请核对。")
     if id_number_birth_date(value) is None:
         raise ValidationError("身份证号码中的出生日期无效，请核对。")

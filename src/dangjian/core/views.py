@@ -100,7 +100,9 @@ class ObjectDetailView(ScopedViewMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         obj = self.get_object()
         ctx["object"] = obj
-        ctx["can_change"] = type(obj).objects.restrict(self.request.user, "change").filter(pk=obj.pk).exists()
+        ctx["can_change"] = (
+            type(obj).objects.restrict(self.request.user, "change").filter(pk=obj.pk).exists()
+        )
         return ctx
 
 

@@ -97,7 +97,11 @@ class PermissionTestMixin:
             resp = client.get(self.api_list)
             assert obj.pk not in {row["id"] for row in resp.json()["results"]}
             assert client.get(self._api_detail(obj)).status_code == 404
-        assert not self.model.objects.restrict(make_user(self.view_role, tree.unit_a)).filter(pk=obj.pk).exists()
+        assert (
+            not self.model.objects.restrict(make_user(self.view_role, tree.unit_a))
+            .filter(pk=obj.pk)
+            .exists()
+        )
 
     @pytest.mark.django_db
     def test_write_is_audited(self, client, tree, make_user):

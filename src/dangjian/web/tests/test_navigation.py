@@ -29,7 +29,15 @@ def labels(user) -> set[str]:
 
 def test_branch_secretary_sees_org_and_members_not_audit_or_users(tree, make_user):
     user = make_user("branch_secretary", tree.branch_a)
-    assert labels(user) == {"工作台", "组织", "党员", "组织生活", "数据导入", "制度落实", "API 文档"}
+    assert labels(user) == {
+        "工作台",
+        "组织",
+        "党员",
+        "组织生活",
+        "数据导入",
+        "制度落实",
+        "API 文档",
+    }
 
 
 def test_viewer_cannot_import(tree, make_user):
