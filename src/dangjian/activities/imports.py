@@ -27,6 +27,7 @@ from dangjian.core.excel import Column, ExportColumn, Exporter, Importer, Row, R
 from dangjian.core.imports import importers
 from dangjian.core.scoping import scope_q
 from dangjian.members.validation import looks_like_id_number
+from dangjian.orgs.imports import orgs_by_reference
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import attendance, kinds
@@ -217,7 +218,7 @@ class ActivityImporter(Importer):
             return [RowError(0, "", _("您没有登记组织生活的权限。"))]
         col = {c.key: c.title for c in self.columns}
         errors: list[RowError] = []
-        orgs = self._orgs(add_q, rows)
+        orgs = orgs_by_reference(add_q, {r["org"] for r in rows})
         found = [o for lst in orgs.values() for o in lst]
         pools = {o.pk: kinds.attendee_pool(o) for o in found if o.kind != OrgKind.LEADING_GROUP}
         pools.update(
@@ -348,22 +349,6 @@ class ActivityImporter(Importer):
         return errors
 
     # --- lookups, each once for the whole file -------------------------------------------
-    @staticmethod
-    def _orgs(add_q: Q, rows: list[Row]) -> dict[str, list[Organization]]:
-        refs = sorted({r["org"] for r in rows})
-        by_code: dict[str, list[Organization]] = defaultdict(list)
-        by_name: dict[str, list[Organization]] = defaultdict(list)
-        for chunk in chunks(refs):
-            wanted = set(chunk)
-            for org in Organization.objects.filter(add_q).filter(
-                Q(code__in=chunk) | Q(name__in=chunk)
-            ):
-                if org.code in wanted:
-                    by_code[org.code].append(org)
-                if org.name in wanted:
-                    by_name[org.name].append(org)
-        return {ref: by_code.get(ref) or by_name.get(ref, []) for ref in refs}
-
     @staticmethod
     def _leading_group_pools(groups: list[Organization]) -> dict[int, Organization]:
         """A 党组's attendees come from its unit-level parent: all parents in one query."""

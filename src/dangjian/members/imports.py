@@ -30,6 +30,7 @@ from dangjian.core.excel import (
 )
 from dangjian.core.imports import importers
 from dangjian.core.scoping import scope_q
+from dangjian.orgs.imports import orgs_by_reference
 from dangjian.orgs.models import Organization, OrgKind, OrgStatus, Unit
 
 from . import validation
@@ -168,7 +169,7 @@ class MemberImporter(Importer):
 
         errors.extend(self._duplicate_ids(rows, col["id_number"]))
 
-        orgs = self._orgs(add_q, rows)
+        orgs = orgs_by_reference(add_q, {r["org"] for r in rows})
         units = self._units(user, rows, orgs)
         org_problems: dict[int, str | None] = {}
         self._members: list[Member] = []
@@ -278,23 +279,6 @@ class MemberImporter(Importer):
                     for r in blinds[blind]
                 )
         return errors
-
-    @staticmethod
-    def _orgs(add_q: Q, rows: list[Row]) -> dict[str, list[Organization]]:
-        """Reference (组织编码 first, else name) → the matching orgs in the user's add scope."""
-        refs = sorted({r["org"] for r in rows})
-        by_code: dict[str, list[Organization]] = defaultdict(list)
-        by_name: dict[str, list[Organization]] = defaultdict(list)
-        for chunk in chunks(refs):
-            wanted = set(chunk)
-            for org in Organization.objects.filter(add_q).filter(
-                Q(code__in=chunk) | Q(name__in=chunk)
-            ):
-                if org.code in wanted:
-                    by_code[org.code].append(org)
-                if org.name in wanted:
-                    by_name[org.name].append(org)
-        return {ref: by_code.get(ref) or by_name.get(ref, []) for ref in refs}
 
     @staticmethod
     def _units(user: Any, rows: list[Row], orgs: dict[str, list[Organization]]) -> dict[str, Unit]:

@@ -90,6 +90,24 @@ class _Database:
         return db
 
 
+def orgs_by_reference(scope: Q, refs) -> dict[str, list[Organization]]:
+    """Import references (组织编码 first, else name) → matching orgs within `scope`, chunked queries.
+
+    Shared by every importer whose rows name an org (members, activities).
+    """
+    refs = sorted(set(refs))
+    by_code: dict[str, list[Organization]] = defaultdict(list)
+    by_name: dict[str, list[Organization]] = defaultdict(list)
+    for chunk in chunks(refs):
+        wanted = set(chunk)
+        for org in Organization.objects.filter(scope).filter(Q(code__in=chunk) | Q(name__in=chunk)):
+            if org.code in wanted:
+                by_code[org.code].append(org)
+            if org.name in wanted:
+                by_name[org.name].append(org)
+    return {ref: by_code.get(ref) or by_name.get(ref, []) for ref in refs}
+
+
 class OrganizationImporter(Importer):
     name = "organizations"
     label = gettext_lazy("党组织")
