@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("dangjian.accounts.api.urls")),
     path("", include("dangjian.activities.api.urls")),
     path("", include("dangjian.rules.api.urls")),
+    path("", include("dangjian.assessments.api.urls")),
 ]

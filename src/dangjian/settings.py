@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.activities",
     "dangjian.rules",
+    "dangjian.assessments",
     "dangjian.web",
     "dangjian.demo",
 ]

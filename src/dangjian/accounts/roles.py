@@ -31,6 +31,31 @@ ACTIVITY_MANAGE = set().union(*(_crud("activities", m) for m in _ACTIVITY_MODELS
 RULE_VIEW = {"rules.view_compliance", "rules.view_ruleexemption", "rules.view_rulesetting"}
 RULE_MANAGE = _crud("rules", "ruleexemption")
 RULE_SETTINGS = {"rules.change_rulesetting"}
+# 督查考评: campaigns are run by the orgs that own them (工委, or a unit checking its own
+# branches); the checked org sees its released results and answers its own rectifications.
+_ASSESSMENT_MODELS = (
+    "campaign",
+    "assessment",
+    "itemresult",
+    "evidencefile",
+    "finding",
+    "rectification",
+    "rectificationevidence",
+)
+ASSESSMENT_VIEW = {f"assessments.view_{m}" for m in _ASSESSMENT_MODELS} | {
+    "assessments.view_framework"
+}
+ASSESSMENT_MANAGE = set().union(*(_crud("assessments", m) for m in _ASSESSMENT_MODELS)) | {
+    "assessments.view_framework",
+    "assessments.verify_rectification",
+}
+FRAMEWORK_MANAGE = _crud("assessments", "framework")
+# What a checked org does itself: read its results and findings, answer its rectifications.
+RECTIFICATION_ANSWER = ASSESSMENT_VIEW | {
+    "assessments.change_rectification",
+    "assessments.add_rectificationevidence",
+    "assessments.delete_rectificationevidence",
+}
 
 
 @dataclass(frozen=True)
@@ -59,31 +84,50 @@ ROLES: dict[str, Role] = {
             | ACTIVITY_MANAGE
             | RULE_VIEW
             | RULE_MANAGE
-            | RULE_SETTINGS,
+            | RULE_SETTINGS
+            | ASSESSMENT_MANAGE
+            | FRAMEWORK_MANAGE,
         ),
         _role(
             "unit_admin",
             "单位党组织管理员",
             "机关党委/总支管理员：管理本单位组织树与党员。",
-            ORG_MANAGE | MEMBER_MANAGE | MEMBER_REVEAL | ACTIVITY_MANAGE | RULE_VIEW | RULE_MANAGE,
+            ORG_MANAGE
+            | MEMBER_MANAGE
+            | MEMBER_REVEAL
+            | ACTIVITY_MANAGE
+            | RULE_VIEW
+            | RULE_MANAGE
+            | ASSESSMENT_MANAGE,
         ),
         _role(
             "branch_secretary",
             "支部书记",
             "管理本支部及所属党小组的党员、届次与班子。",
-            ORG_VIEW | TERM_MANAGE | MEMBER_MANAGE | MEMBER_REVEAL | ACTIVITY_MANAGE | RULE_VIEW,
+            ORG_VIEW
+            | TERM_MANAGE
+            | MEMBER_MANAGE
+            | MEMBER_REVEAL
+            | ACTIVITY_MANAGE
+            | RULE_VIEW
+            | RECTIFICATION_ANSWER,
         ),
         _role(
             "organization_officer",
             "组织委员",
             "维护本支部党员信息，不能查看敏感信息明文。",
-            ORG_VIEW | TERM_MANAGE | MEMBER_MANAGE | ACTIVITY_MANAGE | RULE_VIEW,
+            ORG_VIEW
+            | TERM_MANAGE
+            | MEMBER_MANAGE
+            | ACTIVITY_MANAGE
+            | RULE_VIEW
+            | RECTIFICATION_ANSWER,
         ),
         _role(
             "viewer",
             "只读查看",
             "查看所辖组织与党员（敏感信息脱敏）。",
-            ORG_VIEW | MEMBER_VIEW | ACTIVITY_VIEW | RULE_VIEW,
+            ORG_VIEW | MEMBER_VIEW | ACTIVITY_VIEW | RULE_VIEW | ASSESSMENT_VIEW,
         ),
         _role(
             "party_member",

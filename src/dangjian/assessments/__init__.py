@@ -1,0 +1,1 @@
+"""督查考评: frameworks, campaigns, assessments, findings, rectifications (DESIGN §7)."""

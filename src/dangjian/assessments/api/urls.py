@@ -1,0 +1,3 @@
+"""督查考评 API."""
+
+urlpatterns: list = []

@@ -1,0 +1,620 @@
+"""督查考评 (DESIGN §7): one engine for 抽查调阅, 明察暗访, 五星党支部, 模范机关, 主体责任清单 ….
+
+Framework (a versioned checklist, from YAML) → Campaign (who is checked, on which framework
+version, for which period) → Assessment (one per target org) → ItemResult (one per item)
+→ Finding (a problem) → Rectification (整改, followed until 销号).
+
+Scoping: a campaign belongs to its scope org (the 工委, or a unit checking its own
+branches), so only users whose scope covers that org run it. An assessment is visible to
+them, and to the target org's own users once the campaign owner releases the results.
+Findings and rectifications belong to the org that has the problem; every org above it
+sees them through the ordinary path rule, and the org itself answers its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.db import path_prefix_q
+from dangjian.core.models import ScopedModel, TimestampedModel
+from dangjian.core.querysets import RestrictedManager, RestrictedQuerySet
+from dangjian.core.scoping import perm_name, scope_paths
+
+
+class CampaignType(models.TextChoices):
+    SAMPLED_REVIEW = "sampled_review", _("抽查调阅")
+    UNANNOUNCED_INSPECTION = "unannounced_inspection", _("明察暗访")
+    FOCUSED_INSPECTION = "focused_inspection", _("集中监督检查")
+    STAR_RATING = "star_rating", _("五星党支部评定")
+    MODEL_ORGAN = "model_organ", _("模范机关评估")
+    RESPONSIBILITY_LIST = "responsibility_list", _("主体责任清单")
+    DUES_AUDIT = "dues_audit", _("党费审查")
+    INSPECTION_LIAISON = "inspection_liaison", _("党建+巡察")
+
+
+class Method(models.TextChoices):
+    """听、看、查、问、评 (GLOSSARY)."""
+
+    LISTEN = "listen", _("听")
+    OBSERVE = "observe", _("看")
+    CHECK = "check", _("查")
+    ASK = "ask", _("问")
+    EVALUATE = "evaluate", _("评")
+
+
+class ItemKind(models.TextChoices):
+    SECTION = "section", _("分类")  # a heading: no result of its own
+    SCORE = "score", _("计分")  # 0..max_score
+    PASS_FAIL = "pass_fail", _("是否达标")
+    GRADED = "graded", _("等次")  # conforming / partial / nonconforming, no score
+
+
+class ResultValue(models.TextChoices):
+    CONFORMING = "conforming", _("符合")
+    PARTIAL = "partial", _("部分符合")
+    NONCONFORMING = "nonconforming", _("不符合")
+    NOT_APPLICABLE = "not_applicable", _("不适用")
+
+
+class Framework(TimestampedModel):
+    """One version of a checklist (考评模板). Versions are immutable once a campaign uses them.
+
+    Shared by the whole deployment (not org data): shipped YAML libraries are loaded by
+    `frameworks.sync_library()`; an edited or imported file becomes a new version.
+    """
+
+    code = models.SlugField(_("代码"), max_length=64)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    name = models.CharField(_("名称"), max_length=100)
+    description = models.TextField(_("说明"), blank=True)
+    campaign_types = models.JSONField(
+        _("适用的督查类型"), default=list, help_text=_("CampaignType 代码列表")
+    )
+    target_kinds = models.JSONField(
+        _("适用的检查对象层级"), default=list, help_text=_("OrgKind 代码列表")
+    )
+    is_example = models.BooleanField(
+        _("示例模板"), default=False, help_text=_("无全国统一标准，供各地修改后使用")
+    )
+    basis = models.CharField(_("依据"), max_length=300, blank=True)
+    # Optional pass line and rating bands, e.g. {"min_score": 90, "label": "五星", "requires": ["innovation"]}.
+    pass_score = models.DecimalField(
+        _("达标分数线"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    rating_bands = models.JSONField(_("评定等次（按分数）"), default=list, blank=True)
+    quota_shares = models.JSONField(_("评定等次（按比例）"), default=list, blank=True)
+    source = models.CharField(
+        _("来源"),
+        max_length=16,
+        choices=[("package", _("系统内置")), ("uploaded", _("导入/编辑"))],
+        default="package",
+    )
+    source_text = models.TextField(_("模板原文（YAML）"), blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    is_current = models.BooleanField(_("当前版本"), default=True)
+
+    backup_reference_data = True
+
+    class Meta:
+        verbose_name = _("考评模板")
+        verbose_name_plural = _("考评模板")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="framework_code_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（第 {self.version} 版）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:framework_detail", args=[self.pk])
+
+    @property
+    def max_total(self) -> Any:
+        return sum((i.max_score or 0) for i in self.items.all() if i.kind == ItemKind.SCORE)
+
+
+class FrameworkItem(models.Model):
+    framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="items", verbose_name=_("模板")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级条目"),
+    )
+    code = models.CharField(_("编号"), max_length=32)
+    text = models.TextField(_("内容"))
+    kind = models.CharField(_("评价方式"), max_length=16, choices=ItemKind.choices)
+    max_score = models.DecimalField(
+        _("满分"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    methods = models.JSONField(_("检查方式"), default=list, blank=True)  # Method codes
+    evidence_hint = models.CharField(_("查阅材料"), max_length=300, blank=True)
+    category = models.CharField(
+        _("问题类别"), max_length=64, blank=True, help_text=_("用于负面清单归类")
+    )
+    rule_id = models.CharField(
+        _("关联制度规则"), max_length=64, blank=True, help_text=_("规则库中的规则编号")
+    )
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("模板条目")
+        verbose_name_plural = _("模板条目")
+        ordering = ["framework", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="framework_item_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text[:40]}"
+
+    @property
+    def is_assessable(self) -> bool:
+        return self.kind != ItemKind.SECTION
+
+
+class SelectionMode(models.TextChoices):
+    ALL = "all", _("全部")
+    MANUAL = "manual", _("指定")
+    SAMPLE = "sample", _("分层随机抽样")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("筹备中")
+    ACTIVE = "active", _("进行中")
+    CLOSED = "closed", _("已结束")
+
+
+class LiaisonStage(models.TextChoices):
+    """党建+巡察 stages; blank for other campaign types."""
+
+    NONE = "", _("—")
+    PRE = "pre", _("巡前征询")
+    DURING = "during", _("巡中参与")
+    POST = "post", _("巡后反馈")
+
+
+class Campaign(ScopedModel):
+    scope_path_field: ClassVar[str] = "scope_org__path"
+
+    name = models.CharField(_("名称"), max_length=120)
+    campaign_type = models.CharField(_("督查类型"), max_length=32, choices=CampaignType.choices)
+    framework = models.ForeignKey(
+        Framework, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("考评模板")
+    )
+    scope_org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name=_("组织范围"),
+        help_text=_("在此组织及其下级中选取检查对象；也是本次督查的主办组织"),
+    )
+    target_kinds = models.JSONField(
+        _("检查对象层级"), default=list, help_text=_("如 unit_party、branch、party_group")
+    )
+    period_start = models.DateField(_("检查期间起"))
+    period_end = models.DateField(_("检查期间止"))
+    selection = models.CharField(
+        _("选取方式"), max_length=8, choices=SelectionMode.choices, default=SelectionMode.ALL
+    )
+    sample_size = models.PositiveIntegerField(_("抽样数量"), null=True, blank=True)
+    sample_ratio = models.DecimalField(
+        _("抽样比例"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    seed = models.PositiveIntegerField(_("随机种子"), null=True, blank=True)
+    # The saved plan: population size, strata (unit → population, drawn), seed, who was
+    # drawn, when and by whom. Printable; a re-draw replaces it and is audited.
+    sampling_plan = models.JSONField(_("抽样方案"), default=dict, blank=True, editable=False)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    results_released = models.BooleanField(_("结果已向被检查组织公开"), default=False)
+    liaison_stage = models.CharField(
+        _("巡察阶段"), max_length=8, choices=LiaisonStage.choices, blank=True, default=""
+    )
+    description = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+
+    class Meta:
+        verbose_name = _("督查活动")
+        verbose_name_plural = _("督查活动")
+        ordering = ["-period_start", "-id"]
+        indexes = [models.Index(fields=["campaign_type", "period_start"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:campaign_detail", args=[self.pk])
+
+    def audit_related_org_id(self) -> Any:
+        return self.scope_org_id
+
+
+class AssessmentStatus(models.TextChoices):
+    PLANNED = "planned", _("待检查")
+    IN_PROGRESS = "in_progress", _("检查中")
+    IN_REVIEW = "in_review", _("待审核")
+    DONE = "done", _("已完成")
+
+
+def assessment_visibility_q(user: Any, perm: str, prefix: str = "") -> Q | None:
+    """Assessments a user may see: the campaign owner's side always, the target's once released.
+
+    `prefix` is the lookup to the Assessment from the model being filtered ("" for the
+    Assessment itself, "assessment__" for an ItemResult). None: nothing visible.
+    """
+    paths = scope_paths(user, perm)
+    if not paths:
+        return None
+    if "" in paths:
+        return Q()
+    owner = Q()
+    target = Q()
+    for path in paths:
+        owner |= path_prefix_q(f"{prefix}campaign__scope_org__path", path)
+        target |= path_prefix_q(f"{prefix}target__path", path)
+    return owner | (target & Q(**{f"{prefix}campaign__results_released": True}))
+
+
+class AssessmentQuerySet(RestrictedQuerySet):
+    visibility_prefix = ""
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+        q = assessment_visibility_q(user, perm_name(self.model, action), self.visibility_prefix)
+        if q is None:
+            return self.none()
+        return self.filter(q) if q else self.all()
+
+
+class ItemResultQuerySet(AssessmentQuerySet):
+    visibility_prefix = "assessment__"
+
+
+class Assessment(ScopedModel):
+    """One target org checked in one campaign."""
+
+    scope_path_field: ClassVar[str] = "target__path"
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("督查活动")
+    )
+    target = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("检查对象"),
+    )
+    # The unit the target belongs to (its stratum in a sample), kept for grouping.
+    unit_org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("所属单位党组织"),
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=AssessmentStatus.choices,
+        default=AssessmentStatus.PLANNED,
+    )
+    assessors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assessments", verbose_name=_("检查人员")
+    )
+    assessor_names = models.CharField(
+        _("其他检查人员"), max_length=200, blank=True, help_text=_("系统外人员，用“、”分隔")
+    )
+    assessed_on = models.DateField(_("检查日期"), null=True, blank=True)
+    total_score = models.DecimalField(
+        _("得分"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    rating = models.CharField(_("评定等次"), max_length=32, blank=True)
+    passed = models.BooleanField(_("达标"), null=True, blank=True)
+    has_innovation = models.BooleanField(
+        _("有创新项目"), default=False, help_text=_("五星党支部评定：须有创新项目")
+    )
+    summary = models.TextField(_("总体评价"), blank=True)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True, editable=False)
+
+    objects = RestrictedManager.from_queryset(AssessmentQuerySet)()
+
+    class Meta:
+        verbose_name = _("检查对象")
+        verbose_name_plural = _("检查对象")
+        ordering = ["campaign", "target__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "target"], name="assessment_once")
+        ]
+        indexes = [models.Index(fields=["campaign", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.target}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:assessment_detail", args=[self.pk])
+
+    def audit_related_org_id(self) -> Any:
+        return self.target_id
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == AssessmentStatus.DONE
+
+
+class ItemResult(ScopedModel):
+    scope_path_field: ClassVar[str] = "assessment__target__path"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="results", verbose_name=_("检查对象")
+    )
+    item = models.ForeignKey(
+        FrameworkItem, on_delete=models.PROTECT, related_name="results", verbose_name=_("条目")
+    )
+    result = models.CharField(_("结果"), max_length=16, choices=ResultValue.choices, blank=True)
+    score = models.DecimalField(_("得分"), max_digits=7, decimal_places=2, null=True, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    methods = models.JSONField(_("检查方式"), default=list, blank=True)
+    # True when the assessor accepted the rules engine's suggestion (自动取证) as is.
+    from_records = models.BooleanField(_("采用系统记录"), default=False)
+
+    objects = RestrictedManager.from_queryset(ItemResultQuerySet)()
+
+    class Meta:
+        verbose_name = _("检查结果")
+        verbose_name_plural = _("检查结果")
+        ordering = ["assessment", "item__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="item_result_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code}: {self.get_result_display()}"
+
+    def audit_related_org_id(self) -> Any:
+        return self.assessment.target_id
+
+
+class EvidenceFile(ScopedModel):
+    """A file backing an assessment (or one item of it), stored like activity attachments."""
+
+    scope_path_field: ClassVar[str] = "assessment__target__path"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("检查对象")
+    )
+    item_result = models.ForeignKey(
+        ItemResult,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("条目"),
+    )
+    original_name = models.CharField(_("文件名"), max_length=200)
+    stored_name = models.CharField(max_length=64, unique=True, editable=False)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+
+    objects = RestrictedManager.from_queryset(ItemResultQuerySet)()
+
+    class Meta:
+        verbose_name = _("检查材料")
+        verbose_name_plural = _("检查材料")
+        ordering = ["assessment", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def audit_related_org_id(self) -> Any:
+        return self.assessment.target_id
+
+
+class Severity(models.TextChoices):
+    GENERAL = "general", _("一般")
+    SERIOUS = "serious", _("较重")
+    GRAVE = "grave", _("严重")
+
+
+class Finding(ScopedModel):
+    """A problem (问题) found in an org: from a nonconforming item, or free-standing."""
+
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name=_("存在问题的组织"),
+    )
+    # The org on whose authority the finding was raised (the campaign's scope org, or the
+    # raising user's org for a free-standing one): its side verifies the rectification.
+    raised_by_org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="raised_findings",
+        verbose_name=_("提出组织"),
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("督查活动"),
+    )
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("检查对象"),
+    )
+    item = models.ForeignKey(
+        FrameworkItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("条目"),
+    )
+    category = models.CharField(_("问题类别"), max_length=64)
+    text = models.TextField(_("问题描述"))
+    severity = models.CharField(
+        _("严重程度"), max_length=8, choices=Severity.choices, default=Severity.GENERAL
+    )
+    found_on = models.DateField(_("发现日期"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+
+    class Meta:
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        ordering = ["-found_on", "-id"]
+        indexes = [
+            models.Index(fields=["found_on", "category"]),
+            models.Index(fields=["campaign", "category"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org}：{self.text[:30]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:finding_detail", args=[self.pk])
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", _("待整改")
+    SUBMITTED = "submitted", _("已提交")
+    CLOSED = "closed", _("已销号")
+    RETURNED = "returned", _("退回")
+
+
+class Rectification(ScopedModel):
+    """整改: the owner org fixes a finding and submits evidence; the raising side 销号 or 退回."""
+
+    finding = models.OneToOneField(
+        Finding, on_delete=models.CASCADE, related_name="rectification", verbose_name=_("问题")
+    )
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+        verbose_name=_("整改责任组织"),
+    )
+    deadline = models.DateField(_("整改时限"))
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=RectificationStatus.choices,
+        default=RectificationStatus.OPEN,
+    )
+    measures = models.TextField(_("整改措施"), blank=True)
+    evidence_text = models.TextField(_("整改情况及佐证"), blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
+    verified_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    verify_note = models.CharField(_("审核意见"), max_length=300, blank=True)
+    closed_on = models.DateField(_("销号日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("整改")
+        verbose_name_plural = _("整改")
+        ordering = ["deadline", "id"]
+        indexes = [models.Index(fields=["status", "deadline"])]
+
+    def __str__(self) -> str:
+        return f"整改：{self.finding}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:rectification_detail", args=[self.pk])
+
+
+class RectificationEvidence(ScopedModel):
+    """A file proving a rectification (整改佐证材料)."""
+
+    scope_path_field: ClassVar[str] = "rectification__org__path"
+
+    rectification = models.ForeignKey(
+        Rectification,
+        on_delete=models.CASCADE,
+        related_name="files",
+        verbose_name=_("整改"),
+    )
+    original_name = models.CharField(_("文件名"), max_length=200)
+    stored_name = models.CharField(max_length=64, unique=True, editable=False)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+
+    class Meta:
+        verbose_name = _("整改材料")
+        verbose_name_plural = _("整改材料")
+        ordering = ["rectification", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def audit_related_org_id(self) -> Any:
+        return self.rectification.org_id

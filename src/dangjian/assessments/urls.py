@@ -1,0 +1,7 @@
+"""督查考评 pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "assessments"
+
+urlpatterns: list = []
