@@ -13,6 +13,7 @@ import hashlib
 import os
 import secrets
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -147,11 +148,19 @@ def check_upload(upload: Any) -> str:
     return declared
 
 
-def add_attachment(user: Any, activity: Activity, upload: Any) -> Attachment:
-    """Store `upload` for `activity` under a random name; audited; nothing kept on failure."""
-    core_services.ensure_in_scope(user, activity, "change")
-    kind = check_upload(upload)
-    folder = storage_dir()
+@dataclass(frozen=True)
+class StoredFile:
+    name: str  # random, with the checked kind's extension
+    size: int
+    sha256: str
+
+
+def store_upload(upload: Any, kind: str, folder: Path) -> StoredFile:
+    """Write a checked upload (`check_upload`'s kind) under `folder` with a random name.
+
+    Shared with the other apps that keep files (assessment evidence): the caller saves its
+    row and removes the file again if that fails.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     stored = f"{secrets.token_hex(16)}.{kind}"
     target = folder / stored
@@ -167,13 +176,22 @@ def add_attachment(user: Any, activity: Activity, upload: Any) -> Attachment:
             size += len(chunk)
             out.write(chunk)
     os.chmod(target, 0o600)
+    return StoredFile(stored, size, digest.hexdigest())
+
+
+def add_attachment(user: Any, activity: Activity, upload: Any) -> Attachment:
+    """Store `upload` for `activity` under a random name; audited; nothing kept on failure."""
+    core_services.ensure_in_scope(user, activity, "change")
+    kind = check_upload(upload)
+    stored = store_upload(upload, kind, storage_dir())
+    target = storage_dir() / stored.name
     attachment = Attachment(
         activity=activity,
         original_name=clean_name(upload.name),
-        stored_name=stored,
+        stored_name=stored.name,
         content_type=CONTENT_TYPES[kind],
-        size=size,
-        sha256=digest.hexdigest(),
+        size=stored.size,
+        sha256=stored.sha256,
         uploaded_by=user if getattr(user, "pk", None) is not None else None,
     )
     try:

@@ -149,6 +149,9 @@ class FrameworkItem(models.Model):
     order = models.PositiveIntegerField(_("顺序"), default=0)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
 
+    # Loaded on migrate with their framework (frameworks.sync_library): a restore replaces them.
+    backup_reference_data = True
+
     class Meta:
         verbose_name = _("模板条目")
         verbose_name_plural = _("模板条目")
@@ -259,7 +262,8 @@ class AssessmentStatus(models.TextChoices):
 
 
 def assessment_visibility_q(user: Any, perm: str, prefix: str = "") -> Q | None:
-    """Assessments a user may see: the campaign owner's side always, the target's once released.
+    """Assessments a user may see (or act on): the campaign owner's side always; the target's
+    side may only view, and only once the results are released.
 
     `prefix` is the lookup to the Assessment from the model being filtered ("" for the
     Assessment itself, "assessment__" for an ItemResult). None: nothing visible.
@@ -274,6 +278,9 @@ def assessment_visibility_q(user: Any, perm: str, prefix: str = "") -> Q | None:
     for path in paths:
         owner |= path_prefix_q(f"{prefix}campaign__scope_org__path", path)
         target |= path_prefix_q(f"{prefix}target__path", path)
+    if not perm.split(".", 1)[-1].startswith("view_"):
+        # The checked org never edits its own results: writes are the owner side's only.
+        return owner
     return owner | (target & Q(**{f"{prefix}campaign__results_released": True}))
 
 
@@ -289,6 +296,14 @@ class AssessmentQuerySet(RestrictedQuerySet):
 
 class ItemResultQuerySet(AssessmentQuerySet):
     visibility_prefix = "assessment__"
+
+
+class AssessmentManager(RestrictedManager.from_queryset(AssessmentQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class ItemResultManager(RestrictedManager.from_queryset(ItemResultQuerySet)):  # type: ignore[misc]
+    pass
 
 
 class Assessment(ScopedModel):
@@ -338,7 +353,7 @@ class Assessment(ScopedModel):
     summary = models.TextField(_("总体评价"), blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True, editable=False)
 
-    objects = RestrictedManager.from_queryset(AssessmentQuerySet)()
+    objects: ClassVar[AssessmentManager] = AssessmentManager()
 
     class Meta:
         verbose_name = _("检查对象")
@@ -379,7 +394,7 @@ class ItemResult(ScopedModel):
     # True when the assessor accepted the rules engine's suggestion (自动取证) as is.
     from_records = models.BooleanField(_("采用系统记录"), default=False)
 
-    objects = RestrictedManager.from_queryset(ItemResultQuerySet)()
+    objects: ClassVar[ItemResultManager] = ItemResultManager()
 
     class Meta:
         verbose_name = _("检查结果")
@@ -427,7 +442,7 @@ class EvidenceFile(ScopedModel):
         verbose_name=_("上传人"),
     )
 
-    objects = RestrictedManager.from_queryset(ItemResultQuerySet)()
+    objects: ClassVar[ItemResultManager] = ItemResultManager()
 
     class Meta:
         verbose_name = _("检查材料")

@@ -32,6 +32,7 @@ class NotificationKind(models.TextChoices):
     HOLIDAY_BEFORE = "holiday_before", _("节前提醒")
     HOLIDAY_AFTER = "holiday_after", _("节后检查")
     COMPLIANCE_GAP = "compliance_gap", _("组织生活未达标")
+    RECTIFICATION_OVERDUE = "rectification_overdue", _("整改逾期提醒")  # from assessments
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -370,6 +370,7 @@ SOURCE_LABELS = {
     "holidays": "节前提醒/节后检查",
     "compliance": "组织生活落实情况",
 }
+
 # Local rules (switchable per deployment) that gate a whole source.
 SOURCE_SWITCHES = {
     "terms": sweep.REMINDER_RULE_ID,
@@ -377,6 +378,23 @@ SOURCE_SWITCHES = {
     "birthdays": deadlines.BIRTHDAY_RULE_ID,
     "holidays": holidays.RULE_ID,
 }
+
+
+def register_source(
+    name: str,
+    label: str,
+    func: Callable[[dt.date, Links], list[Draft]],
+    switch_rule_id: str | None = None,
+) -> None:
+    """Add a reminder source from an app above rules (which rules must not import).
+
+    Called from that app's `AppConfig.ready()`, e.g. assessments' overdue rectifications;
+    registering the same name again replaces it (ready() may run more than once in tests).
+    """
+    SOURCES[name] = func
+    SOURCE_LABELS[name] = label
+    if switch_rule_id:
+        SOURCE_SWITCHES[name] = switch_rule_id
 
 
 def switched_off(source: str) -> str:

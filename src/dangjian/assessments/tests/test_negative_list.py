@@ -1,0 +1,213 @@
+"""负面清单 against a naive reference computed in plain Python from every finding."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dangjian.assessments import negative_list
+from dangjian.assessments.models import Assessment, Finding
+from dangjian.orgs.models import Organization, OrgKind
+
+from .factories import checklist_framework, make_campaign, make_finding
+
+D = dt.date
+TEXTS = ["主题党日未按月开展", "会议记录不规范", "党费台账缺失", "组织生活会未开", "谈心谈话无记录"]
+
+
+@pytest.fixture
+def data(tree):
+    """Two 2024 campaigns (one by the 工委, one by 甲局 on its own branches), a 2023 one,
+    free-standing findings in 2024 and 2023; a few more branches to spread them over."""
+    rng = random.Random(7)
+    tree.unit_a.refresh_from_db()
+    extra = []
+    for i in range(4):
+        tree.unit_a.refresh_from_db()
+        extra.append(tree.unit_a.add_child(kind=OrgKind.BRANCH, name=f"甲局第{i + 2}党支部"))
+    orgs = [tree.branch_a, tree.branch_b, tree.group_a, *extra]
+    fw = checklist_framework()
+    fw2 = checklist_framework()  # same codes, other version-like framework
+    c1 = make_campaign(fw, tree.root, [tree.branch_a, tree.branch_b, *extra[:2]])
+    c2 = make_campaign(fw2, tree.unit_a, [tree.branch_a, *extra])
+    c0 = make_campaign(
+        fw, tree.root, [tree.branch_b], period_start=D(2023, 1, 1), period_end=D(2023, 12, 31)
+    )
+    items = {c.pk: {i.code: i for i in c.framework.items.all()} for c in (c1, c2, c0)}
+    for n in range(60):
+        campaign = rng.choice([c1, c2, c0, None])
+        found = D(rng.choice([2023, 2024]), rng.randint(1, 12), rng.randint(1, 28))
+        if campaign is None:
+            org = rng.choice(orgs)
+            make_finding(
+                org,
+                raised_by=tree.root,
+                category=rng.choice(["党费", "作风"]),
+                text=f"{rng.choice(TEXTS)}{n}",
+                found_on=found,
+            )
+            continue
+        assessment = rng.choice(list(campaign.assessments.all()))
+        code = rng.choice(["1.1", "1.2", "2", None])
+        item = items[campaign.pk][code] if code else None
+        make_finding(
+            assessment.target,
+            raised_by=campaign.scope_org,
+            category=(item.category or "三会一课") if item else "其他",
+            text=f"{rng.choice(TEXTS)}{n}",
+            found_on=found,
+            campaign=campaign,
+            assessment=assessment,
+            item=item,
+        )
+    return tree, c1, c2, c0
+
+
+def in_year(f: Finding, year: int) -> bool:
+    if f.campaign_id:
+        return f.campaign.period_start.year <= year <= f.campaign.period_end.year
+    return f.found_on.year == year
+
+
+def visible_paths(user, perm):
+    return user.get_scope_paths(perm)
+
+
+def reference(user, *, year=None, campaign_id=None, within=None):
+    """The negative list the slow, obvious way."""
+    paths = visible_paths(user, "assessments.view_finding")
+    chosen = [
+        f
+        for f in Finding.objects.select_related("org", "item", "campaign").order_by("pk")
+        if any(f.org.path.startswith(p) for p in paths)
+        and (year is None or in_year(f, year))
+        and (campaign_id is None or f.campaign_id == campaign_id)
+        and (within is None or f.org.path.startswith(within.path))
+    ]
+    a_paths = visible_paths(user, "assessments.view_assessment")
+    targets = set()
+    for a in Assessment.objects.select_related("campaign__scope_org", "target"):
+        owner = any(a.campaign.scope_org.path.startswith(p) for p in a_paths)
+        target = a.campaign.results_released and any(a.target.path.startswith(p) for p in a_paths)
+        if not (owner or target):
+            continue
+        c = a.campaign
+        if year is not None and not (c.period_start.year <= year <= c.period_end.year):
+            continue
+        if campaign_id is not None and c.pk != campaign_id:
+            continue
+        if within is not None and not a.target.path.startswith(within.path):
+            continue
+        targets.add(a.target_id)
+    groups: dict[tuple, list[Finding]] = {}
+    for f in chosen:
+        key = (f.category, f.item.code if f.item else "", f.item.text if f.item else "")
+        groups.setdefault(key, []).append(f)
+    rows = []
+    for (category, code, text), fs in groups.items():
+        orgs = len({f.org_id for f in fs})
+        newest = sorted(fs, key=lambda f: (f.found_on, f.pk), reverse=True)[:3]
+        rows.append(
+            (
+                category,
+                code,
+                text,
+                len(fs),
+                orgs,
+                round(min(1.0, orgs / len(targets)) if targets else 0.0, 6),
+                [f.text for f in newest],
+            )
+        )
+    return sorted(rows), len(targets), len(chosen)
+
+
+def as_tuples(nl):
+    return sorted(
+        (r.category, r.item_code, r.item_text, r.count, r.orgs, round(r.share, 6), r.examples)
+        for r in nl.rows
+    )
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        {},
+        {"year": 2024},
+        {"year": 2023},
+        {"campaign": "c1"},
+        {"campaign": "c2", "year": 2024},
+        {"within": "unit_a", "year": 2024},
+    ],
+)
+def test_matches_the_naive_reference(data, people, selection):
+    tree, c1, c2, _ = data
+    kwargs = {}
+    if "year" in selection:
+        kwargs["year"] = selection["year"]
+    if "campaign" in selection:
+        kwargs["campaign_id"] = {"c1": c1, "c2": c2}[selection["campaign"]].pk
+    if "within" in selection:
+        kwargs["within"] = getattr(tree, selection["within"])
+    for user in (people.committee, people.unit_admin, people.secretary):
+        nl = negative_list.build(user, **kwargs)
+        rows, assessed, total = reference(user, **kwargs)
+        assert as_tuples(nl) == rows
+        assert (nl.assessed_orgs, nl.total_findings) == (assessed, total)
+    assert negative_list.build(people.committee, **kwargs).total_findings > 0
+
+
+def test_rows_are_ordered_by_count_and_scoped(data, people):
+    tree = data[0]
+    nl = negative_list.build(people.committee, year=2024)
+    counts = [r.count for r in nl.rows]
+    assert counts == sorted(counts, reverse=True)
+    assert "2024年" in nl.title
+    mine = negative_list.build(people.unit_b_admin, year=2024)
+    b_paths = tree.unit_b.path
+    assert (
+        mine.total_findings
+        == Finding.objects.filter(
+            org__path__startswith=b_paths,
+            pk__in=negative_list.findings(people.committee, year=2024),
+        ).count()
+    )
+
+
+def test_a_fixed_number_of_queries(data, people, tree):
+    negative_list.build(people.committee)  # warm
+    with CaptureQueriesContext(connection) as q1:
+        small = negative_list.build(people.committee, campaign_id=data[1].pk)
+    with CaptureQueriesContext(connection) as q2:
+        everything = negative_list.build(people.committee)
+    assert len(everything.rows) > len(small.rows)
+    assert len(q1) == len(q2) + 1 <= 4  # + the campaign's name for the title
+
+
+def test_exports(data, people):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    nl = negative_list.build(people.committee, year=2024)
+    wb = load_workbook(io.BytesIO(negative_list.to_xlsx(nl)))
+    ws = wb.active
+    assert ws["A1"].value == nl.title
+    assert [c.value for c in ws[3]][:3] == ["序号", "问题类别", "条目编号"]
+    assert ws.max_row == 3 + len(nl.rows)
+    assert ws.cell(row=4, column=5).value == nl.rows[0].count
+    doc = Document(io.BytesIO(negative_list.to_docx(nl)))
+    assert doc.paragraphs[0].text == nl.title
+    table = doc.tables[0]
+    assert len(table.rows) == 1 + len(nl.rows)
+    assert table.rows[1].cells[1].text == nl.rows[0].category
+
+
+def test_empty_selection(tree, people):
+    nl = negative_list.build(people.committee, year=2030)
+    assert nl.rows == [] and nl.total_findings == 0
+    assert negative_list.to_docx(nl) and negative_list.to_xlsx(nl)
+    assert Organization.objects.exists()
