@@ -109,11 +109,13 @@ def stratify(
     return [strata[k] for k in sorted(strata)]
 
 
-def allocate(sizes: list[int], total: int) -> list[int]:
+def allocate(sizes: list[int], total: int, seed: int | None = None) -> list[int]:
     """Largest-remainder (Hamilton) allocation of `total` over strata of `sizes`.
 
-    Integer arithmetic only; ties in the remainder go to the larger stratum, then to the
-    earlier one (strata are in path order). Each share is ≤ its stratum's size.
+    Integer arithmetic only; ties in the remainder go to the larger stratum, then — with a
+    seed — to a seeded shuffle of the tied strata (else to the earlier one; strata are in
+    path order). Without the shuffle, a sample of units (each its own stratum of one) would
+    always take the first units in the tree. Each share is ≤ its stratum's size.
     """
     population_size = sum(sizes)
     if not 0 <= total <= population_size:
@@ -123,7 +125,11 @@ def allocate(sizes: list[int], total: int) -> list[int]:
     shares = [total * n // population_size for n in sizes]
     remainders = [total * n % population_size for n in sizes]
     left = total - sum(shares)
-    order = sorted(range(len(sizes)), key=lambda i: (-remainders[i], -sizes[i], i))
+    if seed is None:
+        tiebreak = list(range(len(sizes)))
+    else:
+        tiebreak = random.Random(f"{seed}|allocate").sample(range(len(sizes)), len(sizes))
+    order = sorted(range(len(sizes)), key=lambda i: (-remainders[i], -sizes[i], tiebreak[i]))
     for i in order[:left]:
         shares[i] += 1
     return shares
@@ -131,7 +137,7 @@ def allocate(sizes: list[int], total: int) -> list[int]:
 
 def draw(strata: list[Stratum], size: int, seed: int) -> list[tuple[str, int, str]]:
     """The drawn rows, in path order; sets each stratum's `drawn`."""
-    shares = allocate([len(s.members) for s in strata], size)
+    shares = allocate([len(s.members) for s in strata], size, seed)
     chosen: list[tuple[str, int, str]] = []
     for stratum, share in zip(strata, shares, strict=True):
         stratum.drawn = share
@@ -726,9 +732,3 @@ def release_results(user: Any, campaign: Campaign, released: bool = True) -> Cam
             operation="release_results" if released else "withdraw_results",
         )
     return campaign
-
-
-# Older private names, still used by the demo loader and its tests.
-_rows = org_rows
-_units_for = units_for
-_plan = build_plan

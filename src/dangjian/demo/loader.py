@@ -25,7 +25,7 @@ from dangjian.audit.services import record
 from dangjian.members.models import Exemption, Member, Transfer
 from dangjian.orgs.models import CommitteePost, Organization, OrgKind, Term, Unit
 
-from . import activity_loader, bulk, roster
+from . import activity_loader, assessment_loader, bulk, roster
 from .people import UnitPeople, iter_people
 from .plan import CityPlan
 
@@ -80,8 +80,9 @@ def existing_demo_usernames() -> list[str]:
 
 
 def reset() -> None:
-    """Delete all org-tree data, activities and the demo accounts (the audit trail stays:
+    """Delete all org-tree data, activities, 督查考评 and the demo accounts (the audit trail stays:
     append-only)."""
+    assessment_loader.reset_assessments()
     activity_loader.reset_activities()
     CommitteePost.objects.all().delete()
     Term.objects.all().delete()
@@ -113,6 +114,7 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
             activity_loader.write_activities(plan, orgs, rosters, staff, exemptions, stages)
         )
         del rosters
+        counts.update(assessment_loader.write_assessments(plan, orgs, staff, stages))
         counts.update(
             organizations=len(orgs),
             units=len(plan.units),

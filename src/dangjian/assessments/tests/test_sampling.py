@@ -128,6 +128,18 @@ def test_draw_per_stratum_matches_allocation():
         assert sum(1 for _p, pk, _n in drawn if pk in mine) == s.drawn
 
 
+def test_units_as_their_own_strata_are_drawn_at_random():
+    """Sampling 40 of 85 units: every stratum holds one unit and every remainder ties, so
+    the seeded tie-break — not tree order — must decide which units are drawn."""
+    sizes = [1] * 85
+    first = draw(strata_of(sizes), 40, seed=2024)
+    assert len(first) == 40
+    assert first != sorted(r for s in strata_of(sizes) for r in s.members)[:40]
+    assert first == draw(strata_of(sizes), 40, seed=2024)
+    assert first != draw(strata_of(sizes), 40, seed=2025)
+    assert allocate(sizes, 40, seed=9) != allocate(sizes, 40, seed=10)
+
+
 def test_a_stratum_draw_does_not_depend_on_other_strata():
     """Seeding per (seed, unit path): adding a unit elsewhere changes no unit's picks as long
     as its allocation stays the same."""

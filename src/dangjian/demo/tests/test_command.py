@@ -221,6 +221,11 @@ def test_full_city_load(django_assert_max_num_queries):
     assert metric("study.observed_units", gongwei) == 14
     assert metric("study.seminar_count", gongwei) == 538
     assert 1200 <= metric("training.secretaries_trained", gongwei) < 1320
+    # seed-figures.md rows 4, 7, 13 and 16 (督查考评).
+    assert metric("supervision.study_review_units", gongwei) == 40
+    assert metric("supervision.basic_system_reviewed_orgs", gongwei) == 954
+    assert metric("supervision.unannounced_units", gongwei) == 30
+    assert metric("evaluation.model_organ_passed", gongwei) == 6
     # City scale: ~50,000 activities a year, about a million participations by mid-2025.
     assert 45_000 < Activity.objects.filter(held_on__year=2024).count() < 55_000
     assert 900_000 < Participation.objects.count() < 1_300_000
