@@ -21,6 +21,7 @@ from django.utils.functional import SimpleLazyObject
 
 from dangjian.accounts.roles import ROLES
 from dangjian.activities.models import Activity
+from dangjian.assessments.models import Campaign, Finding, Framework, Rectification
 from dangjian.core.scoping import has_any_scope, has_global_perm, scope_paths
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, Unit
@@ -76,6 +77,7 @@ def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
         _entry("党员", "members:member_list", has_any_scope(user, Member, "view")),
         _entry("组织生活", "activities:activity_list", has_any_scope(user, Activity, "view")),
         _rules_menu(user),
+        _assessments_menu(user),
         _entry(
             "数据导入",
             "imports:index",
@@ -106,6 +108,29 @@ def _rules_menu(user: Any) -> NavItem | None:
         if e is not None
     ]
     return NavItem("制度落实", children[0].url, "rules", children) if children else None
+
+
+def _assessments_menu(user: Any) -> NavItem | None:
+    """督查考评: campaigns, the rectification board, findings, the negative list, frameworks."""
+    findings = has_any_scope(user, Finding, "view")
+    children = [
+        e
+        for e in (
+            _entry("督查活动", "assessments:campaign_list", has_any_scope(user, Campaign, "view")),
+            _entry(
+                "整改看板",
+                "assessments:rectification_board",
+                has_any_scope(user, Rectification, "view"),
+            ),
+            _entry("问题清单", "assessments:finding_list", findings),
+            _entry("负面清单", "assessments:negative_list", findings),
+            _entry(
+                "考评模板", "assessments:framework_list", has_any_scope(user, Framework, "view")
+            ),
+        )
+        if e is not None
+    ]
+    return NavItem("督查考评", children[0].url, "assessments", children) if children else None
 
 
 def role_summaries(request) -> list[str]:

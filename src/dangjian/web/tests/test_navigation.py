@@ -20,6 +20,7 @@ ALL = {
     "API 文档",
     "制度落实",
     "组织生活",
+    "督查考评",
 }
 
 
@@ -36,6 +37,7 @@ def test_branch_secretary_sees_org_and_members_not_audit_or_users(tree, make_use
         "组织生活",
         "数据导入",
         "制度落实",
+        "督查考评",  # the branch answers its own rectifications
         "API 文档",
     }
 
@@ -47,6 +49,7 @@ def test_viewer_cannot_import(tree, make_user):
         "党员",
         "组织生活",
         "制度落实",
+        "督查考评",
         "API 文档",
     }
 
@@ -104,7 +107,30 @@ def test_pages_not_wired_are_left_out(tree, make_user):
 
     user = make_user("committee_admin", tree.root)
     RoleAssignment.objects.create(user=user, role="audit_admin")
-    assert labels(user) == {"工作台", "组织", "党员", "组织生活", "制度落实", "API 文档"}
+    assert labels(user) == {
+        "工作台",
+        "组织",
+        "党员",
+        "组织生活",
+        "制度落实",
+        "督查考评",
+        "API 文档",
+    }
+
+
+def test_assessment_menu_entries(tree, make_user):
+    committee = build_navigation(make_user("committee_admin", tree.root))
+    menu = next(i for i in committee if i.label == "督查考评")
+    assert [c.label for c in menu.children] == [
+        "督查活动",
+        "整改看板",
+        "问题清单",
+        "负面清单",
+        "考评模板",
+    ]
+    secretary = build_navigation(make_user("branch_secretary", tree.branch_a))
+    menu = next(i for i in secretary if i.label == "督查考评")
+    assert "整改看板" in [c.label for c in menu.children]
 
 
 def test_active_entry_follows_the_current_namespace(tree, make_user):

@@ -21,6 +21,13 @@ NAMED_PAGES = {
     "imports": ["index"],
     "audit": ["event_list"],
     "rules": ["compliance", "rule_list", "exemption_list"],
+    "assessments": [
+        "campaign_list",
+        "rectification_board",
+        "finding_list",
+        "negative_list",
+        "framework_list",
+    ],
 }
 
 

@@ -1,0 +1,136 @@
+"""Filters for campaigns, assessments, item results, findings and rectifications, shared by
+the list pages and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from dangjian.activities.filtersets import year_in_range
+from dangjian.members.filtersets import ALL, WithinFilterSet, org_filter
+
+from .models import (
+    Assessment,
+    AssessmentStatus,
+    Campaign,
+    CampaignStatus,
+    CampaignType,
+    Finding,
+    ItemResult,
+    Rectification,
+    RectificationStatus,
+    ResultValue,
+    Severity,
+)
+
+
+def _year_filter(field: str) -> django_filters.NumberFilter:
+    return django_filters.NumberFilter(
+        field_name=field,
+        lookup_expr="year",
+        label=_("年度"),
+        validators=[year_in_range],
+        error_messages={"invalid": "年度应为整数，例如 2024。"},
+    )
+
+
+def visible_campaigns(request):
+    return Campaign.objects.restrict(getattr(request, "user", None), "view").order_by(
+        "-period_start", "-pk"
+    )
+
+
+def campaign_filter(field_name: str) -> django_filters.ModelChoiceFilter:
+    """A campaign id, accepted only when the user may see that campaign."""
+    return extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            field_name=field_name, queryset=visible_campaigns, label=_("督查活动"), empty_label=ALL
+        )
+    )
+
+
+OVERDUE_CHOICES = [("true", _("仅逾期")), ("false", _("未逾期"))]
+
+
+class CampaignFilterSet(WithinFilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("名称"))
+    campaign_type = django_filters.ChoiceFilter(
+        choices=CampaignType.choices, label=_("督查类型"), empty_label=ALL
+    )
+    year = _year_filter("period_start")
+    status = django_filters.ChoiceFilter(
+        choices=CampaignStatus.choices, label=_("状态"), empty_label=ALL
+    )
+
+    class Meta:
+        model = Campaign
+        fields = ["q", "campaign_type", "year", "status", "within"]
+
+
+class AssessmentFilterSet(WithinFilterSet):
+    campaign = campaign_filter("campaign")
+    target = org_filter(label=_("检查对象"))
+    status = django_filters.ChoiceFilter(
+        choices=AssessmentStatus.choices, label=_("状态"), empty_label=ALL
+    )
+
+    class Meta:
+        model = Assessment
+        fields = ["campaign", "status", "within", "target"]
+
+
+class ItemResultFilterSet(WithinFilterSet):
+    assessment = django_filters.NumberFilter(field_name="assessment_id", label=_("检查对象"))
+    campaign = campaign_filter("assessment__campaign")
+    result = django_filters.ChoiceFilter(
+        choices=ResultValue.choices, label=_("结果"), empty_label=ALL
+    )
+    item = django_filters.CharFilter(field_name="item__code", label=_("条目编号"))
+
+    class Meta:
+        model = ItemResult
+        fields = ["assessment", "campaign", "result", "item", "within"]
+
+
+class FindingFilterSet(WithinFilterSet):
+    q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", label=_("问题描述"))
+    campaign = campaign_filter("campaign")
+    category = django_filters.CharFilter(field_name="category", label=_("问题类别"))
+    severity = django_filters.ChoiceFilter(
+        choices=Severity.choices, label=_("严重程度"), empty_label=ALL
+    )
+    year = _year_filter("found_on")
+    rectification_status = django_filters.ChoiceFilter(
+        field_name="rectification__status",
+        choices=RectificationStatus.choices,
+        label=_("整改状态"),
+        empty_label=ALL,
+    )
+
+    class Meta:
+        model = Finding
+        fields = ["q", "campaign", "category", "severity", "year", "rectification_status", "within"]
+
+
+class RectificationFilterSet(WithinFilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=RectificationStatus.choices, label=_("状态"), empty_label=ALL
+    )
+    campaign = campaign_filter("finding__campaign")
+    overdue = django_filters.ChoiceFilter(
+        method="filter_overdue", choices=OVERDUE_CHOICES, label=_("是否逾期"), empty_label=ALL
+    )
+
+    class Meta:
+        model = Rectification
+        fields = ["status", "campaign", "overdue", "within"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(deadline__lt=timezone.localdate()) & ~Q(status=RectificationStatus.CLOSED)
+        if value not in ("true", "false"):
+            return queryset
+        return queryset.filter(overdue) if value == "true" else queryset.exclude(overdue)

@@ -1,0 +1,201 @@
+/* 党建工作平台: the assessment form (督查考评).
+ *
+ * Autosave: a changed row is marked and, after a short pause, every changed row is posted
+ * as JSON to the results endpoint (services.save_results). The answer shows
+ * "已自动保存 HH:MM:SS" or the Chinese error next to the table; rows that failed stay
+ * marked and are sent again with the next change.
+ * Keys, while the focus is on a row's result (not in a text box): 1–4 set
+ * 符合 / 部分符合 / 不符合 / 不适用, A accepts the 自动取证 suggestion shown beside the item.
+ * 提出问题 (shown on nonconforming rows) saves pending rows first, then raises the finding.
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("results-form");
+  if (!form || form.dataset.editable !== "1") return;
+
+  var KEYS = { "1": "conforming", "2": "partial", "3": "nonconforming", "4": "not_applicable" };
+  var statusEl = document.getElementById("autosave-status");
+  var url = form.dataset.autosaveUrl;
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var dirty = new Set();
+  var timer = null;
+  var inflight = null;
+
+  function show(text, css) {
+    statusEl.textContent = text;
+    statusEl.className = "small " + (css || "text-secondary");
+  }
+
+  function rowOf(el) {
+    return el && el.closest ? el.closest("tr[data-item]") : null;
+  }
+
+  function rowData(tr) {
+    var data = { item: Number(tr.dataset.item) };
+    tr.querySelectorAll("[data-field]").forEach(function (el) {
+      data[el.dataset.field] = el.value;
+    });
+    if (data.score === "") data.score = null;
+    if (tr.dataset.fromRecords !== undefined) data.from_records = tr.dataset.fromRecords === "1";
+    return data;
+  }
+
+  function syncRow(tr) {
+    var select = tr.querySelector("select[data-field=result]");
+    var bad = select && select.value === "nonconforming";
+    tr.classList.toggle("dj-nonconforming", bad);
+    var raise = tr.querySelector("[data-raise]");
+    if (raise) raise.hidden = !bad;
+  }
+
+  function schedule(tr, delay) {
+    dirty.add(tr);
+    tr.classList.add("dj-dirty");
+    show("有未保存的修改…");
+    clearTimeout(timer);
+    timer = setTimeout(flush, delay);
+  }
+
+  function post(target, body, json) {
+    var headers = { "X-CSRFToken": csrf, Accept: "application/json" };
+    if (json) headers["Content-Type"] = "application/json";
+    return fetch(target, { method: "POST", headers: headers, body: body, credentials: "same-origin" })
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (data) {
+          return { ok: resp.ok && data.ok, status: resp.status, data: data };
+        });
+      });
+  }
+
+  function flush() {
+    clearTimeout(timer);
+    if (inflight) return inflight.then(flush);
+    if (!dirty.size) return Promise.resolve(true);
+    var rows = Array.from(dirty);
+    dirty.clear();
+    show("正在保存…");
+    inflight = post(url, JSON.stringify({ rows: rows.map(rowData) }), true)
+      .then(function (answer) {
+        if (answer.ok) {
+          rows.forEach(function (tr) {
+            if (!dirty.has(tr)) tr.classList.remove("dj-dirty");
+            tr.classList.remove("dj-error");
+          });
+          var d = answer.data;
+          document.getElementById("total-score").textContent = d.total_score === null ? "—" : d.total_score;
+          document.getElementById("rating").textContent = d.rating || "—";
+          var label = document.getElementById("status-label");
+          label.textContent = d.status_label;
+          if (label.dataset.status !== d.status) {
+            label.dataset.status = d.status;
+            // the status buttons were for the old status: hide the one that is now done
+            document.querySelectorAll('[data-status-action="' + d.status + '"]').forEach(function (b) {
+              b.closest("form").remove();
+            });
+          }
+          show("已自动保存 " + d.saved_at, "text-success");
+          return true;
+        }
+        rows.forEach(function (tr) { dirty.add(tr); tr.classList.add("dj-error"); });
+        show(answer.data.error || "保存失败（" + answer.status + "），请刷新页面后重试。", "text-danger");
+        return false;
+      })
+      .catch(function () {
+        rows.forEach(function (tr) { dirty.add(tr); });
+        show("网络连接失败，修改尚未保存；恢复连接后再修改任一项即会重新保存。", "text-danger");
+        return false;
+      })
+      .finally(function () { inflight = null; });
+    return inflight;
+  }
+
+  function setResult(tr, value, fromRecords) {
+    var select = tr.querySelector("select[data-field=result]");
+    if (!select || !select.querySelector('option[value="' + value + '"]')) return false;
+    select.value = value;
+    tr.dataset.fromRecords = fromRecords ? "1" : "0";
+    syncRow(tr);
+    schedule(tr, 300);
+    return true;
+  }
+
+  function accept(tr) {
+    if (!tr.dataset.suggestResult) return;
+    var score = tr.querySelector("[data-field=score]");
+    if (score && tr.dataset.suggestScore !== "") score.value = tr.dataset.suggestScore;
+    setResult(tr, tr.dataset.suggestResult, true);
+  }
+
+  form.addEventListener("change", function (e) {
+    var tr = rowOf(e.target);
+    if (!tr || !e.target.dataset.field) return;
+    if (e.target.dataset.field === "result") tr.dataset.fromRecords = "0";
+    syncRow(tr);
+    schedule(tr, 300);
+  });
+
+  form.addEventListener("input", function (e) {
+    var tr = rowOf(e.target);
+    if (tr && e.target.dataset.field && e.target.tagName === "INPUT") schedule(tr, 1200);
+  });
+
+  form.addEventListener("keydown", function (e) {
+    var tr = rowOf(e.target);
+    if (!tr || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.tagName === "INPUT" || e.target.tagName === "TEXTAREA") return;
+    if (KEYS[e.key]) {
+      if (setResult(tr, KEYS[e.key], false)) e.preventDefault();
+    } else if (e.key === "a" || e.key === "A") {
+      accept(tr);
+      e.preventDefault();
+    }
+  });
+
+  form.addEventListener("click", function (e) {
+    var acceptBtn = e.target.closest("[data-accept]");
+    if (acceptBtn) {
+      accept(rowOf(acceptBtn));
+      return;
+    }
+    var raise = e.target.closest("[data-raise]");
+    if (!raise) return;
+    e.preventDefault();
+    var tr = rowOf(raise);
+    raise.disabled = true;
+    flush().then(function (saved) {
+      if (saved === false) { raise.disabled = false; return; }
+      var body = new FormData();
+      body.append("item", raise.value);
+      return post(raise.getAttribute("formaction"), body, false).then(function (answer) {
+        raise.disabled = false;
+        if (!answer.ok) {
+          show(answer.data.error || "提出问题失败，请稍后重试。", "text-danger");
+          return;
+        }
+        var link = document.createElement("a");
+        link.href = answer.data.url;
+        link.className = "badge bg-red-lt me-1";
+        link.textContent = "问题 #" + answer.data.id;
+        tr.querySelector("[data-findings]").insertBefore(link, raise);
+        show("已提出问题并生成整改任务（问题 #" + answer.data.id + "）", "text-success");
+      });
+    });
+  });
+
+  // The plain 保存 button still works; with the script it just saves now.
+  form.addEventListener("submit", function (e) {
+    if (e.submitter && e.submitter.id === "results-save") {
+      e.preventDefault();
+      if (!dirty.size) show("没有需要保存的修改。");
+      flush();
+    }
+  });
+
+  window.addEventListener("beforeunload", function (e) {
+    if (dirty.size || inflight) {
+      e.preventDefault();
+      e.returnValue = "";
+    }
+  });
+})();

@@ -1,0 +1,227 @@
+"""The 督查考评 API: reads scoped, writes through the services, bad input a Chinese 400."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dangjian.assessments.models import Campaign, Finding, ItemResult
+
+from . import factories
+from .factories import (
+    checklist_framework,
+    make_campaign,
+    make_finding,
+    make_framework,
+    pdf_upload,
+)
+
+pytestmark = pytest.mark.django_db
+people = factories.people  # the shared fixture
+
+
+@pytest.fixture
+def checked(tree, people):
+    fw = checklist_framework()
+    campaign = make_campaign(fw, tree.root, [tree.branch_a, tree.branch_b])
+    items = {i.code: i for i in fw.items.all()}
+    return campaign, campaign.assessments.get(target=tree.branch_a), items
+
+
+def post(client, url, data):
+    return client.post(url, data, content_type="application/json")
+
+
+def test_frameworks_list_detail_and_import(client, tree, people):
+    client.force_login(people.committee)
+    fw = checklist_framework()
+    rows = client.get("/api/frameworks/", {"code": fw.code}).json()["results"]
+    assert [r["id"] for r in rows] == [fw.pk]
+    detail = client.get(f"/api/frameworks/{fw.pk}/").json()
+    assert [i["code"] for i in detail["items"]] == ["1", "1.1", "1.2", "2"]
+    assert detail["items"][1]["parent_code"] == "1"
+    dup = "code: test-api-dup\nname: 重复\nitems:\n  - code: '1'\n    text: 甲\n  - code: '1'\n    text: 乙\n"
+    resp = post(client, "/api/frameworks/import/", {"text": dup, "filename": "dup.yaml"})
+    assert resp.status_code == 400 and "重复" in str(resp.json())
+
+
+def test_campaign_create_update_release_and_400s(client, tree, people):
+    fw = make_framework([{"code": "1", "kind": "pass_fail"}])
+    client.force_login(people.committee)
+    body = {
+        "name": "API 抽查",
+        "campaign_type": "sampled_review",
+        "framework": fw.pk,
+        "scope_org": tree.root.pk,
+        "target_kinds": ["branch"],
+        "period_start": "2024-01-01",
+        "period_end": "2024-12-31",
+        "selection": "sample",
+        "sample_size": 1,
+        "seed": 3,
+    }
+    resp = post(client, "/api/campaigns/", body)
+    assert resp.status_code == 201, resp.content
+    data = resp.json()
+    assert data["n_targets"] == 1 and data["sampling_plan"]["seed"] == 3
+    cid = data["id"]
+    # a sample larger than its population: 400 in Chinese, nothing created
+    resp = post(client, "/api/campaigns/", body | {"name": "太多", "sample_size": 9})
+    assert resp.status_code == 400 and "超过" in str(resp.json())
+    assert not Campaign.objects.filter(name="太多").exists()
+    # a manual target outside the user's scope
+    client.force_login(people.unit_admin)
+    resp = post(
+        client,
+        "/api/campaigns/",
+        body
+        | {
+            "name": "越权",
+            "scope_org": tree.unit_a.pk,
+            "selection": "manual",
+            "manual_targets": [tree.branch_b.pk],
+        },
+    )
+    assert resp.status_code == 400 and "管辖范围" in str(resp.json())
+    client.force_login(people.committee)
+    resp = client.patch(
+        f"/api/campaigns/{cid}/", {"status": "active"}, content_type="application/json"
+    )
+    assert resp.status_code == 200 and resp.json()["status"] == "active"
+    resp = post(client, f"/api/campaigns/{cid}/redraw/", {"seed": 5})
+    assert resp.status_code == 400 and "reason" in resp.json()
+    resp = post(client, f"/api/campaigns/{cid}/redraw/", {"seed": 5, "reason": "复核"})
+    assert resp.status_code == 200 and resp.json()["seed"] == 5
+    resp = post(client, f"/api/campaigns/{cid}/release/", {"released": True})
+    assert resp.status_code == 200 and resp.json()["results_released"] is True
+    # a viewer may read but not release
+    client.force_login(people.viewer)
+    assert client.get(f"/api/campaigns/{cid}/").status_code == 200
+    assert post(client, f"/api/campaigns/{cid}/release/", {"released": False}).status_code == 403
+
+
+def test_assessment_results_and_status_actions(client, checked, people):
+    campaign, a, items = checked
+    client.force_login(people.committee)
+    url = f"/api/assessments/{a.pk}/results/"
+    resp = post(
+        client,
+        url,
+        {
+            "rows": [
+                {"item": "2", "result": "conforming", "score": "9"},
+                {"item": items["1.1"].pk, "result": "conforming"},
+            ]
+        },
+    )
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["total_score"] == "9.00" and resp.json()["status"] == "in_progress"
+    for bad, words in (
+        ({"rows": [{"item": "2", "score": "12"}]}, "满分"),
+        ({"rows": [{"item": "9.9", "result": "conforming"}]}, "9.9"),
+        ({"rows": [{"item": "1.1", "result": "partial"}]}, "是否达标"),
+        ({"rows": []}, "rows"),
+        ({"rows": [{"item": "2", "result": "excellent"}]}, "result"),
+    ):
+        resp = post(client, url, bad)
+        assert resp.status_code == 400, (bad, resp.content)
+        assert words in str(resp.json()), (words, resp.json())
+    assert ItemResult.objects.get(assessment=a, item=items["2"]).score == 9
+    resp = post(client, f"/api/assessments/{a.pk}/status/", {"status": "finished"})
+    assert resp.status_code == 400 and "状态" in str(resp.json())
+    assert (
+        post(client, f"/api/assessments/{a.pk}/status/", {"status": "in_review"}).status_code == 200
+    )
+    assert (
+        post(client, f"/api/assessments/{a.pk}/status/", {"status": "done"}).json()["status"]
+        == "done"
+    )
+    resp = post(client, url, {"rows": [{"item": "2", "score": "1"}]})
+    assert resp.status_code == 400  # locked
+    rows = client.get("/api/item-results/", {"campaign": campaign.pk}).json()["results"]
+    assert {r["item_code"] for r in rows} == {"1.1", "2"}
+    listed = client.get("/api/assessments/", {"campaign": campaign.pk, "status": "done"}).json()
+    assert [r["id"] for r in listed["results"]] == [a.pk]
+
+
+def test_target_side_cannot_write_results(client, checked, people):
+    campaign, a, _items = checked
+    campaign.results_released = True
+    campaign.save()
+    client.force_login(people.unit_admin)
+    assert client.get(f"/api/assessments/{a.pk}/").status_code == 200
+    resp = post(
+        client, f"/api/assessments/{a.pk}/results/", {"rows": [{"item": "2", "score": "1"}]}
+    )
+    assert resp.status_code in (403, 404)
+    assert not ItemResult.objects.filter(assessment=a).exists()
+
+
+def test_findings_create_and_400s(client, checked, people, tree):
+    _campaign, a, items = checked
+    client.force_login(people.committee)
+    resp = post(
+        client,
+        "/api/findings/",
+        {"assessment": a.pk, "item": items["1.2"].pk, "text": "记录不规范"},
+    )
+    assert resp.status_code == 201, resp.content
+    data = resp.json()
+    assert data["org"] == tree.branch_a.pk and data["category"] == "三会一课"
+    assert data["rectification_status"] == "open"
+    assert post(client, "/api/findings/", {"org": tree.branch_a.pk, "text": ""}).status_code == 400
+    resp = post(client, "/api/findings/", {"org": tree.branch_a.pk, "text": "无类别"})
+    assert resp.status_code == 400 and "问题类别" in str(resp.json())
+    resp = post(
+        client,
+        "/api/findings/",
+        {"org": tree.branch_a.pk, "text": "未来", "category": "党费", "found_on": "2999-01-01"},
+    )
+    assert resp.status_code == 400 and "发现日期" in str(resp.json())
+    resp = client.patch(
+        f"/api/findings/{data['id']}/", {"org": tree.branch_b.pk}, content_type="application/json"
+    )
+    assert resp.status_code == 400
+    assert Finding.objects.count() == 1
+
+
+def test_rectification_submit_and_verify(client, tree, people):
+    finding = make_finding(tree.branch_a, raised_by=tree.root)
+    r = finding.rectification
+    client.force_login(people.secretary)
+    resp = post(client, f"/api/rectifications/{r.pk}/submit/", {"measures": ""})
+    assert resp.status_code == 400 and "measures" in resp.json()
+    resp = client.post(
+        f"/api/rectifications/{r.pk}/submit/",
+        {"measures": "已补正", "evidence_text": "见附件", "files": [pdf_upload()]},
+    )
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["status"] == "submitted" and len(resp.json()["files"]) == 1
+    assert post(client, f"/api/rectifications/{r.pk}/verify/", {"accept": True}).status_code == 403
+    client.force_login(people.committee)
+    resp = post(client, f"/api/rectifications/{r.pk}/verify/", {"accept": False, "note": ""})
+    assert resp.status_code == 400
+    resp = post(client, f"/api/rectifications/{r.pk}/verify/", {"accept": True})
+    assert resp.status_code == 200 and resp.json()["status"] == "closed"
+    listed = client.get("/api/rectifications/", {"status": "closed"}).json()["results"]
+    assert [x["id"] for x in listed] == [r.pk]
+
+
+def test_negative_list_json(client, tree, people):
+    make_finding(
+        tree.branch_a, raised_by=tree.root, category="三会一课", found_on=dt.date(2024, 3, 1)
+    )
+    make_finding(tree.branch_b, raised_by=tree.root, category="党费", found_on=dt.date(2024, 4, 1))
+    client.force_login(people.committee)
+    data = client.get("/api/negative-list/", {"year": 2024}).json()
+    assert data["total_findings"] == 2
+    assert {r["category"] for r in data["rows"]} == {"三会一课", "党费"}
+    within = client.get("/api/negative-list/", {"year": 2024, "within": tree.unit_a.pk}).json()
+    assert {r["category"] for r in within["rows"]} == {"三会一课"}
+    assert client.get("/api/negative-list/").status_code == 400
+    assert client.get("/api/negative-list/", {"year": "x"}).status_code == 400
+    assert client.get("/api/negative-list/", {"campaign": 99999}).status_code == 404
+    client.force_login(people.unit_b_admin)
+    scoped = client.get("/api/negative-list/", {"year": 2024}).json()
+    assert {r["category"] for r in scoped["rows"]} == {"党费"}

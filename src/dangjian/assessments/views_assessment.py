@@ -1,0 +1,356 @@
+"""The assessment page: one target, every item of the framework in one keyboard-friendly
+table, autosaved row by row through `services.save_results`.
+
+The page works without JavaScript (one form, 保存 posts every row); `assessment_form.js`
+adds autosave, number keys 1–4 for the result, `a` to accept the 自动取证 suggestion and
+the one-click 提出问题 on nonconforming rows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from dangjian.core import services as core_services
+from dangjian.core.scoping import has_any_scope
+from dangjian.core.services import OutOfScope
+from dangjian.core.views import ObjectDetailView, ScopedViewMixin
+
+from . import evidence, files, services
+from .forms import AssessmentInfoForm, UploadForm
+from .models import (
+    Assessment,
+    AssessmentStatus,
+    EvidenceFile,
+    Finding,
+    FrameworkItem,
+    ItemKind,
+    ItemResult,
+    Method,
+    ResultValue,
+)
+from .views import error_text
+
+RESULT_KEYS = {  # number key → result, in the order the assessor reads them
+    "1": ResultValue.CONFORMING,
+    "2": ResultValue.PARTIAL,
+    "3": ResultValue.NONCONFORMING,
+    "4": ResultValue.NOT_APPLICABLE,
+}
+
+# The status buttons of each status (services.TRANSITIONS decides what is allowed).
+STATUS_ACTIONS = {
+    AssessmentStatus.PLANNED: [(AssessmentStatus.IN_PROGRESS, gettext_lazy("开始检查"))],
+    AssessmentStatus.IN_PROGRESS: [(AssessmentStatus.IN_REVIEW, gettext_lazy("提交审核"))],
+    AssessmentStatus.IN_REVIEW: [
+        (AssessmentStatus.DONE, gettext_lazy("完成")),
+        (AssessmentStatus.IN_PROGRESS, gettext_lazy("退回修改")),
+    ],
+    AssessmentStatus.DONE: [(AssessmentStatus.IN_PROGRESS, gettext_lazy("重新打开"))],
+}
+
+
+def result_choices(item: FrameworkItem) -> list[tuple[str, Any]]:
+    if item.kind == ItemKind.PASS_FAIL:
+        return [(v, label) for v, label in ResultValue.choices if v != ResultValue.PARTIAL]
+    return list(ResultValue.choices)
+
+
+@dataclass
+class Row:
+    item: FrameworkItem
+    result: ItemResult | None
+    suggestion: Any = None
+    findings: list[int] = field(default_factory=list)
+    choices: list[tuple[str, Any]] = field(default_factory=list)
+    method_labels: list[str] = field(default_factory=list)
+
+    @property
+    def value(self) -> str:
+        return self.result.result if self.result else ""
+
+    @property
+    def suggestion_label(self) -> str:
+        result = getattr(self.suggestion, "result", "")
+        return str(ResultValue(result).label) if result in ResultValue.values else ""
+
+
+def assessment_rows(user: Any, assessment: Assessment) -> list[Row]:
+    """The table: every framework item with its saved result, suggestion and findings (4 queries)."""
+    items = list(FrameworkItem.objects.filter(framework_id=assessment.campaign.framework_id))
+    items.sort(key=lambda i: i.order)
+    saved = {
+        r.item_id: r
+        for r in ItemResult.objects.restrict(user, "view").filter(assessment=assessment)
+    }
+    found: dict[int, list[int]] = {}
+    for item_id, pk in (
+        Finding.objects.restrict(user, "view")
+        .filter(assessment=assessment, item__isnull=False)
+        .values_list("item_id", "pk")
+    ):
+        found.setdefault(item_id, []).append(pk)
+    hints = evidence.suggestions(assessment) if any(i.rule_id for i in items) else {}
+    methods = dict(Method.choices)
+    return [
+        Row(
+            item=i,
+            result=saved.get(i.pk),
+            suggestion=hints.get(i.pk),
+            findings=found.get(i.pk, []),
+            choices=result_choices(i),
+            method_labels=[methods.get(m, m) for m in i.methods],
+        )
+        for i in items
+    ]
+
+
+class AssessmentDetailView(ObjectDetailView):
+    queryset = Assessment.objects.select_related(
+        "campaign__framework", "campaign__scope_org", "target", "unit_org"
+    )
+    template_name = "assessments/assessment_form.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        a: Assessment = ctx["object"]
+        user = self.request.user
+        # Only the campaign owner's side assesses; a target org that can see its released
+        # results reads them.
+        can_assess = services.can_assess(user, a)
+        can_edit = can_assess and not a.is_locked
+        ctx.update(
+            rows=assessment_rows(user, a),
+            can_edit=can_edit,
+            can_assess=can_assess,
+            can_raise=can_assess and has_any_scope(user, Finding, "add"),
+            status_actions=STATUS_ACTIONS.get(a.status, []) if can_assess else [],
+            files=EvidenceFile.objects.restrict(user, "view")
+            .filter(assessment=a)
+            .select_related("item_result__item"),
+            can_upload=can_edit and has_any_scope(user, EvidenceFile, "add"),
+            upload_form=UploadForm(),
+            info_form=AssessmentInfoForm(
+                initial={
+                    "assessed_on": a.assessed_on,
+                    "assessor_names": a.assessor_names,
+                    "has_innovation": a.has_innovation,
+                    "summary": a.summary,
+                }
+            ),
+            result_keys=[(k, v.label) for k, v in RESULT_KEYS.items()],
+            title=str(a.target),
+        )
+        return ctx
+
+
+class AssessmentWriteView(ScopedViewMixin, View):
+    """POST-only, on an assessment the user may change (else 404)."""
+
+    queryset = Assessment.objects.select_related("campaign")
+    action = "change"
+    http_method_names = ["post"]
+
+    def wants_json(self) -> bool:
+        return (self.request.content_type or "").startswith("application/json") or (
+            "application/json" in self.request.headers.get("Accept", "")
+        )
+
+
+def form_rows(post: Any) -> list[dict[str, Any]]:
+    """Rows of the plain (no JavaScript) form: result-<item>, score-<item>, note-<item>."""
+    rows = []
+    for key in post:
+        if not key.startswith("result-"):
+            continue
+        item = key.removeprefix("result-")
+        rows.append(
+            {
+                "item": int(item) if item.isdigit() else item,
+                "result": post.get(key, ""),
+                "score": post.get(f"score-{item}", "") or None,
+                "note": post.get(f"note-{item}", ""),
+            }
+        )
+    return rows
+
+
+def json_rows(body: bytes) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise ValidationError(_("提交的数据格式不正确，请刷新页面后重试。")) from exc
+    rows = data.get("rows") if isinstance(data, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ValidationError(_("提交的数据格式不正确，请刷新页面后重试。"))
+    for row in rows:
+        if row.get("score") == "":
+            row["score"] = None
+    return rows
+
+
+class ResultsSaveView(AssessmentWriteView):
+    """Autosave endpoint (JSON rows → JSON answer) and the plain form's 保存."""
+
+    def post(self, request, pk: int):
+        assessment = self.get_object()
+        as_json = self.wants_json()
+        try:
+            rows = json_rows(request.body) if as_json else form_rows(request.POST)
+            assessment = services.save_results(request.user, assessment, rows)
+        except (ValidationError, OutOfScope) as exc:
+            if as_json:
+                code = 403 if isinstance(exc, OutOfScope) else 400
+                return JsonResponse({"ok": False, "error": error_text(exc)}, status=code)
+            messages.error(request, error_text(exc))
+            return redirect(assessment.get_absolute_url())
+        if as_json:
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "saved_at": timezone.localtime().strftime("%H:%M:%S"),
+                    "status": assessment.status,
+                    "status_label": assessment.get_status_display(),
+                    "total_score": None
+                    if assessment.total_score is None
+                    else str(assessment.total_score),
+                    "rating": assessment.rating,
+                }
+            )
+        messages.success(request, _("已保存检查结果。"))
+        return redirect(assessment.get_absolute_url())
+
+
+class AssessmentStatusView(AssessmentWriteView):
+    def post(self, request, pk: int):
+        assessment = self.get_object()
+        status = request.POST.get("status", "")
+        try:
+            if status not in AssessmentStatus.values:
+                raise ValidationError(_("请选择有效的状态。"))
+            services.set_status(request.user, assessment, status)
+        except (ValidationError, OutOfScope) as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(
+                request, _("检查状态已改为“%(s)s”。") % {"s": AssessmentStatus(status).label}
+            )
+        return redirect(assessment.get_absolute_url())
+
+
+class AssessmentInfoView(AssessmentWriteView):
+    def post(self, request, pk: int):
+        assessment = self.get_object()
+        form = AssessmentInfoForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("基本信息填写有误：请检查检查日期的格式（如 2024-05-10）。"))
+            return redirect(assessment.get_absolute_url())
+        try:
+            services.update_assessment(request.user, assessment, **form.cleaned_data)
+        except (ValidationError, OutOfScope) as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已保存基本信息。"))
+        return redirect(assessment.get_absolute_url())
+
+
+def finding_text(item: FrameworkItem, note: str) -> str:
+    """The prefilled problem text: the requirement that was not met, with the assessor's note."""
+    base = item.text.strip().rstrip("。")
+    return f"{base}：{note.strip()}" if note.strip() else f"{base}——未达到要求。"
+
+
+class RaiseFindingView(AssessmentWriteView):
+    """提出问题 from one item in one click: category and text prefilled from the item and note."""
+
+    def post(self, request, pk: int):
+        assessment = self.get_object()
+        item = get_object_or_404(
+            FrameworkItem,
+            pk=request.POST.get("item") if str(request.POST.get("item", "")).isdigit() else 0,
+            framework_id=assessment.campaign.framework_id,
+        )
+        note = (
+            ItemResult.objects.filter(assessment=assessment, item=item)
+            .values_list("note", flat=True)
+            .first()
+            or ""
+        )
+        try:
+            finding = services.raise_finding(
+                request.user,
+                text=request.POST.get("text") or finding_text(item, note),
+                assessment=assessment,
+                item=item,
+                category=request.POST.get("category") or item.category,
+                severity=request.POST.get("severity") or "general",
+            )
+        except (ValidationError, OutOfScope) as exc:
+            if self.wants_json():
+                return JsonResponse({"ok": False, "error": error_text(exc)}, status=400)
+            messages.error(request, error_text(exc))
+            return redirect(assessment.get_absolute_url())
+        if self.wants_json():
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "id": finding.pk,
+                    "url": finding.get_absolute_url(),
+                    "text": finding.text,
+                }
+            )
+        messages.success(request, _("已提出问题并生成整改任务。"))
+        return redirect(assessment.get_absolute_url())
+
+
+class EvidenceUploadView(AssessmentWriteView):
+    def post(self, request, pk: int):
+        assessment = self.get_object()
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            for message in form.errors.get("file", [_("请选择要上传的文件。")]):
+                messages.error(request, str(message))
+            return redirect(assessment.get_absolute_url())
+        raw_item = request.POST.get("item", "")
+        try:
+            services.add_evidence_file(
+                request.user,
+                assessment,
+                form.cleaned_data["file"],
+                item_id=int(raw_item) if raw_item.isdigit() else None,
+            )
+        except (ValidationError, OutOfScope) as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已上传检查材料。"))
+        return redirect(assessment.get_absolute_url())
+
+
+def file_response(obj: Any) -> FileResponse:
+    """A stored file as a download (only through the permission-checked views)."""
+    fh = files.open_stored(obj)
+    if fh is None:
+        raise Http404(_("文件已不存在。"))
+    core_services.emit("download", obj)
+    response = FileResponse(
+        fh, as_attachment=True, filename=obj.original_name, content_type=obj.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class EvidenceDownloadView(ScopedViewMixin, View):
+    queryset = EvidenceFile.objects.all()
+
+    def get(self, request, pk: int):
+        return file_response(self.get_object())

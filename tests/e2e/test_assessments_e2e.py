@@ -1,0 +1,154 @@
+"""督查考评 in a browser: the 工委 admin fills an assessment with the keyboard (autosaved),
+raises a finding from a nonconforming item, the branch's secretary answers the
+rectification with evidence, and the 工委 admin closes it (销号)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.browser
+
+ADMIN_PASSWORD = "Zz9!committee-admin"
+SECRETARY_PASSWORD = "Zz9!branch-secretary"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def scene(tree, make_user):
+    from dangjian.activities.models import Activity
+    from dangjian.assessments.tests.factories import make_campaign, make_framework
+
+    for month in range(1, 13):
+        if month != 3:  # 主题党日: 11 of 12 months in the records
+            Activity.objects.create(
+                org=tree.branch_a,
+                kind="theme_day",
+                title=f"{month}月主题党日",
+                held_on=dt.date(2024, month, 8),
+            )
+    fw = make_framework(
+        [
+            {"code": "1", "kind": "section", "text": "三会一课", "category": "三会一课"},
+            {
+                "code": "1.1",
+                "kind": "graded",
+                "parent": "1",
+                "text": "按月开展主题党日",
+                "rule_id": "branch.theme_day.monthly",
+            },
+            {"code": "1.2", "kind": "pass_fail", "parent": "1", "text": "支部委员会会议记录完整"},
+            {
+                "code": "2",
+                "kind": "score",
+                "max_score": 10,
+                "text": "按时足额收缴党费",
+                "category": "党费",
+            },
+        ],
+        name="基础制度落实抽查调阅清单（测试）",
+    )
+    campaign = make_campaign(
+        fw, tree.root, [tree.branch_a, tree.branch_b], name="2024年基础制度落实抽查"
+    )
+    make_user("committee_admin", tree.root, username="gw_admin", password=ADMIN_PASSWORD)
+    make_user("branch_secretary", tree.branch_a, username="sec_a", password=SECRETARY_PASSWORD)
+    return campaign, campaign.assessments.get(target=tree.branch_a)
+
+
+def login(page, base: str, username: str, password: str) -> None:
+    page.goto(base + reverse("accounts:login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+
+
+def test_assess_raise_rectify_and_close(live_server, browser, page, scene, screenshot, tmp_path):
+    from playwright.sync_api import expect
+
+    from dangjian.assessments.models import Finding, ItemResult
+
+    campaign, assessment = scene
+    base = live_server.url
+    login(page, base, "gw_admin", ADMIN_PASSWORD)
+    page.goto(base + assessment.get_absolute_url())
+    items = {i.code: i.pk for i in campaign.framework.items.all()}
+    row = {code: page.locator(f"tr[data-code='{code}']") for code in ("1.1", "1.2", "2")}
+    expect(row["1.1"].locator("[data-suggestion]")).to_contain_text("11")
+
+    # 1.1: accept the records' suggestion with A; Tab to its note, Tab to 1.2's result.
+    page.focus(f"select[name=result-{items['1.1']}]")
+    page.keyboard.press("a")
+    expect(page.locator(f"select[name=result-{items['1.1']}]")).not_to_have_value("")
+    page.keyboard.press("Tab")
+    expect(page.locator(f"input[name=note-{items['1.1']}]")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(f"select[name=result-{items['1.2']}]")).to_be_focused()
+    # 1.2: 3 = 不符合, a note, then Tab to the 提出问题 button that appeared and press Enter.
+    page.keyboard.press("3")
+    expect(page.locator(f"select[name=result-{items['1.2']}]")).to_have_value("nonconforming")
+    page.keyboard.press("Tab")
+    page.keyboard.type("3月、7月支委会无会议记录")
+    page.keyboard.press("Tab")
+    raise_button = row["1.2"].locator("[data-raise]")
+    expect(raise_button).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(row["1.2"].locator("[data-findings] a")).to_contain_text("问题 #")
+    # 2: Tab to its result, 1 = 符合, Tab to the score, 8 points.
+    page.keyboard.press("Tab")
+    expect(page.locator(f"select[name=result-{items['2']}]")).to_be_focused()
+    page.keyboard.press("1")
+    page.keyboard.press("Tab")
+    page.keyboard.type("8")
+    expect(page.locator("#autosave-status")).to_contain_text("已自动保存", timeout=10_000)
+    expect(page.locator("#total-score")).to_have_text("8.00")
+    expect(page.locator("#status-label")).to_have_text("检查中")
+    expect(page.locator("[data-status-action=in_progress]")).to_have_count(0)
+    screenshot(page, "assessments-form")
+
+    saved = {r.item.code: r for r in ItemResult.objects.filter(assessment=assessment)}
+    assert saved["1.1"].from_records and saved["1.2"].result == "nonconforming"
+    assert saved["1.2"].note == "3月、7月支委会无会议记录" and saved["2"].score == 8
+    finding = Finding.objects.get()
+    assert finding.org_id == assessment.target_id and "支委会" in finding.text
+    rectification = finding.rectification
+
+    # The branch's secretary answers with evidence.
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(15_000)
+    secretary = context.new_page()
+    try:
+        login(secretary, base, "sec_a", SECRETARY_PASSWORD)
+        secretary.goto(base + reverse("assessments:rectification_board"))
+        card = secretary.locator(f"[data-rectification='{rectification.pk}']")
+        expect(card).to_contain_text("支委会")
+        with secretary.expect_navigation():
+            card.click()
+        evidence = tmp_path / "支委会会议记录补正.pdf"
+        evidence.write_bytes(PDF)
+        secretary.fill("textarea[name=measures]", "补开支委会并完善会议记录，建立记录审核制度")
+        secretary.fill("textarea[name=evidence_text]", "补正后的会议记录见附件")
+        secretary.set_input_files("input[name=files]", str(evidence))
+        with secretary.expect_navigation():
+            secretary.click("#submit-form button[type=submit]")
+        expect(secretary.locator("body")).to_contain_text("已提交整改情况")
+        expect(secretary.locator("#rectification-files")).to_contain_text("支委会会议记录补正.pdf")
+        expect(secretary.locator("#verify-form")).to_have_count(0)
+        screenshot(secretary, "assessments-rectification-submitted")
+    finally:
+        context.close()
+
+    # The 工委 admin closes it.
+    page.goto(base + rectification.get_absolute_url())
+    with page.expect_navigation():
+        page.click("#verify-form button[value=accept]")
+    expect(page.locator("#rectification-status")).to_have_text("已销号")
+    screenshot(page, "assessments-rectification-closed")
+    page.goto(base + reverse("assessments:rectification_board"))
+    expect(page.locator("[data-column=closed]")).to_contain_text("支委会")
+    screenshot(page, "assessments-board")
+    rectification.refresh_from_db()
+    assert rectification.status == "closed" and rectification.verified_by.username == "gw_admin"
