@@ -4,8 +4,9 @@ For each database this script
 1. times `dangjian demo` on a freshly migrated empty database, `--demo-runs` times, each in
    its own process (wall time and peak RSS via `resource.getrusage(RUSAGE_CHILDREN)`);
 2. runs `bench/worker.py` against a persistent bench database that holds the demo city
-   (loaded on first use, then reused): member list API, org tree page, xlsx import, each
-   beside its hand-written SQL floor;
+   (loaded on first use, then reused): member list API, org tree page, xlsx import,
+   recording a 30-person meeting through the API (bench/record_meeting.py), each beside
+   its hand-written SQL floor;
 3. prints one Markdown table and writes it (and the raw JSON) to `bench/results/`.
 
 See bench/README.md for what each row measures.
@@ -174,6 +175,7 @@ def run_worker(target: Target, args: argparse.Namespace, only: list[str]) -> dic
         f"--runs={args.runs}",
         f"--import-runs={args.import_runs}",
         f"--import-rows={args.import_rows}",
+        f"--meeting-runs={args.meeting_runs}",
         f"--scale={args.scale}",
         f"--seed={args.seed}",
         f"--only={','.join(only)}",
@@ -230,9 +232,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo-runs", type=int, default=5)
     parser.add_argument("--import-runs", type=int, default=5)
     parser.add_argument("--import-rows", type=int, default=25_000)
+    parser.add_argument(
+        "--meeting-runs", type=int, default=25, help="timed POSTs of the 30-person meeting (≥ 25)"
+    )
     parser.add_argument("--scale", default="city", choices=["tiny", "city", "province"])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--skip", default="", help="comma list of: demo, list, tree, import")
+    parser.add_argument(
+        "--skip", default="", help="comma list of: demo, list, tree, import, meeting, assessments"
+    )
     parser.add_argument(
         "--fresh", action="store_true", help="drop the persistent bench databases first"
     )
@@ -262,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
         target.data_dir.mkdir(parents=True, exist_ok=True)
         if target.url:
             pg_create(target.url, target.db_name)
-        only = [k for k in ("list", "tree", "import") if k not in skip]
+        only = [k for k in ("list", "tree", "import", "meeting") if k not in skip]
         if "demo" not in skip:
             only.append("demo-floor")
             demo = bench_demo(target, args.demo_runs, args.scale, args.seed)
@@ -283,7 +290,11 @@ def main(argv: list[str] | None = None) -> None:
                     + ("" if demo["rss_mb"] <= 1024 else " (RSS ✗)"),
                 }
             )
-    order = {"member": 0, "org": 1, "`dangjian": 2, "xlsx": 3}
+        if "assessments" not in skip:  # 督查考评 (issue 4): bench/assessments.py on this database
+            import assessments as assessment_bench
+
+            rows.extend(assessment_bench.rows_for(target.label, target.env(), args.runs))
+    order = {"member": 0, "org": 1, "`dangjian": 2, "xlsx": 3, "record": 4}
     rows.sort(key=lambda r: (order.get(r["operation"].split()[0], 9), r["operation"], r["db"]))
     table = render(rows)
     RESULTS.mkdir(parents=True, exist_ok=True)

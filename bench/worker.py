@@ -451,6 +451,15 @@ def _time_import(importers: Any, data: bytes, runs: int, rows: int) -> list[dict
     ]
 
 
+# --- recording a 30-person meeting through the API (bench/record_meeting.py) ---------------
+
+
+def bench_meeting(runs: int) -> list[dict]:
+    from record_meeting import bench_record_meeting  # bench/ is this script's folder
+
+    return bench_record_meeting(runs)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", required=True)
@@ -459,7 +468,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--import-rows", type=int, default=25_000)
     parser.add_argument("--scale", default="city")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", default="list,tree,demo-floor,import")
+    parser.add_argument("--meeting-runs", type=int, default=25)
+    parser.add_argument("--only", default="list,tree,demo-floor,import,meeting")
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
     ensure_demo(args.scale, args.seed)
@@ -472,6 +482,7 @@ def main(argv: list[str] | None = None) -> None:
             "xlsx import of members",
             lambda: bench_import(args.db, args.import_runs, args.import_rows, args.seed),
         ),
+        ("meeting", "record a 30-person meeting", lambda: bench_meeting(args.meeting_runs)),
     ]
     if "demo-floor" in only:
         out["demo_floor_ms"] = demo_floor(args.runs)

@@ -26,6 +26,9 @@ MEMBER_REVEAL = {"members.reveal_member"}
 _ACTIVITY_MODELS = ("activity", "agendaitem", "participation", "attachment")
 ACTIVITY_VIEW = {f"activities.view_{m}" for m in _ACTIVITY_MODELS}
 ACTIVITY_MANAGE = set().union(*(_crud("activities", m) for m in _ACTIVITY_MODELS))
+# Tags (e.g. 党纪学习教育) are shared by the whole tree: only the 工委 defines them, and only
+# when held over a root (activities.views.can_manage_tags). Not deleted: activities keep them.
+TAG_MANAGE = {"activities.view_tag", "activities.add_tag", "activities.change_tag"}
 # Compliance is visible to every org role; exemptions (豁免) are approved above the branch,
 # and the deployment-wide switches of local rules are the 工委's.
 RULE_VIEW = {"rules.view_compliance", "rules.view_ruleexemption", "rules.view_rulesetting"}
@@ -86,7 +89,8 @@ ROLES: dict[str, Role] = {
             | RULE_MANAGE
             | RULE_SETTINGS
             | ASSESSMENT_MANAGE
-            | FRAMEWORK_MANAGE,
+            | FRAMEWORK_MANAGE
+            | TAG_MANAGE,
         ),
         _role(
             "unit_admin",

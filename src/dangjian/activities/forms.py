@@ -150,3 +150,46 @@ class AttachmentForm(forms.Form):
             attrs={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png", "class": "form-control"}
         ),
     )
+
+
+class TagForm(forms.ModelForm):
+    """A tag's code is what the API filters and the metrics use (`?tag=discipline_education`):
+    fixed once created, so renaming a tag never breaks a saved query."""
+
+    class Meta:
+        model = Tag
+        fields = ["name", "code", "description"]
+        help_texts = {
+            "name": _("显示在活动上的名称，例如“党纪学习教育”。"),
+            "code": _(
+                "英文小写字母、数字、下划线或连字符，用于 API 筛选和统计（如 discipline_education）；创建后不能修改。"
+            ),
+        }
+        error_messages = {
+            "name": {
+                "required": _("请填写标签名称。"),
+                "unique": _("已有同名标签，请换一个名称。"),
+            },
+            "code": {
+                "required": _("请填写标签代码。"),
+                "unique": _("该代码已被其他标签使用，请换一个代码。"),
+                "invalid": _(
+                    "代码只能包含英文字母、数字、下划线或连字符，例如 discipline_education。"
+                ),
+            },
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        return code if self.instance.pk else code.lower()
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("请填写标签名称。"))
+        return name

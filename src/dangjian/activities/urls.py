@@ -21,4 +21,7 @@ urlpatterns = [
         name="attachment_delete",
     ),
     path("members/<int:pk>/", views.MemberHistoryView.as_view(), name="member_history"),
+    path("tags/", views.TagListView.as_view(), name="tag_list"),
+    path("tags/add/", views.TagEditView.as_view(), name="tag_add"),
+    path("tags/<int:pk>/edit/", views.TagEditView.as_view(), name="tag_edit"),
 ]

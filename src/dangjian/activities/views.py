@@ -10,7 +10,9 @@ import datetime as dt
 from collections import defaultdict
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.http import FileResponse, Http404
@@ -22,32 +24,64 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dangjian.core import services as core_services
-from dangjian.core.scoping import has_any_scope
+from dangjian.core.models import snapshot
+from dangjian.core.scoping import has_any_scope, scope_paths
 from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectListView, ScopedViewMixin
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from . import attachments, attendance, services
 from .filtersets import ActivityFilterSet
-from .forms import AttachmentForm
+from .forms import AttachmentForm, TagForm
 from .imports import ActivityExporter
-from .models import Activity, ActivityKind, Attachment, Participation, ParticipationStatus
+from .models import Activity, ActivityKind, Attachment, Participation, ParticipationStatus, Tag
 from .tables import ActivityTable
 
 WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]
 
 
+# Any of these in the query string means the user chose the period (an empty `year=` too:
+# it is how the "全部年份" link asks for every year).
+PERIOD_PARAMS = ("year", "date_after", "date_before", "planned", "member")
+
+
 class ActivityListView(ObjectListView):
+    """The list defaults to the current year: for the 工委 every year of the city is
+    ≈ 144 k rows to sort and count. A notice says so and links to all years."""
+
     queryset = Activity.objects.select_related("org").prefetch_related("tags").with_attendance()
     table = ActivityTable
     filterset = ActivityFilterSet
     exporter = ActivityExporter()
     template_name = "activities/activity_list.html"
 
+    def default_year(self) -> int | None:
+        if any(name in self.request.GET for name in PERIOD_PARAMS):
+            return None
+        return timezone.localdate().year
+
+    def filtered(self):
+        qs, fs = super().filtered()
+        year = self.default_year()
+        if year is not None:
+            # Held that year, or only planned for that year (the date column's rule).
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            qs = qs.filter(
+                Q(held_on__range=(first, last))
+                | Q(held_on__isnull=True, planned_on__range=(first, last))
+            )
+        return qs, fs
+
     def get_context_data(self, **kwargs):
+        params = self.request.GET.copy()
+        params["year"] = ""
+        params.pop("page", None)
         return super().get_context_data(**kwargs) | {
             "add_url": reverse("activities:activity_add"),
             "calendar_url": reverse("activities:calendar"),
+            "can_manage_tags": can_manage_tags(self.request.user),
+            "default_year": self.default_year(),
+            "all_years_url": "?" + params.urlencode(),
         }
 
 
@@ -315,3 +349,60 @@ class MemberHistoryView(ScopedViewMixin, TemplateView):
             kind_labels=dict(ActivityKind.choices),
         )
         return ctx
+
+
+# --- tags (标签) -------------------------------------------------------------------------------
+
+
+def can_manage_tags(user) -> bool:
+    """Tags are shared by the whole tree: `activities.change_tag` held over a root (the 工委)."""
+    paths = scope_paths(user, "activities.change_tag")
+    return "" in paths or any(len(p) == Organization.steplen for p in paths)
+
+
+class TagAdminMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not can_manage_tags(request.user):
+            core_services.emit("permission_denied", None, outcome="failure", path=request.path)
+            raise PermissionDenied(_("只有工委管理员可以管理活动标签。"))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TagListView(TagAdminMixin, TemplateView):
+    template_name = "activities/tag_list.html"
+
+    def get_context_data(self, **kwargs):
+        # Counted over every activity: a tag is the whole city's, whatever the viewer's scope.
+        tags = Tag.objects.annotate(n=Count("activities")).order_by("name")
+        return super().get_context_data(**kwargs) | {"title": _("活动标签"), "tags": tags}
+
+
+class TagEditView(TagAdminMixin, TemplateView):
+    """Create (no pk) or rename/describe (pk) a tag; saved atomically and audited."""
+
+    template_name = "activities/tag_edit.html"
+
+    def get_instance(self) -> Tag:
+        return get_object_or_404(Tag, pk=self.kwargs["pk"]) if "pk" in self.kwargs else Tag()
+
+    def get(self, request, *args, **kwargs):
+        tag = self.get_instance()
+        return self.render_to_response(
+            self.get_context_data(form=TagForm(instance=tag), object=tag)
+        )
+
+    def post(self, request, *args, **kwargs):
+        tag = self.get_instance()
+        before = snapshot(tag) if tag.pk else None
+        form = TagForm(request.POST, instance=tag)
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                core_services.emit(
+                    "update" if before else "create", tag, before=before, after=snapshot(tag)
+                )
+            messages.success(request, _("已保存标签“%(name)s”。") % {"name": tag.name})
+            return redirect("activities:tag_list")
+        return self.render_to_response(self.get_context_data(form=form, object=tag))

@@ -1,4 +1,4 @@
-"""Forms for orgs and terms. They validate input; the services write (see views.ServiceEditView)."""
+"""Forms for orgs, terms and committee posts. They validate input; the services write (see views.ServiceEditView)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,22 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core import services as core_services
+from dangjian.core.db import path_prefix_q
 from dangjian.core.forms import ScopedModelForm
+from dangjian.core.models import snapshot
 from dangjian.core.scoping import scope_q
 
 from . import services, termrules
-from .models import ALLOWED_CHILDREN, Organization, OrgKind, OrgStatus, Term
+from .models import (
+    ACTIVE_MEMBERSHIP,
+    ALLOWED_CHILDREN,
+    CommitteePost,
+    Organization,
+    OrgKind,
+    OrgStatus,
+    Term,
+)
 
 
 class OrgChoiceField(forms.ModelChoiceField):
@@ -177,3 +188,106 @@ class TermForm(ScopedModelForm):
                 self.user, org, data.pop("started_on"), data.pop("number"), **data
             )
         return services.update_term(self.user, self.instance, **data)
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.org.name}）"
+
+
+class CommitteePostForm(ScopedModelForm):
+    """任命 (add: through `services.assign_post`) or correct/免职 (edit) a committee post.
+
+    The member select offers only active members of the term's org and its sub-orgs that
+    the user may view; the term comes from the org page (`?term=`), never from a list.
+    """
+
+    term = forms.ModelChoiceField(
+        queryset=Term.objects.none(),
+        widget=forms.HiddenInput,
+        label=_("届次"),
+        error_messages={
+            "required": _("请从党组织页面的“班子成员”栏目进入，以确定届次。"),
+            "invalid_choice": _("该届次已结束或不在您的管辖范围内，请在当前届次中任命。"),
+        },
+    )
+    member = MemberChoiceField(
+        queryset=None,  # set in __init__: the term's org's members
+        label=_("党员"),
+        error_messages={
+            "required": _("请选择党员。"),
+            "invalid_choice": _("所选党员不是该组织（含下级组织）的在册党员，请重新选择。"),
+        },
+    )
+
+    class Meta:
+        model = CommitteePost
+        fields = ["term", "member", "post", "assigned_on", "dismissed_on"]
+        widgets = {"assigned_on": date_input(), "dismissed_on": date_input()}
+        help_texts = {
+            "assigned_on": _("不填时为本届选举日期。"),
+            "dismissed_on": _("成员离任时填写免职日期；届次不变。"),
+        }
+        error_messages = {"post": {"required": _("请选择职务。")}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.before = snapshot(self.instance) if self.instance.pk else None
+        self.chosen_term: Term | None
+        if self.instance.pk:
+            # Who holds the post is the record itself: correcting it means a new 任命.
+            del self.fields["term"], self.fields["member"]
+            self.chosen_term = self.instance.term
+            return
+        del self.fields["dismissed_on"]
+        terms = Term.objects.filter(ended_on__isnull=True).select_related("org")
+        q = scope_q(self.user, "orgs.add_committeepost", "org__path")
+        choice_field(self, "term").queryset = terms.filter(q) if q is not None else terms.none()
+        raw = self.data.get("term") if self.is_bound else self.initial.get("term")
+        self.chosen_term = None
+        terms_offered = choice_field(self, "term").queryset
+        if str(raw or "").isdigit() and terms_offered is not None:
+            self.chosen_term = terms_offered.filter(pk=raw).first()
+        member_model: Any = CommitteePost._meta.get_field("member").related_model
+        members = member_model.objects.none()
+        if self.chosen_term is not None:
+            members = (
+                member_model.objects.restrict(self.user, "view")
+                .filter(
+                    path_prefix_q("org__path", self.chosen_term.org.path),
+                    membership=ACTIVE_MEMBERSHIP,
+                )
+                .select_related("org")
+                .only("id", "name", "org__name")
+                .order_by("org__path", "name", "pk")
+            )
+        choice_field(self, "member").queryset = members
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk is None:
+            return data  # assign_post checks the rest, with the same messages
+        post, dismissed = data.get("post"), data.get("dismissed_on")
+        if post and dismissed is None:
+            active = CommitteePost.objects.filter(
+                term=self.chosen_term, dismissed_on__isnull=True
+            ).exclude(pk=self.instance.pk)
+            if active.filter(member_id=self.instance.member_id, post=post).exists():
+                self.add_error("post", f"{self.instance.member}已担任该职务。")
+            elif post == CommitteePost.Post.SECRETARY:
+                holder = active.filter(post=post).select_related("member").first()
+                if holder is not None:
+                    self.add_error("post", f"本届已有书记（{holder.member}），请先免去其职务。")
+        return data
+
+    def save_with_services(self) -> CommitteePost:
+        data = self.cleaned_data
+        if self.instance.pk is None:
+            return services.assign_post(
+                self.user, data["term"], data["member"], data["post"], data.get("assigned_on")
+            )
+        item = self.save(commit=False)
+        if item.assigned_on is None:
+            item.assigned_on = item.term.started_on
+        core_services.save_object(self.user, item, before=self.before)
+        return item

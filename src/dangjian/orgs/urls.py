@@ -17,4 +17,11 @@ urlpatterns = [
     path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
     path("terms/add/", views.TermEditView.as_view(), name="term_add"),
     path("terms/<int:pk>/edit/", views.TermEditView.as_view(), name="term_edit"),
+    path("posts/add/", views.CommitteePostEditView.as_view(), name="committeepost_add"),
+    path("posts/<int:pk>/edit/", views.CommitteePostEditView.as_view(), name="committeepost_edit"),
+    path(
+        "posts/<int:pk>/delete/",
+        views.CommitteePostDeleteView.as_view(),
+        name="committeepost_delete",
+    ),
 ]

@@ -12,13 +12,20 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from dangjian.core import services as core_services
 from dangjian.core.scoping import has_any_scope, scope_paths
 from dangjian.core.services import OutOfScope
-from dangjian.core.views import ObjectDetailView, ObjectEditView, ObjectListView, ScopedViewMixin
+from dangjian.core.views import (
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectListView,
+    ScopedViewMixin,
+)
 
 from . import services, termrules, tree
 from .filtersets import OrganizationFilterSet, UnitFilterSet
-from .forms import OrganizationForm, TermForm
+from .forms import CommitteePostForm, OrganizationForm, TermForm
 from .imports import OrganizationExporter
 from .models import ACTIVE_MEMBERSHIP, CommitteePost, Organization, OrgStatus, Term, Unit
 from .tables import OrganizationTable, UnitTable
@@ -144,6 +151,11 @@ class OrganizationDetailView(ObjectDetailView):
             and not org.is_dissolved
             and holds(user, "orgs.add_term", org),
             can_change_term=holds(user, "orgs.change_term", org),
+            can_add_post=current is not None
+            and not org.is_dissolved
+            and holds(user, "orgs.add_committeepost", org),
+            can_change_post=holds(user, "orgs.change_committeepost", org),
+            can_delete_post=holds(user, "orgs.delete_committeepost", org),
             status_labels=termrules.TermStatus.LABELS,
             **self._members(org),
         )
@@ -248,3 +260,51 @@ class TermEditView(ServiceEditView):
 
     queryset = Term.objects.select_related("org")
     form_class = TermForm
+
+
+# --- committee posts (班子成员) ---------------------------------------------------------------
+
+
+class CommitteePostEditView(ServiceEditView):
+    """Add: 任命 a member to a post of the current term (`?term=` from the org page).
+    Edit: correct the post or its dates, or record the 免职 date."""
+
+    queryset = CommitteePost.objects.select_related("term__org", "member")
+    form_class = CommitteePostForm
+    template_name = "orgs/committeepost_edit.html"
+
+    def get(self, request, *args, **kwargs):
+        if "pk" not in kwargs and not request.GET.get("term", "").isdigit():
+            messages.error(request, _("请在党组织页面的“班子成员”栏目中任命班子成员。"))
+            return redirect("orgs:tree")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        form = ctx.get("form")
+        term = getattr(form, "chosen_term", None)
+        ctx["term"] = term
+        if term is not None:
+            ctx["cancel_url"] = term.org.get_absolute_url()
+        obj = ctx.get("object")
+        ctx["can_delete"] = bool(
+            obj is not None
+            and obj.pk
+            and CommitteePost.objects.restrict(self.request.user, "delete")
+            .filter(pk=obj.pk)
+            .exists()
+        )
+        return ctx
+
+
+class CommitteePostDeleteView(ObjectDeleteView):
+    """Delete a wrongly entered post record (a member leaving office is 免职, an edit)."""
+
+    queryset = CommitteePost.objects.select_related("term__org", "member")
+
+    def post(self, request, *args, **kwargs):
+        item = self.get_object()
+        back = item.get_absolute_url()
+        core_services.delete_object(request.user, item)
+        messages.success(request, _("已删除。"))
+        return redirect(back)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F, Prefetch
+from django.db.models import F, OuterRef, Prefetch, Subquery
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import serializers, viewsets
 
 from dangjian.core.api import ScopedModelViewSet
 from dangjian.core.permissions import METHOD_ACTIONS, ScopedPermission
+from dangjian.members.models import Member
 
 from .. import services
 from ..filtersets import ActivityFilterSet, ParticipationFilterSet
 from ..models import Activity, AgendaItem, Attachment, Participation
+from .pagination import CappedCountPagination, DateWindowPagination
 from .serializers import ActivitySerializer, ParticipationSerializer
 
 _FIELDS = (
@@ -39,7 +43,10 @@ def _as_api_error(exc: DjangoValidationError) -> serializers.ValidationError:
 class ActivityViewSet(ScopedModelViewSet):
     queryset = (
         Activity.objects.select_related("org")
-        .annotate(host_name=F("host__name"))
+        # A subquery, not a join: evaluated for the page's rows only, after the sort.
+        .annotate(
+            host_name=Subquery(Member.objects.filter(pk=OuterRef("host_id")).values("name")[:1])
+        )
         .with_attendance()
         .prefetch_related(
             Prefetch("agenda_items", queryset=AgendaItem.objects.order_by("order", "id")),
@@ -50,6 +57,7 @@ class ActivityViewSet(ScopedModelViewSet):
     )
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilterSet
+    pagination_class = CappedCountPagination
 
     def _reload(self, activity: Activity) -> Activity:
         return self.queryset.get(pk=activity.pk)
@@ -104,7 +112,7 @@ class ActivityViewSet(ScopedModelViewSet):
 
 
 class ParticipationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Attendance rows, read-only: they are written with their activity."""
+    """Attendance rows, read-only: they are written with their activity. Newest first."""
 
     queryset = Participation.objects.select_related("activity", "member").only(
         "status",
@@ -119,9 +127,45 @@ class ParticipationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ParticipationSerializer
     filterset_class = ParticipationFilterSet
     permission_classes = [ScopedPermission]
+    pagination_class = DateWindowPagination
+    window_field = "activity__held_on"
 
     def get_queryset(self):
         action = METHOD_ACTIONS.get(self.request.method or "GET", "view")
+        # NULL dates (planned activities) last on both databases, as the window needs.
         return self.queryset.restrict(self.request.user, action).order_by(
-            "-activity__held_on", "id"
+            F("activity__held_on").desc(nulls_last=True), "id"
         )
+
+    def filter_queryset(self, queryset):
+        # DjangoFilterBackend's work, keeping the cleaned values for window_dates.
+        filterset = DjangoFilterBackend().get_filterset(self.request, queryset, self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        self.filters = filterset.form.cleaned_data
+        return filterset.qs
+
+    def window_dates(self):
+        """Meeting dates in the user's scope, newest first (DateWindowPagination's bound).
+
+        The request's activity-level filters apply too, so `date_before=2024-12-31` does not
+        start from today's dates. None (a member's or an activity's rows: few): no window.
+        """
+        f = getattr(self, "filters", {})
+        if f.get("member") is not None or f.get("activity") is not None:
+            return None
+        activities = Activity.objects.restrict(self.request.user, "view").filter(
+            held_on__isnull=False
+        )
+        if f.get("within") is not None:
+            activities = activities.within(f["within"])
+        lookups = {
+            "org": f.get("org"),
+            "kind": f.get("kind"),
+            "tags": f.get("tag"),
+            "held_on__gte": f.get("date_after"),
+            "held_on__lte": f.get("date_before"),
+            "held_on__year": f.get("year"),
+        }
+        activities = activities.filter(**{k: v for k, v in lookups.items() if v not in (None, "")})
+        return activities.order_by("-held_on").values("held_on")

@@ -180,3 +180,81 @@ def test_delete_through_api(api, tree):
     activity = make_activity(tree.branch_a)
     assert api.delete(f"{URL}{activity.pk}/").status_code == 204
     assert not Activity.objects.exists()
+
+
+# --- pagination of the city-wide lists (activities/api/pagination.py) ---------------------
+
+
+@pytest.fixture
+def dated_rows(tree):
+    """Participations over several dates (2-3 rows a day, ties on a day), one planned activity."""
+    from dangjian.activities.models import ParticipationStatus
+
+    members = make_members(tree.branch_a, 3)
+    rows = []
+    for i, day in enumerate([*(dt.date(2024, m, 10) for m in range(1, 9)), dt.date(2024, 3, 10)]):
+        activity = make_activity(tree.branch_a, title=f"第{i}次", held_on=day)
+        for k, m in enumerate(members[: 2 + i % 2]):
+            status = ParticipationStatus.ABSENT if (i + k) % 3 == 0 else "attended"
+            rows.append(Participation(activity=activity, member=m, status=status))
+    planned = make_activity(
+        tree.branch_a, title="计划", held_on=None, planned_on=dt.date(2024, 9, 1)
+    )
+    rows.append(Participation(activity=planned, member=members[0]))
+    Participation.objects.bulk_create(rows)
+    return members
+
+
+def expected_ids(**filters):
+    from django.db.models import F
+
+    qs = Participation.objects.filter(**filters).order_by(
+        F("activity__held_on").desc(nulls_last=True), "id"
+    )
+    return list(qs.values_list("id", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ("", {}),
+        ("status=absent", {"status": "absent"}),
+        ("date_before=2024-05-31", {"activity__held_on__lte": dt.date(2024, 5, 31)}),
+    ],
+)
+def test_participation_pages_equal_the_plain_ordering(api, dated_rows, monkeypatch, query, filters):
+    """The date window (forced narrow here) never changes what a page holds."""
+    from dangjian.activities.api.pagination import DateWindowPagination
+
+    monkeypatch.setattr(DateWindowPagination, "min_dates", 1)
+    monkeypatch.setattr(DateWindowPagination, "rows_per_date", 1000)
+    want = expected_ids(**filters)
+    got, url = [], f"/api/participations/?per_page=3&{query}"
+    while url:
+        body = api.get(url).json()
+        assert body["count"] == len(want) and body["count_capped"] is False
+        got += [r["id"] for r in body["results"]]
+        url = body["next"]
+    assert got == want  # newest first, ties by id, the planned activity's row last
+
+
+def test_counts_stop_at_the_cap(api, dated_rows, monkeypatch):
+    from dangjian.activities.api.pagination import CappedCountPagination
+
+    monkeypatch.setattr(CappedCountPagination, "count_cap", 5)
+    body = api.get("/api/participations/?per_page=4").json()
+    assert body["count"] == 5 and body["count_capped"] is True
+    assert len(body["results"]) == 4 and "page=2" in body["next"] and body["previous"] is None
+    body = api.get("/api/participations/?per_page=4&page=2").json()
+    assert body["count_capped"] is True and "page=3" in body["next"]
+    assert body["previous"].endswith("per_page=4")
+    resp = api.get("/api/participations/?per_page=4&page=last")
+    assert resp.status_code == 404 and "页码无效" in resp.json()["detail"]
+    body = api.get("/api/activities/?per_page=2").json()
+    assert body["count"] == 5 and body["count_capped"] is True
+    # Under the cap the count is exact and page=last works.
+    body = api.get("/api/participations/?per_page=4&date_before=2024-02-28&page=last").json()
+    assert body["count"] == 5 and body["count_capped"] is False  # January 2 + February 3
+    assert len(body["results"]) == 1 and body["next"] is None
+    resp = api.get("/api/participations/?page=99")
+    assert resp.status_code == 404 and "该页没有数据" in resp.json()["detail"]

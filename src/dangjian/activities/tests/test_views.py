@@ -159,12 +159,12 @@ def test_list_filters_and_export(client, branch, writer, tree):
     )
     make_activity(tree.branch_b, title="乙局主题党日")
     client.force_login(writer)
-    resp = client.get(reverse("activities:activity_list"), {"kind": "party_lecture"})
+    resp = client.get(reverse("activities:activity_list"), {"kind": "party_lecture", "year": ""})
     titles = [row.record.title for row in resp.context["table"].rows]
     assert titles == ["专题党课"]
     resp = client.get(reverse("activities:activity_list"), {"date_before": "2024-06-01"})
     assert [row.record.title for row in resp.context["table"].rows] == ["五月主题党日"]
-    resp = client.get(reverse("activities:activity_list"), {"export": "xlsx"})
+    resp = client.get(reverse("activities:activity_list"), {"export": "xlsx", "year": "2024"})
     ws = load_workbook(io.BytesIO(b"".join(resp.streaming_content))).active
     exported = sorted(r[4] for r in ws.iter_rows(min_row=2, values_only=True))
     assert exported == ["专题党课", "五月主题党日"]  # nothing of 乙局
@@ -277,3 +277,49 @@ def test_viewer_cannot_record(client, tree, make_user):
     activity = make_activity(tree.branch_a)
     assert client.get(reverse("activities:activity_edit", args=[activity.pk])).status_code == 403
     assert client.post(reverse("activities:activity_delete", args=[activity.pk])).status_code == 403
+
+
+def test_list_defaults_to_this_year_with_a_removable_notice(client, tree, writer):
+    today = timezone.localdate()
+    make_activity(tree.branch_a, title="今年的主题党日", held_on=today.replace(month=1, day=2))
+    make_activity(tree.branch_a, title="前年的主题党日", held_on=dt.date(today.year - 2, 5, 10))
+    planned = make_activity(
+        tree.branch_a, kind="party_lecture", title="今年计划的党课", held_on=None
+    )
+    Activity.objects.filter(pk=planned.pk).update(planned_on=today.replace(month=12, day=20))
+    client.force_login(writer)
+    url = reverse("activities:activity_list")
+
+    resp = client.get(url, {"kind": "theme_day"})
+    titles = {row.record.title for row in resp.context["table"].rows}
+    assert titles == {"今年的主题党日"}
+    page = resp.content.decode()
+    assert f"默认只显示 {today.year} 年召开或计划的组织生活" in page
+    assert resp.context["all_years_url"] == "?kind=theme_day&year="
+    assert "查看全部年份" in page
+
+    resp = client.get(url)  # a planned activity dated this year counts as this year's
+    assert "今年计划的党课" in {row.record.title for row in resp.context["table"].rows}
+
+    resp = client.get(url + resp.context["all_years_url"])  # the notice's link: every year
+    titles = {row.record.title for row in resp.context["table"].rows}
+    assert titles == {"今年的主题党日", "前年的主题党日", "今年计划的党课"}
+    assert "默认只显示" not in resp.content.decode()
+
+    # Any date filter of the user's own replaces the default.
+    resp = client.get(url, {"year": today.year - 2})
+    assert [row.record.title for row in resp.context["table"].rows] == ["前年的主题党日"]
+    assert resp.context["default_year"] is None
+
+
+def test_org_filter_select_offers_the_users_upper_levels(client, tree, make_user):
+    client.force_login(make_user("unit_admin", tree.unit_a))
+    resp = client.get(reverse("activities:activity_list"), {"within": tree.branch_a.pk})
+    page = resp.content.decode()
+    select = page[
+        page.index('name="within"') : page.index("</select>", page.index('name="within"'))
+    ]
+    assert f'<option value="{tree.branch_a.pk}" selected>' in select
+    assert tree.unit_a.name in select and tree.branch_b.name not in select
+    assert select.index(tree.unit_a.name) < select.index(tree.branch_a.name)
+    assert "　" + tree.branch_a.name in select  # indented below its unit
