@@ -131,6 +131,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
+# JIT compilation pays off for long analytic scans, not for this app's short queries: a
+# misestimated attendee-pool query spent 2.7 s compiling and 25 ms running
+# (docs/decisions/0006-postgresql-jit-off.md). DANGJIAN_PG_JIT=on restores it.
+_pg = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if _pg and os.environ.get("DANGJIAN_PG_JIT", "off") != "on":
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = f"{_pg_options.get('options', '')} -c jit=off".strip()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

