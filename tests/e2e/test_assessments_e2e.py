@@ -78,6 +78,7 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
     items = {i.code: i.pk for i in campaign.framework.items.all()}
     row = {code: page.locator(f"tr[data-code='{code}']") for code in ("1.1", "1.2", "2")}
     expect(row["1.1"].locator("[data-suggestion]")).to_contain_text("11")
+    expect(page.locator("[data-status-action=in_progress]")).to_have_text("开始检查")
 
     # 1.1: accept the records' suggestion with A; Tab to its note, Tab to 1.2's result.
     page.focus(f"select[name=result-{items['1.1']}]")
@@ -106,7 +107,9 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
     expect(page.locator("#autosave-status")).to_contain_text("已自动保存", timeout=10_000)
     expect(page.locator("#total-score")).to_have_text("8.00")
     expect(page.locator("#status-label")).to_have_text("检查中")
+    # The first autosave moved it to 检查中: the buttons follow without a reload.
     expect(page.locator("[data-status-action=in_progress]")).to_have_count(0)
+    expect(page.locator("[data-status-action=in_review]")).to_have_text("提交审核")
     screenshot(page, "assessments-form")
 
     saved = {r.item.code: r for r in ItemResult.objects.filter(assessment=assessment)}
@@ -115,6 +118,29 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
     finding = Finding.objects.get()
     assert finding.org_id == assessment.target_id and "支委会" in finding.text
     rectification = finding.rectification
+
+    # 提交审核 → 待审核, then 完成 locks the form in place (inputs disabled, notice shown).
+    page.click("[data-status-action=in_review]")
+    expect(page.locator("#status-label")).to_have_text("待审核")
+    expect(page.locator("[data-status-action=done]")).to_have_text("完成")
+    expect(page.locator("[data-status-action=in_progress]")).to_have_text("退回修改")
+    expect(page.locator("#locked-notice")).to_be_hidden()
+    page.click("[data-status-action=done]")
+    expect(page.locator("#status-label")).to_have_text("已完成")
+    expect(page.locator("#locked-notice")).to_be_visible()
+    expect(page.locator("#locked-notice")).to_contain_text("结果已锁定")
+    expect(page.locator("#locked-badge")).to_be_visible()
+    expect(page.locator(f"select[name=result-{items['1.2']}]")).to_be_disabled()
+    expect(page.locator(f"input[name=note-{items['1.1']}]")).to_be_disabled()
+    expect(page.locator("#results-save")).to_be_disabled()
+    expect(page.locator("[data-status-action=in_progress]")).to_have_text("重新打开")
+    assessment.refresh_from_db()
+    assert assessment.status == "done" and assessment.completed_at is not None
+    # After a reload a locked assessment is shown read-only.
+    page.reload()
+    expect(page.locator("#locked-notice")).to_be_visible()
+    expect(page.locator("#results-table select")).to_have_count(0)
+    screenshot(page, "assessments-form-locked")
 
     # The branch's secretary answers with evidence.
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.db import path_prefix_q
 from dangjian.core.scoping import scope_q
-from dangjian.orgs.models import Organization, OrgKind
+from dangjian.orgs.models import Organization, OrgKind, OrgStatus
 
-from .models import CampaignType, Framework, LiaisonStage, SelectionMode, Severity
+from .models import Campaign, CampaignType, Framework, LiaisonStage, SelectionMode, Severity
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TARGET_KIND_CHOICES = [(k, label) for k, label in OrgKind.choices if k != OrgKind.COMMITTEE]
@@ -39,11 +41,22 @@ class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
         return "　" * max(obj.depth - 1, 0) + obj.name
 
 
+class FrameworkChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Framework) -> str:
+        state = _("当前版本") if obj.is_current else _("旧版本")
+        return f"{obj.name}（第 {obj.version} 版，{state}）"
+
+
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=120)
     campaign_type = forms.ChoiceField(label=_("督查类型"), choices=CampaignType.choices)
-    framework = forms.ModelChoiceField(
+    framework = FrameworkChoiceField(
         label=_("考评模板"), queryset=Framework.objects.none(), empty_label=_("请选择")
+    )
+    allow_old_version = forms.BooleanField(
+        label=_("沿用旧版本模板"),
+        required=False,
+        help_text=_("选用已不是当前版本的模板时须勾选，例如按去年的标准重复检查"),
     )
     scope_org = OrgChoiceField(
         label=_("组织范围（主办组织）"),
@@ -102,15 +115,74 @@ class CampaignForm(forms.Form):
         orgs = campaign_orgs(user)
         set_queryset(self.fields["scope_org"], orgs)
         set_queryset(self.fields["manual_targets"], orgs)
+        # Every version is offered; an old one is refused unless allow_old_version is
+        # ticked (campaigns.create_campaign says so in Chinese on the framework field).
         set_queryset(
-            self.fields["framework"], Framework.objects.filter(is_current=True).order_by("name")
+            self.fields["framework"],
+            Framework.objects.order_by("name", "-is_current", "-version"),
         )
 
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data["manual_targets"] = list(data.get("manual_targets") or [])
         data["liaison_stage"] = data.get("liaison_stage") or ""
+        data["allow_old_version"] = bool(data.get("allow_old_version"))
         return data
+
+
+def target_choices(user: Any, campaign: Campaign):
+    """Orgs that may still be added to a campaign by hand: visible to the user, in the
+    campaign's scope subtree, of one of its target kinds, and not yet a target."""
+    return (
+        Organization.objects.restrict(user, "view")
+        .filter(
+            path_prefix_q("path", campaign.scope_org.path),
+            kind__in=campaign.target_kinds,
+            status=OrgStatus.ACTIVE,
+        )
+        .exclude(pk__in=campaign.assessments.values("target_id"))
+        .order_by("path")
+    )
+
+
+class AddTargetsForm(forms.Form):
+    targets = OrgMultipleChoiceField(
+        label=_("增加检查对象"),
+        queryset=Organization.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 14}),
+        help_text=_(
+            "可多选（按住 Ctrl 或 Shift）；只列出本次督查范围内、检查对象层级、尚未选入的组织"
+        ),
+        error_messages={
+            "required": _("请选择要增加的检查对象。"),
+            "invalid_choice": _(
+                "所选组织不在可增加的范围内（须在本次督查范围内、属于检查对象层级且尚未选入）。"
+            ),
+            "invalid_pk_value": _("所选组织不存在。"),
+        },
+    )
+
+    def __init__(self, *args: Any, user: Any = None, campaign: Campaign, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_queryset(self.fields["targets"], target_choices(user, campaign))
+
+
+class UserChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj}（{obj.username}）" if str(obj) != obj.username else obj.username
+
+
+def assessor_choices(campaign: Campaign):
+    """Active users holding a role inside the campaign's scope (its owner side)."""
+    return (
+        get_user_model()
+        .objects.filter(
+            path_prefix_q("role_assignments__org__path", campaign.scope_org.path),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 class RedrawForm(forms.Form):
@@ -203,10 +275,27 @@ class UploadForm(forms.Form):
 
 class AssessmentInfoForm(forms.Form):
     assessed_on = forms.DateField(label=_("检查日期"), widget=DATE, required=False)
+    assessors = UserChoiceField(
+        label=_("检查人员（系统账号）"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+        error_messages={"invalid_choice": _("所选检查人员不在本次督查的组织范围内。")},
+    )
     assessor_names = forms.CharField(
-        label=_("检查人员"), max_length=200, required=False, help_text=_("用“、”分隔")
+        label=_("其他检查人员"),
+        max_length=200,
+        required=False,
+        help_text=_("没有系统账号的人员，用“、”分隔"),
     )
     has_innovation = forms.BooleanField(label=_("有创新项目"), required=False)
     summary = forms.CharField(
         label=_("总体评价"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args: Any, campaign: Campaign | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if campaign is None:
+            del self.fields["assessors"]
+        else:
+            set_queryset(self.fields["assessors"], assessor_choices(campaign))

@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     path("campaigns/<int:pk>/status/", views.CampaignStatusView.as_view(), name="campaign_status"),
     path("campaigns/<int:pk>/quota/", views.QuotaRatingView.as_view(), name="campaign_quota"),
+    path(
+        "campaigns/<int:pk>/add-targets/",
+        views.AddTargetsView.as_view(),
+        name="campaign_add_targets",
+    ),
     path("campaigns/<int:pk>/sampling/", views.SamplingView.as_view(), name="sampling"),
     path("campaigns/<int:pk>/redraw/", views.RedrawView.as_view(), name="redraw"),
     path("frameworks/", views.FrameworkListView.as_view(), name="framework_list"),

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -58,6 +59,29 @@ STATUS_ACTIONS = {
     ],
     AssessmentStatus.DONE: [(AssessmentStatus.IN_PROGRESS, gettext_lazy("重新打开"))],
 }
+
+
+def status_answer(request: Any, assessment: Assessment, **extra: Any) -> JsonResponse:
+    """What the page needs after autosave or a status change to show the new status without
+    a reload: the label, whether it is locked, the totals and the re-rendered buttons."""
+    actions = STATUS_ACTIONS.get(AssessmentStatus(assessment.status), [])
+    html = render_to_string(
+        "assessments/_status_actions.html",
+        {"object": assessment, "status_actions": actions},
+        request=request,
+    )
+    return JsonResponse(
+        {
+            "ok": True,
+            "status": assessment.status,
+            "status_label": assessment.get_status_display(),
+            "locked": assessment.is_locked,
+            "total_score": None if assessment.total_score is None else str(assessment.total_score),
+            "rating": assessment.rating,
+            "actions_html": html,
+            **extra,
+        }
+    )
 
 
 def result_choices(item: FrameworkItem) -> list[tuple[str, Any]]:
@@ -129,6 +153,7 @@ class AssessmentDetailView(ObjectDetailView):
         # results reads them.
         can_assess = services.can_assess(user, a)
         can_edit = can_assess and not a.is_locked
+        assessors = list(a.assessors.order_by("username"))
         ctx.update(
             rows=assessment_rows(user, a),
             can_edit=can_edit,
@@ -140,13 +165,16 @@ class AssessmentDetailView(ObjectDetailView):
             .select_related("item_result__item"),
             can_upload=can_edit and has_any_scope(user, EvidenceFile, "add"),
             upload_form=UploadForm(),
+            assessors=assessors,
             info_form=AssessmentInfoForm(
+                campaign=a.campaign if can_edit else None,
                 initial={
                     "assessed_on": a.assessed_on,
+                    "assessors": [u.pk for u in assessors],
                     "assessor_names": a.assessor_names,
                     "has_innovation": a.has_innovation,
                     "summary": a.summary,
-                }
+                },
             ),
             result_keys=[(k, v.label) for k, v in RESULT_KEYS.items()],
             title=str(a.target),
@@ -157,7 +185,7 @@ class AssessmentDetailView(ObjectDetailView):
 class AssessmentWriteView(ScopedViewMixin, View):
     """POST-only, on an assessment the user may change (else 404)."""
 
-    queryset = Assessment.objects.select_related("campaign")
+    queryset = Assessment.objects.select_related("campaign__scope_org")
     action = "change"
     http_method_names = ["post"]
 
@@ -215,17 +243,8 @@ class ResultsSaveView(AssessmentWriteView):
             messages.error(request, error_text(exc))
             return redirect(assessment.get_absolute_url())
         if as_json:
-            return JsonResponse(
-                {
-                    "ok": True,
-                    "saved_at": timezone.localtime().strftime("%H:%M:%S"),
-                    "status": assessment.status,
-                    "status_label": assessment.get_status_display(),
-                    "total_score": None
-                    if assessment.total_score is None
-                    else str(assessment.total_score),
-                    "rating": assessment.rating,
-                }
+            return status_answer(
+                request, assessment, saved_at=timezone.localtime().strftime("%H:%M:%S")
             )
         messages.success(request, _("已保存检查结果。"))
         return redirect(assessment.get_absolute_url())
@@ -235,25 +254,31 @@ class AssessmentStatusView(AssessmentWriteView):
     def post(self, request, pk: int):
         assessment = self.get_object()
         status = request.POST.get("status", "")
+        as_json = self.wants_json()
         try:
             if status not in AssessmentStatus.values:
                 raise ValidationError(_("请选择有效的状态。"))
             services.set_status(request.user, assessment, status)
         except (ValidationError, OutOfScope) as exc:
+            if as_json:
+                code = 403 if isinstance(exc, OutOfScope) else 400
+                return JsonResponse({"ok": False, "error": error_text(exc)}, status=code)
             messages.error(request, error_text(exc))
         else:
-            messages.success(
-                request, _("检查状态已改为“%(s)s”。") % {"s": AssessmentStatus(status).label}
-            )
+            message = _("检查状态已改为“%(s)s”。") % {"s": AssessmentStatus(status).label}
+            if as_json:
+                return status_answer(request, assessment, message=message)
+            messages.success(request, message)
         return redirect(assessment.get_absolute_url())
 
 
 class AssessmentInfoView(AssessmentWriteView):
     def post(self, request, pk: int):
         assessment = self.get_object()
-        form = AssessmentInfoForm(request.POST)
+        form = AssessmentInfoForm(request.POST, campaign=assessment.campaign)
         if not form.is_valid():
-            messages.error(request, _("基本信息填写有误：请检查检查日期的格式（如 2024-05-10）。"))
+            problems = [str(e) for errors in form.errors.values() for e in errors]
+            messages.error(request, _("基本信息填写有误：") + "；".join(problems))
             return redirect(assessment.get_absolute_url())
         try:
             services.update_assessment(request.user, assessment, **form.cleaned_data)

@@ -416,6 +416,7 @@ class OrgPanelView(LoginRequiredMixin, TemplateView):
             raise PermissionDenied(_("您没有查看督查考评的权限。"))
         org = get_object_or_404(Organization.objects.restrict(user, "view"), pk=kwargs["pk"])
         findings = Finding.objects.restrict(user, "view").within(org)
+        assessments = Assessment.objects.restrict(user, "view").within(org)
         open_rect = (
             Rectification.objects.restrict(user, "view")
             .within(org)
@@ -428,12 +429,13 @@ class OrgPanelView(LoginRequiredMixin, TemplateView):
             visible=True,
             org=org,
             limit=PANEL_LIMIT,
+            # A unit's page lists the checks of its branches and groups too (as findings do).
             assessments=list(
-                Assessment.objects.restrict(user, "view")
-                .filter(target=org)
-                .select_related("campaign")
-                .order_by("-campaign__period_start", "-pk")[:PANEL_LIMIT]
+                assessments.select_related("campaign", "target").order_by(
+                    "-campaign__period_start", "target__path", "-pk"
+                )[:PANEL_LIMIT]
             ),
+            assessment_total=assessments.count(),
             findings=list(findings.order_by("-found_on", "-pk")[:PANEL_LIMIT]),
             finding_total=findings.count(),
             rectifications=list(overdue_first(open_rect.select_related("finding"))[:PANEL_LIMIT]),

@@ -100,6 +100,9 @@ class CampaignSerializer(ScopedModelSerializer):
     manual_targets = serializers.ListField(
         child=serializers.IntegerField(), required=False, write_only=True, label="指定检查对象编号"
     )
+    allow_old_version = serializers.BooleanField(
+        required=False, default=False, write_only=True, label="沿用旧版本模板"
+    )
     n_targets = serializers.IntegerField(read_only=True)
     n_done = serializers.IntegerField(read_only=True)
 
@@ -120,6 +123,7 @@ class CampaignSerializer(ScopedModelSerializer):
             "sample_ratio",
             "seed",
             "manual_targets",
+            "allow_old_version",
             "sampling_plan",
             "status",
             "results_released",
@@ -148,6 +152,15 @@ class RedrawSerializer(serializers.Serializer):
         max_digits=5, decimal_places=4, required=False, allow_null=True, label="抽样比例"
     )
     reason = serializers.CharField(max_length=300, label="重新抽取的理由")
+
+
+class AddTargetsSerializer(serializers.Serializer):
+    targets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        label="增加的检查对象（党组织 ID）",
+        error_messages={"empty": "请选择要增加的检查对象。"},
+    )
 
 
 class ReleaseSerializer(serializers.Serializer):

@@ -123,11 +123,13 @@ class CampaignViewSet(ScopedActionsMixin, ScopedModelViewSet):
     )
     serializer_class = s.CampaignSerializer
     filterset_class = CampaignFilterSet
-    action_scopes = {"redraw": "change", "release": "change"}
+    action_scopes = {"redraw": "change", "release": "change", "add_targets": "change"}
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
             return s.CampaignUpdateSerializer
+        if self.action == "add_targets":
+            return s.AddTargetsSerializer
         if self.action == "redraw":
             return s.RedrawSerializer
         if self.action == "release":
@@ -174,6 +176,24 @@ class CampaignViewSet(ScopedActionsMixin, ScopedModelViewSet):
         ser.is_valid(raise_exception=True)
         try:
             campaign = campaigns.redraw(request.user, campaign, **ser.validated_data)
+        except DjangoValidationError as exc:
+            raise api_error(exc) from exc
+        return self._answer(campaign)
+
+    @extend_schema(request=s.AddTargetsSerializer, responses=s.CampaignSerializer)
+    @action(detail=True, methods=["post"], url_path="add-targets")
+    def add_targets(self, request, pk=None):
+        campaign = self.get_object()
+        ser = self.get_serializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        ids = set(ser.validated_data["targets"])
+        orgs = list(Organization.objects.restrict(request.user, "view").filter(pk__in=ids))
+        if len(orgs) != len(ids):
+            raise ValidationError(
+                {"targets": ["增加的检查对象中有不存在或不在您管辖范围内的组织。"]}
+            )
+        try:
+            campaigns.add_targets(request.user, campaign, orgs)
         except DjangoValidationError as exc:
             raise api_error(exc) from exc
         return self._answer(campaign)

@@ -225,3 +225,23 @@ def test_negative_list_json(client, tree, people):
     client.force_login(people.unit_b_admin)
     scoped = client.get("/api/negative-list/", {"year": 2024}).json()
     assert {r["category"] for r in scoped["rows"]} == {"党费"}
+
+
+def test_add_targets_through_the_api(client, tree, people):
+    fw = checklist_framework()
+    campaign = make_campaign(fw, tree.root, [tree.branch_a])
+    url = f"/api/campaigns/{campaign.pk}/add-targets/"
+    client.force_login(people.committee)
+    empty = post(client, url, {"targets": []})
+    assert empty.status_code == 400 and "请选择要增加的检查对象" in str(empty.json())
+    kind = post(client, url, {"targets": [tree.group_a.pk]})
+    assert kind.status_code == 400 and "不是检查对象层级" in str(kind.json())
+    again = post(client, url, {"targets": [tree.branch_a.pk]})
+    assert again.status_code == 400 and "已是本次督查的检查对象" in str(again.json())
+    missing = post(client, url, {"targets": [999999]})
+    assert missing.status_code == 400 and "不在您管辖范围内" in str(missing.json())
+    assert campaign.assessments.count() == 1
+    ok = post(client, url, {"targets": [tree.branch_b.pk]})
+    assert ok.status_code == 200 and ok.json()["n_targets"] == 2
+    client.force_login(people.unit_admin)
+    assert post(client, url, {"targets": [tree.branch_b.pk]}).status_code in (403, 404)

@@ -453,3 +453,126 @@ def make_user_without_assessments(tree):
     user = User.objects.create_user(username="party_member_x", password="Zz9!abcdefg")
     RoleAssignment.objects.create(user=user, role="party_member", org=tree.branch_a)
     return user
+
+
+# --- status without reload, adding targets, assessors, old framework versions ---------------
+
+
+def test_autosave_and_status_answers_carry_the_new_buttons(client, checked, people):
+    _campaign, a, items = checked
+    client.force_login(people.committee)
+    page = client.get(a.get_absolute_url()).content.decode()
+    assert 'id="status-actions"' in page and "开始检查" in page
+    data = autosave(client, a, [{"item": items["1.1"].pk, "result": "conforming"}]).json()
+    assert data["status"] == "in_progress" and data["status_label"] == "检查中"
+    assert "提交审核" in data["actions_html"] and "开始检查" not in data["actions_html"]
+    assert 'id="status-actions"' in data["actions_html"] and not data["locked"]
+    url = reverse("assessments:assessment_status", args=[a.pk])
+    as_json = {"HTTP_ACCEPT": "application/json"}
+    review = client.post(url, {"status": "in_review"}, **as_json).json()
+    assert review["status_label"] == "待审核" and "检查状态已改为“待审核”" in review["message"]
+    assert "完成" in review["actions_html"] and "退回修改" in review["actions_html"]
+    done = client.post(url, {"status": "done"}, **as_json).json()
+    assert done["locked"] and "重新打开" in done["actions_html"]
+    bad = client.post(url, {"status": "planned"}, **as_json)
+    assert bad.status_code == 400 and "不能从“已完成”直接改为“待检查”" in bad.json()["error"]
+    a.refresh_from_db()
+    assert a.status == "done"
+
+
+def test_add_targets_by_hand(client, tree, people):
+    fw = checklist_framework()
+    campaign = make_campaign(fw, tree.root, [tree.branch_a], target_kinds=["branch"])
+    url = reverse("assessments:campaign_add_targets", args=[campaign.pk])
+    client.force_login(people.committee)
+    assert "增加检查对象" in client.get(campaign.get_absolute_url()).content.decode()
+    page = client.get(url)
+    choices = {pk for pk, _label in page.context["form"].fields["targets"].choices}
+    # only branches in scope not yet targets: not branch_a (already), group_a, the units
+    assert {getattr(pk, "value", pk) for pk in choices} == {tree.branch_b.pk}
+    empty = client.post(url, {})
+    assert "请选择要增加的检查对象" in empty.content.decode()
+    wrong = client.post(url, {"targets": [tree.group_a.pk]})
+    assert "所选组织不在可增加的范围内" in wrong.content.decode()
+    assert campaign.assessments.count() == 1
+    resp = client.post(url, {"targets": [tree.branch_b.pk]})
+    assert resp.status_code == 302 and resp["Location"] == campaign.get_absolute_url()
+    assert campaign.assessments.filter(target=tree.branch_b).exists()
+    campaign.refresh_from_db()
+    assert [row["id"] for row in campaign.sampling_plan["added"]] == [tree.branch_b.pk]
+    # the target org's admin cannot change the campaign: no page for them
+    client.force_login(people.unit_admin)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"targets": [tree.branch_b.pk]}).status_code == 404
+
+
+def test_add_targets_picker_stays_in_the_campaign_scope(client, tree, people):
+    fw = checklist_framework()
+    campaign = make_campaign(fw, tree.unit_a, [], target_kinds=["branch"])
+    client.force_login(people.committee)
+    form = client.get(reverse("assessments:campaign_add_targets", args=[campaign.pk])).context[
+        "form"
+    ]
+    assert list(form.fields["targets"].queryset) == [tree.branch_a]
+    resp = client.post(
+        reverse("assessments:campaign_add_targets", args=[campaign.pk]),
+        {"targets": [tree.branch_b.pk]},
+    )
+    assert "所选组织不在可增加的范围内" in resp.content.decode()
+    assert not campaign.assessments.exists()
+
+
+def test_edit_assessors_of_an_assessment(client, checked, people, make_user, tree):
+    _campaign, a, _items = checked
+    colleague = make_user("committee_admin", tree.root, display_name="王检查")
+    client.force_login(people.committee)
+    page = client.get(a.get_absolute_url())
+    offered = set(page.context["info_form"].fields["assessors"].queryset)
+    assert colleague in offered and people.committee in offered
+    url = reverse("assessments:assessment_info", args=[a.pk])
+    resp = client.post(url, {"assessors": [colleague.pk], "assessor_names": "李四（市纪委）"})
+    assert resp.status_code == 302
+    a.refresh_from_db()
+    assert list(a.assessors.all()) == [colleague] and a.assessor_names == "李四（市纪委）"
+    html = client.get(a.get_absolute_url()).content.decode()
+    assert "王检查、李四（市纪委）" in html
+    assert AuditEvent.objects.filter(object_id=str(a.pk), action="update").exists()
+
+
+def test_assessors_must_be_in_the_campaign_scope(client, tree, people, make_user):
+    fw = checklist_framework()
+    campaign = make_campaign(fw, tree.unit_a, [tree.branch_a])
+    a = campaign.assessments.get()
+    outsider = make_user("unit_admin", tree.unit_b)
+    client.force_login(people.committee)
+    resp = client.post(
+        reverse("assessments:assessment_info", args=[a.pk]),
+        {"assessors": [outsider.pk]},
+        follow=True,
+    )
+    assert "所选检查人员不在本次督查的组织范围内" in resp.content.decode()
+    assert not a.assessors.exists()
+
+
+def test_campaign_on_an_old_framework_version_needs_the_explicit_option(client, tree, people):
+    old = make_framework([{"code": "1", "kind": "pass_fail"}], code="fw-old", is_current=False)
+    make_framework([{"code": "1", "kind": "pass_fail"}], code="fw-old", version=2)
+    client.force_login(people.committee)
+    page = client.get(reverse("assessments:campaign_add")).content.decode()
+    assert "（第 1 版，旧版本）" in page and "沿用旧版本模板" in page
+    body = {
+        "name": "按旧标准复查",
+        "campaign_type": "sampled_review",
+        "framework": old.pk,
+        "scope_org": tree.root.pk,
+        "target_kinds": ["branch"],
+        "period_start": "2024-01-01",
+        "period_end": "2024-12-31",
+        "selection": "all",
+    }
+    refused = client.post(reverse("assessments:campaign_add"), body)
+    assert "已不是当前版本" in refused.content.decode()
+    assert not Campaign.objects.filter(name="按旧标准复查").exists()
+    resp = client.post(reverse("assessments:campaign_add"), body | {"allow_old_version": "on"})
+    campaign = Campaign.objects.get(name="按旧标准复查")
+    assert resp.status_code == 302 and campaign.framework_id == old.pk

@@ -7,6 +7,9 @@
  * Keys, while the focus is on a row's result (not in a text box): 1–4 set
  * 符合 / 部分符合 / 不符合 / 不适用, A accepts the 自动取证 suggestion shown beside the item.
  * 提出问题 (shown on nonconforming rows) saves pending rows first, then raises the finding.
+ * Status: every answer (autosave or a status button) carries the new status and the
+ * re-rendered button group, so 开始检查 → 提交审核 → 完成 follow without a reload; 完成 locks
+ * the form (inputs disabled, notice shown), 重新打开 unlocks it.
  */
 (function () {
   "use strict";
@@ -68,6 +71,28 @@
       });
   }
 
+  function setLocked(locked) {
+    form.dataset.editable = locked ? "0" : "1";
+    form.querySelectorAll("[data-field], [data-accept], [data-raise], #results-save").forEach(function (el) {
+      el.disabled = locked;
+    });
+    document.querySelectorAll("[data-lockable]").forEach(function (el) { el.disabled = locked; });
+    document.getElementById("locked-notice").hidden = !locked;
+    document.getElementById("locked-badge").hidden = !locked;
+  }
+
+  // The answer of the results or status endpoint: status, lock, totals and the buttons.
+  function applyStatus(d) {
+    document.getElementById("total-score").textContent = d.total_score === null ? "—" : d.total_score;
+    document.getElementById("rating").textContent = d.rating || "—";
+    var label = document.getElementById("status-label");
+    label.textContent = d.status_label;
+    label.dataset.status = d.status;
+    var actions = document.getElementById("status-actions");
+    if (actions && d.actions_html) actions.outerHTML = d.actions_html;
+    setLocked(Boolean(d.locked));
+  }
+
   function flush() {
     clearTimeout(timer);
     if (inflight) return inflight.then(flush);
@@ -83,17 +108,7 @@
             tr.classList.remove("dj-error");
           });
           var d = answer.data;
-          document.getElementById("total-score").textContent = d.total_score === null ? "—" : d.total_score;
-          document.getElementById("rating").textContent = d.rating || "—";
-          var label = document.getElementById("status-label");
-          label.textContent = d.status_label;
-          if (label.dataset.status !== d.status) {
-            label.dataset.status = d.status;
-            // the status buttons were for the old status: hide the one that is now done
-            document.querySelectorAll('[data-status-action="' + d.status + '"]').forEach(function (b) {
-              b.closest("form").remove();
-            });
-          }
+          applyStatus(d);
           show("已自动保存 " + d.saved_at, "text-success");
           return true;
         }
@@ -126,6 +141,31 @@
     if (score && tr.dataset.suggestScore !== "") score.value = tr.dataset.suggestScore;
     setResult(tr, tr.dataset.suggestResult, true);
   }
+
+  // Status buttons (outside the results form, re-rendered after each answer): save pending
+  // rows first, then change the status in place; without the script they post and reload.
+  document.addEventListener("submit", function (e) {
+    var statusForm = e.target.closest && e.target.closest("form[data-status-form]");
+    if (!statusForm) return;
+    e.preventDefault();
+    var buttons = document.querySelectorAll("[data-status-action]");
+    buttons.forEach(function (b) { b.disabled = true; });
+    flush().then(function (saved) {
+      if (saved === false) {
+        buttons.forEach(function (b) { b.disabled = false; });
+        return;
+      }
+      return post(statusForm.action, new FormData(statusForm), false).then(function (answer) {
+        if (!answer.ok) {
+          buttons.forEach(function (b) { b.disabled = false; });
+          show(answer.data.error || "更改状态失败（" + answer.status + "），请刷新页面后重试。", "text-danger");
+          return;
+        }
+        applyStatus(answer.data);
+        show(answer.data.message, "text-success");
+      });
+    });
+  });
 
   form.addEventListener("change", function (e) {
     var tr = rowOf(e.target);
