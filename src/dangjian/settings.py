@@ -240,11 +240,17 @@ SPECTACULAR_SETTINGS = {
     # The schema maps every endpoint of the deployment: signed-in users only.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
-    # Several models have a field called "status"; name each enum after its choices class.
+    # Several models have a field called "status" or "kind"; name each enum after its
+    # choices class (OrgKind is also the campaign's and framework's `target_kinds`).
     "ENUM_NAME_OVERRIDES": {
         "OrgStatusEnum": "dangjian.orgs.models.OrgStatus",
+        "OrgKindEnum": "dangjian.orgs.models.OrgKind",
         "MemberStatusEnum": "dangjian.members.models.MemberStatus",
         "ParticipationStatusEnum": "dangjian.activities.models.ParticipationStatus",
+        "CampaignStatusEnum": "dangjian.assessments.models.CampaignStatus",
+        "AssessmentStatusEnum": "dangjian.assessments.models.AssessmentStatus",
+        "RectificationStatusEnum": "dangjian.assessments.models.RectificationStatus",
+        "FrameworkItemKindEnum": "dangjian.assessments.models.ItemKind",
     },
 }
 

@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from dangjian.core.db import path_prefix_q
 from dangjian.core.models import snapshot
@@ -296,9 +297,20 @@ def build_plan(
     }
 
 
+def plan_time(value: Any) -> str:
+    """The plan stores its time as ISO 8601; print it as local 年-月-日 时:分."""
+    moment = parse_datetime(str(value)) if value else None
+    if moment is None:
+        return str(value or "")
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
 def plan_rows(plan: dict[str, Any]) -> dict[str, list]:
     """Printable rows of a saved plan: `summary` (label, value), `strata` and `drawn` tables
-    (each a header row then data rows). Pure: no database access."""
+    (each a header row then data rows), every value ready to print (the draw time in local
+    time). Pure: no database access."""
     if not plan:
         return {"summary": [], "strata": [], "drawn": []}
     mode = plan.get("mode", "")
@@ -322,7 +334,7 @@ def plan_rows(plan: dict[str, Any]) -> dict[str, list]:
     summary += [
         ("选中数量", str(len(drawn))),
         ("另行增加", str(len(plan.get("added", [])))),
-        ("抽取时间", plan.get("drawn_at", "")),
+        ("抽取时间", plan_time(plan.get("drawn_at"))),
         ("操作人", plan.get("drawn_by", "")),
     ]
     strata: list[list[Any]] = [["序号", "单位", "总体数", "选中数", "选中比例"]]

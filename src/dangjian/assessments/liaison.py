@@ -32,6 +32,7 @@ from .models import (
     Finding,
     Rectification,
     RectificationStatus,
+    overdue_q,
 )
 
 ASSESSMENTS_SHOWN = 30
@@ -136,7 +137,6 @@ def unit_profile(user: Any, unit: Organization, start: dt.date, end: dt.date) ->
         .values_list("category", "n")
     )
     findings.sort(key=lambda c: (-c[1], c[0]))
-    open_states = (RectificationStatus.OPEN, RectificationStatus.RETURNED)
     rect = (
         Rectification.objects.restrict(user, "view")
         .within(unit)
@@ -145,7 +145,7 @@ def unit_profile(user: Any, unit: Organization, start: dt.date, end: dt.date) ->
         .values("status")
         .annotate(
             n=Count("pk"),
-            overdue=Count("pk", filter=Q(status__in=open_states, deadline__lt=today)),
+            overdue=Count("pk", filter=overdue_q(today)),
         )
         .values_list("status", "n", "overdue")
     )

@@ -24,7 +24,6 @@ import datetime as dt
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
-from django.utils import timezone
 
 from dangjian.core.metrics import MetricScope, metric
 from dangjian.orgs.models import Organization, OrgKind
@@ -45,8 +44,6 @@ BASIC_SYSTEM_FRAMEWORK = "basic_system"
 # A unit is identified by its unit-level org: the depth-2 prefix of any org path below it.
 UNIT_PREFIX = 2 * Organization.steplen
 REVIEWED_KINDS = (OrgKind.BRANCH, OrgKind.PARTY_GROUP)
-# Still with the org that has to rectify (a submitted one waits for the verifier).
-UNANSWERED = (RectificationStatus.OPEN, RectificationStatus.RETURNED)
 
 
 def _year(scope: MetricScope) -> tuple[dt.date, dt.date]:
@@ -79,7 +76,11 @@ def distinct_units(assessments) -> int:
 
 
 def _by_target(qs):
-    return qs.select_related("target", "campaign").order_by("target__path", "campaign_id")
+    return (
+        qs.select_related("target", "campaign")
+        .defer("campaign__sampling_plan")
+        .order_by("target__path", "campaign_id")
+    )
 
 
 # --- 4: 中心组学习 抽查调阅 --------------------------------------------------------------
@@ -230,12 +231,8 @@ def rectification_closure_rate(scope: MetricScope) -> float | None:
 
 
 def _overdue(scope: MetricScope):
-    """Due in the year and already past the deadline today, still with the owner org."""
-    start, end = _year(scope)
-    last_day = min(end, timezone.localdate() - dt.timedelta(days=1))
-    return scope.restrict(
-        Rectification.objects.filter(deadline__range=(start, last_day), status__in=UNANSWERED)
-    )
+    """Due in the year and overdue today (`Rectification.objects.overdue`)."""
+    return scope.restrict(Rectification.objects.overdue().filter(deadline__range=_year(scope)))
 
 
 @metric(

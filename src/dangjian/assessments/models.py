@@ -13,12 +13,14 @@ sees them through the ordinary path rule, and the org itself answers its own.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.db import path_prefix_q
@@ -542,6 +544,38 @@ class RectificationStatus(models.TextChoices):
     RETURNED = "returned", _("退回")
 
 
+# Still with the org that has to rectify: a submitted one waits for the verifier, not the owner.
+UNANSWERED_STATUSES = (RectificationStatus.OPEN, RectificationStatus.RETURNED)
+
+
+def overdue_q(day: dt.date | None = None, prefix: str = "") -> Q:
+    """The one definition of 逾期: the deadline has passed (before `day`, default today) and
+    the rectification is still 待整改 or 退回. A 已提交 one waits for the raising side's
+    销号 and a 已销号 one is done, so neither is overdue whatever its deadline."""
+    day = day or timezone.localdate()
+    return Q(**{f"{prefix}deadline__lt": day, f"{prefix}status__in": UNANSWERED_STATUSES})
+
+
+class RectificationQuerySet(RestrictedQuerySet):
+    def overdue(self, day: dt.date | None = None) -> RectificationQuerySet:
+        return self.filter(overdue_q(day))
+
+    def not_overdue(self, day: dt.date | None = None) -> RectificationQuerySet:
+        return self.exclude(overdue_q(day))
+
+    def with_overdue(self, day: dt.date | None = None) -> RectificationQuerySet:
+        """Annotate `is_overdue` (1 / 0, so it sorts: `order_by("-is_overdue", …)`)."""
+        return self.annotate(
+            is_overdue=Case(
+                When(overdue_q(day), then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+
+
+class RectificationManager(RestrictedManager.from_queryset(RectificationQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class Rectification(ScopedModel):
     """整改: the owner org fixes a finding and submits evidence; the raising side 销号 or 退回."""
 
@@ -584,6 +618,8 @@ class Rectification(ScopedModel):
     verify_note = models.CharField(_("审核意见"), max_length=300, blank=True)
     closed_on = models.DateField(_("销号日期"), null=True, blank=True)
 
+    objects: ClassVar[RectificationManager] = RectificationManager()
+
     class Meta:
         verbose_name = _("整改")
         verbose_name_plural = _("整改")
@@ -595,6 +631,11 @@ class Rectification(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("assessments:rectification_detail", args=[self.pk])
+
+    def overdue_on(self, day: dt.date | None = None) -> bool:
+        """`overdue_q` for one loaded row."""
+        day = day or timezone.localdate()
+        return self.status in UNANSWERED_STATUSES and self.deadline < day
 
 
 class RectificationEvidence(ScopedModel):

@@ -2,15 +2,19 @@
 
 The selection: findings the user may see (`Finding.objects.restrict(user, "view")`), of a
 campaign, or of a year — a finding belongs to a year when its campaign's period overlaps
-the year, or, for a free-standing finding, when it was found in that year — optionally
+the year, or, for a free-standing finding, when it was found in that year — optionally of
+one campaign type (then free-standing findings, which have no type, are left out) and
 within an org's subtree. A row is one (category, item) pair: findings from the same item
 code and text of different framework versions fall together; free-standing findings form
 one row per category.
 
-The share of orgs is the distinct orgs with the problem over the orgs assessed in the
-same selection (targets of the visible assessments of the campaign / the year's
-campaigns, within the subtree); it is capped at 100% (a finding may name a sub-org of the
-assessed target) and is 0 when nothing was assessed (free-standing findings only).
+The share of orgs is the distinct orgs with the problem over the orgs checked in the same
+selection: targets of the visible assessments that are done (已完成) of the campaign / the
+year's campaigns (of the type), within the subtree. A drawn target not yet checked has
+not been found wanting or not, and a year's 五星 ratings are no 抽查调阅 of anyone, so
+neither inflates the denominator. The share is capped at 100% (a finding may name a
+sub-org of the checked target) and is 0 when nothing was checked (free-standing findings
+only).
 
 Three queries whatever the size: the grouped counts, the assessed orgs, and the examples
 — at most three per row, picked in SQL by a window function (newest first), so the
@@ -24,12 +28,13 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import CharField, Count, F, Q, QuerySet, TextField, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from dangjian.core.db import path_prefix_q
 
-from .models import Assessment, Campaign, Finding
+from .models import Assessment, AssessmentStatus, Campaign, CampaignType, Finding
 
 EXAMPLES = 3
 
@@ -68,11 +73,18 @@ def year_q(year: int) -> Q:
 
 
 def findings(
-    user: Any, *, year: int | None = None, campaign_id: int | None = None, within: Any = None
+    user: Any,
+    *,
+    year: int | None = None,
+    campaign_id: int | None = None,
+    campaign_type: str | None = None,
+    within: Any = None,
 ) -> QuerySet[Finding]:
     qs = Finding.objects.restrict(user, "view")
     if campaign_id is not None:
         qs = qs.filter(campaign_id=campaign_id)
+    if campaign_type:
+        qs = qs.filter(campaign__campaign_type=campaign_type)
     if year is not None:
         qs = qs.filter(year_q(year))
     if within is not None:
@@ -81,11 +93,19 @@ def findings(
 
 
 def assessed(
-    user: Any, *, year: int | None = None, campaign_id: int | None = None, within: Any = None
+    user: Any,
+    *,
+    year: int | None = None,
+    campaign_id: int | None = None,
+    campaign_type: str | None = None,
+    within: Any = None,
 ) -> QuerySet[Assessment]:
-    qs = Assessment.objects.restrict(user, "view")
+    """The done assessments of the selection: the share's denominator is their targets."""
+    qs = Assessment.objects.restrict(user, "view").filter(status=AssessmentStatus.DONE)
     if campaign_id is not None:
         qs = qs.filter(campaign_id=campaign_id)
+    if campaign_type:
+        qs = qs.filter(campaign__campaign_type=campaign_type)
     if year is not None:
         qs = qs.filter(campaign_year_q(year))
     if within is not None:
@@ -93,7 +113,9 @@ def assessed(
     return qs
 
 
-def _title(user: Any, year: int | None, campaign_id: int | None, within: Any) -> str:
+def _title(
+    user: Any, year: int | None, campaign_id: int | None, campaign_type: str | None, within: Any
+) -> str:
     parts = []
     if within is not None:
         parts.append(within.name)
@@ -107,14 +129,34 @@ def _title(user: Any, year: int | None, campaign_id: int | None, within: Any) ->
         parts.append(f"“{name}”" if name else "督查活动")
     if year is not None:
         parts.append(f"{year}年")
+    if campaign_type and campaign_id is None:
+        parts.append(str(CampaignType(campaign_type).label))
     return "".join(parts) + "负面清单（共性问题清单）"
 
 
 def build(
-    user: Any, *, year: int | None = None, campaign_id: int | None = None, within: Any = None
+    user: Any,
+    *,
+    year: int | None = None,
+    campaign_id: int | None = None,
+    campaign_type: str | None = None,
+    within: Any = None,
 ) -> NegativeList:
-    """Set-based (a fixed number of queries); scoped by restrict(user, "view")."""
-    base = findings(user, year=year, campaign_id=campaign_id, within=within)
+    """Set-based (a fixed number of queries); scoped by restrict(user, "view").
+
+    `campaign_type` (a CampaignType value; "" or None: every type) narrows both the
+    findings and the checked orgs to campaigns of that type."""
+    if campaign_type and campaign_type not in CampaignType.values:
+        raise ValidationError(
+            {"campaign_type": [f"督查类型“{campaign_type}”不存在，请从列表中选择。"]}
+        )
+    selection: dict[str, Any] = {
+        "year": year,
+        "campaign_id": campaign_id,
+        "campaign_type": campaign_type or None,
+        "within": within,
+    }
+    base = findings(user, **selection)
     keyed = base.annotate(
         nl_code=Coalesce(F("item__code"), Value(""), output_field=CharField()),
         nl_text=Coalesce(F("item__text"), Value(""), output_field=TextField()),
@@ -125,12 +167,7 @@ def build(
         .order_by()
         .values_list("category", "nl_code", "nl_text", "n", "orgs")
     )
-    n_assessed = (
-        assessed(user, year=year, campaign_id=campaign_id, within=within)
-        .values("target_id")
-        .distinct()
-        .count()
-    )
+    n_assessed = assessed(user, **selection).values("target_id").distinct().count()
     examples: dict[tuple[str, str, str], list[str]] = {}
     if groups:
         ranked = keyed.annotate(
@@ -158,7 +195,7 @@ def build(
     ]
     rows.sort(key=lambda r: (-r.count, -r.orgs, r.category, r.item_code, r.item_text))
     return NegativeList(
-        title=_title(user, year, campaign_id, within),
+        title=_title(user, year, campaign_id, campaign_type or None, within),
         assessed_orgs=n_assessed,
         total_findings=sum(r.count for r in rows),
         rows=rows,
@@ -187,7 +224,7 @@ def _share(row: NegativeListRow) -> str:
 def _summary(nl: NegativeList) -> str:
     return (
         f"共 {nl.total_findings} 个问题，{len(nl.rows)} 类（按问题类别和检查条目归并）；"
-        f"被检查组织 {nl.assessed_orgs} 个。"
+        f"已完成检查的组织 {nl.assessed_orgs} 个。"
     )
 
 

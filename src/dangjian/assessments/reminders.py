@@ -42,10 +42,7 @@ def _link(links: Links, name: str, pk: int) -> str:
 def overdue(day: dt.date):
     """Rectifications overdue on `day` (one query with their orgs and findings)."""
     return (
-        Rectification.objects.filter(
-            status__in=(RectificationStatus.OPEN, RectificationStatus.RETURNED),
-            deadline__lt=day,
-        )
+        Rectification.objects.overdue(day)
         .select_related("org", "finding__raised_by_org")
         .order_by("deadline", "pk")
     )

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -29,10 +29,12 @@ from .forms import FindingForm, RectificationSubmitForm, RectificationVerifyForm
 from .models import (
     Assessment,
     Campaign,
+    CampaignType,
     Finding,
     Rectification,
     RectificationEvidence,
     RectificationStatus,
+    overdue_q,
 )
 from .tables import FindingTable
 from .views import add_errors, error_text
@@ -53,7 +55,9 @@ def can_answer(user: Any, rectification: Rectification) -> bool:
 
 
 class FindingListView(ObjectListView):
-    queryset = Finding.objects.select_related("org", "campaign", "rectification")
+    queryset = Finding.objects.select_related("org", "campaign", "rectification").defer(
+        "campaign__sampling_plan"
+    )
     table = FindingTable
     filterset = FindingFilterSet
     title = _("问题清单")
@@ -121,14 +125,7 @@ class FindingDetailView(ObjectDetailView):
 
 
 def overdue_first(qs):
-    today = timezone.localdate()
-    return qs.annotate(
-        is_overdue=Case(
-            When(Q(deadline__lt=today) & ~Q(status=RectificationStatus.CLOSED), then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    ).order_by("-is_overdue", "deadline", "pk")
+    return qs.with_overdue().order_by("-is_overdue", "deadline", "pk")
 
 
 class RectificationBoardView(ScopedViewMixin, TemplateView):
@@ -156,7 +153,7 @@ class RectificationBoardView(ScopedViewMixin, TemplateView):
         ):
             rows = qs.filter(status=status)
             if status == RectificationStatus.CLOSED:
-                rows = rows.annotate(is_overdue=Value(0)).order_by("-closed_on", "-pk")
+                rows = rows.with_overdue().order_by("-closed_on", "-pk")
             else:
                 rows = overdue_first(rows)
             columns.append(
@@ -204,7 +201,7 @@ class RectificationDetailView(ObjectDetailView):
                 initial={"measures": r.measures, "evidence_text": r.evidence_text}
             ),
             verify_form=RectificationVerifyForm(),
-            overdue=r.status != RectificationStatus.CLOSED and r.deadline < timezone.localdate(),
+            overdue=r.overdue_on(),
             title=_("整改：%(org)s") % {"org": r.org.name},
         )
         return ctx
@@ -310,8 +307,19 @@ class FindingAccessMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+# The page's default selection: the 负面清单 of the seed is the common problems found by the
+# 抽查调阅 of 基础制度 (and 中心组学习); a year's 五星 ratings or 模范机关 checks are no list
+# of problems, and their hundreds of rated orgs would shrink every share.
+DEFAULT_NEGATIVE_LIST_TYPE = CampaignType.SAMPLED_REVIEW
+ALL_TYPES = "all"
+
+
 class NegativeListView(FindingAccessMixin, TemplateView):
-    """负面清单 of a year or a campaign, with xlsx / docx export of the same rows."""
+    """负面清单 of a year or a campaign, with xlsx / docx export of the same rows.
+
+    Without a campaign the page shows one campaign type, 抽查调阅 unless `?campaign_type=`
+    says otherwise (`all`: every type, free-standing findings included); a chosen campaign
+    brings its own type."""
 
     template_name = "assessments/negative_list.html"
 
@@ -326,11 +334,27 @@ class NegativeListView(FindingAccessMixin, TemplateView):
         campaign = None
         if campaign_id is not None:
             campaign = get_object_or_404(Campaign.objects.restrict(user, "view"), pk=campaign_id)
+        raw_type = self.request.GET.get("campaign_type")
+        if raw_type is None:
+            campaign_type = "" if campaign else DEFAULT_NEGATIVE_LIST_TYPE.value
+        elif raw_type in ("", ALL_TYPES):
+            campaign_type = ""
+        elif raw_type in CampaignType.values:
+            campaign_type = raw_type
+        else:
+            raise Http404(_("督查类型不存在。"))
+        if campaign is not None:
+            campaign_type = ""  # the campaign's own type
         within_id = int_param(self.request, "within")
         within = None
         if within_id is not None:
             within = get_object_or_404(Organization.objects.restrict(user, "view"), pk=within_id)
-        return {"year": year, "campaign": campaign, "within": within}
+        return {
+            "year": year,
+            "campaign": campaign,
+            "campaign_type": campaign_type,
+            "within": within,
+        }
 
     def get(self, request, *args, **kwargs):
         sel = self.selection()
@@ -338,6 +362,7 @@ class NegativeListView(FindingAccessMixin, TemplateView):
             request.user,
             year=sel["year"],
             campaign_id=sel["campaign"].pk if sel["campaign"] else None,
+            campaign_type=sel["campaign_type"] or None,
             within=sel["within"],
         )
         fmt = request.GET.get("export", "")
@@ -351,6 +376,8 @@ class NegativeListView(FindingAccessMixin, TemplateView):
             campaigns=Campaign.objects.restrict(request.user, "view").order_by("-period_start")[
                 :200
             ],
+            campaign_types=CampaignType.choices,
+            all_types=ALL_TYPES,
         )
         return self.render_to_response(ctx)
 
@@ -422,18 +449,16 @@ class OrgPanelView(LoginRequiredMixin, TemplateView):
             .within(org)
             .exclude(status=RectificationStatus.CLOSED)
         )
-        totals = open_rect.aggregate(
-            n=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=timezone.localdate()))
-        )
+        totals = open_rect.aggregate(n=Count("pk"), overdue=Count("pk", filter=overdue_q()))
         ctx.update(
             visible=True,
             org=org,
             limit=PANEL_LIMIT,
             # A unit's page lists the checks of its branches and groups too (as findings do).
             assessments=list(
-                assessments.select_related("campaign", "target").order_by(
-                    "-campaign__period_start", "target__path", "-pk"
-                )[:PANEL_LIMIT]
+                assessments.select_related("campaign", "target")
+                .defer("campaign__sampling_plan")
+                .order_by("-campaign__period_start", "target__path", "-pk")[:PANEL_LIMIT]
             ),
             assessment_total=assessments.count(),
             findings=list(findings.order_by("-found_on", "-pk")[:PANEL_LIMIT]),

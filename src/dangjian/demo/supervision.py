@@ -424,9 +424,9 @@ def _results(
 
 def _rectification(rng: random.Random, f: FindingPlan, today: dt.date) -> None:
     """Fill in the rectification's state as far as the dates allow."""
-    overdue = f.deadline < today
+    past_deadline = f.deadline < today  # not "overdue": that depends on the state drawn here
     r = rng.random()
-    if overdue:
+    if past_deadline:
         state = (
             RS.CLOSED
             if r < 0.86

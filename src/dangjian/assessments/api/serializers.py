@@ -3,6 +3,7 @@ write it, with the same Chinese messages as the pages."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dangjian.core.api import ScopedModelSerializer
@@ -197,6 +198,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "条目 id 或条目编号"}
+)
 class ItemRefField(serializers.Field):
     """An item id (integer) or an item code (string), passed on as sent: "2" is code 2."""
 
@@ -342,3 +346,34 @@ class VerifySerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=300, label="审核意见"
     )
+
+
+class NegativeListQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100, label="年度")
+    campaign = serializers.IntegerField(required=False, label="督查活动")
+    campaign_type = serializers.ChoiceField(
+        choices=CampaignType.choices,
+        required=False,
+        label="督查类型",
+        help_text="只看该类型督查活动的问题，受检组织也只计该类型；不填为全部类型",
+    )
+    within = serializers.IntegerField(required=False, label="所属组织（含下级）")
+
+
+class NegativeListRowSerializer(serializers.Serializer):
+    category = serializers.CharField(label="问题类别")
+    item_code = serializers.CharField(label="条目编号")
+    item_text = serializers.CharField(label="条目内容")
+    count = serializers.IntegerField(label="问题数")
+    orgs = serializers.IntegerField(label="涉及组织数")
+    share = serializers.FloatField(label="占已完成检查组织的比例（0–1）")
+    examples = serializers.ListField(child=serializers.CharField(), label="典型问题（至多 3 条）")
+
+
+class NegativeListSerializer(serializers.Serializer):
+    """`negative_list.NegativeList`, read-only."""
+
+    title = serializers.CharField(label="标题")
+    assessed_orgs = serializers.IntegerField(label="已完成检查的组织数")
+    total_findings = serializers.IntegerField(label="问题总数")
+    rows = NegativeListRowSerializer(many=True, label="清单")

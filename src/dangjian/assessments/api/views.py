@@ -6,14 +6,13 @@ rectification is a change of it (the answering org holds change_rectification, n
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -214,7 +213,9 @@ class CampaignViewSet(ScopedActionsMixin, ScopedModelViewSet):
 
 
 class AssessmentViewSet(ScopedActionsMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Assessment.objects.select_related("campaign", "target", "unit_org")
+    queryset = Assessment.objects.select_related("campaign", "target", "unit_org").defer(
+        "campaign__sampling_plan"
+    )
     serializer_class = s.AssessmentSerializer
     filterset_class = AssessmentFilterSet
     action_scopes = {"results": "change", "set_status": "change"}
@@ -373,27 +374,15 @@ class RectificationViewSet(ScopedActionsMixin, viewsets.ReadOnlyModelViewSet):
         return self._answer(r)
 
 
-class NegativeListQuery(serializers.Serializer):
-    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100, label="年度")
-    campaign = serializers.IntegerField(required=False, label="督查活动")
-    within = serializers.IntegerField(required=False, label="所属组织（含下级）")
-
-
 class NegativeListAPIView(APIView):
-    """负面清单 as JSON: GET ?year= | ?campaign= [&within=]."""
+    """负面清单 as JSON: GET ?year= | ?campaign= [&campaign_type=] [&within=]."""
 
     permission_classes = [ScopedPermission]
     scoped_model = Finding
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("year", int),
-            OpenApiParameter("campaign", int),
-            OpenApiParameter("within", int),
-        ]
-    )
+    @extend_schema(parameters=[s.NegativeListQuerySerializer], responses=s.NegativeListSerializer)
     def get(self, request):
-        q = NegativeListQuery(data=request.query_params)
+        q = s.NegativeListQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
         params = q.validated_data
         if "year" not in params and "campaign" not in params:
@@ -410,8 +399,12 @@ class NegativeListAPIView(APIView):
             )
         try:
             nl = negative_list.build(
-                user, year=params.get("year"), campaign_id=params.get("campaign"), within=within
+                user,
+                year=params.get("year"),
+                campaign_id=params.get("campaign"),
+                campaign_type=params.get("campaign_type"),
+                within=within,
             )
         except DjangoValidationError as exc:
             raise api_error(exc) from exc
-        return Response(asdict(nl))
+        return Response(s.NegativeListSerializer(nl).data)

@@ -216,12 +216,28 @@ def test_negative_list_json(client, tree, people):
     client.force_login(people.committee)
     data = client.get("/api/negative-list/", {"year": 2024}).json()
     assert data["total_findings"] == 2
+    assert set(data) == {"title", "assessed_orgs", "total_findings", "rows"}
+    assert set(data["rows"][0]) == {
+        "category",
+        "item_code",
+        "item_text",
+        "count",
+        "orgs",
+        "share",
+        "examples",
+    }
     assert {r["category"] for r in data["rows"]} == {"三会一课", "党费"}
     within = client.get("/api/negative-list/", {"year": 2024, "within": tree.unit_a.pk}).json()
     assert {r["category"] for r in within["rows"]} == {"三会一课"}
     assert client.get("/api/negative-list/").status_code == 400
     assert client.get("/api/negative-list/", {"year": "x"}).status_code == 400
     assert client.get("/api/negative-list/", {"campaign": 99999}).status_code == 404
+    # campaign_type: only findings of campaigns of that type (free-standing ones have none)
+    typed = client.get("/api/negative-list/", {"year": 2024, "campaign_type": "sampled_review"})
+    assert typed.status_code == 200
+    assert typed.json()["rows"] == [] and "抽查调阅" in typed.json()["title"]
+    bad = client.get("/api/negative-list/", {"year": 2024, "campaign_type": "nonsense"})
+    assert bad.status_code == 400 and "campaign_type" in bad.json()
     client.force_login(people.unit_b_admin)
     scoped = client.get("/api/negative-list/", {"year": 2024}).json()
     assert {r["category"] for r in scoped["rows"]} == {"党费"}
@@ -245,3 +261,28 @@ def test_add_targets_through_the_api(client, tree, people):
     assert ok.status_code == 200 and ok.json()["n_targets"] == 2
     client.force_login(people.unit_admin)
     assert post(client, url, {"targets": [tree.branch_b.pk]}).status_code in (403, 404)
+
+
+def test_schema_documents_the_assessments_api_without_guesses(client, people):
+    """Enum names after their choices class, the item reference as integer-or-string, the
+    negative list's parameters and response (check --deploy fails on any spectacular
+    warning; this says which)."""
+    client.force_login(people.committee)
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    for name in (
+        "OrgKindEnum",
+        "CampaignStatusEnum",
+        "AssessmentStatusEnum",
+        "RectificationStatusEnum",
+        "FrameworkItemKindEnum",
+    ):
+        assert name in components, name
+    assert not [n for n in components if n.endswith("Enum") and any(c.isdigit() for c in n)]
+    assert "TargetKindsEnum" not in components and "KindAccEnum" not in components
+    item = components["ResultRowRequest"]["properties"]["item"]
+    assert item["oneOf"] == [{"type": "integer"}, {"type": "string"}]
+    get = schema["paths"]["/api/negative-list/"]["get"]
+    assert {p["name"] for p in get["parameters"]} >= {"year", "campaign", "campaign_type", "within"}
+    ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/NegativeList")

@@ -7,6 +7,7 @@ import io
 import random
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -23,7 +24,9 @@ TEXTS = ["主题党日未按月开展", "会议记录不规范", "党费台账�
 @pytest.fixture
 def data(tree):
     """Two 2024 campaigns (one by the 工委, one by 甲局 on its own branches), a 2023 one,
-    free-standing findings in 2024 and 2023; a few more branches to spread them over."""
+    free-standing findings in 2024 and 2023; a few more branches to spread them over.
+    About two in three assessments are done (only those count as checked), and a 2024 五星
+    rating of every branch adds many checked orgs of another campaign type."""
     rng = random.Random(7)
     tree.unit_a.refresh_from_db()
     extra = []
@@ -37,6 +40,19 @@ def data(tree):
     c2 = make_campaign(fw2, tree.unit_a, [tree.branch_a, *extra])
     c0 = make_campaign(
         fw, tree.root, [tree.branch_b], period_start=D(2023, 1, 1), period_end=D(2023, 12, 31)
+    )
+    stars = make_campaign(fw, tree.root, orgs, campaign_type="star_rating")
+    for a in Assessment.objects.order_by("pk"):
+        if a.campaign_id == stars.pk or rng.random() < 0.67:
+            Assessment.objects.filter(pk=a.pk).update(status="done")
+    star_assessment = stars.assessments.get(target=extra[0])
+    make_finding(
+        extra[0],
+        raised_by=tree.root,
+        category="五星评定",
+        text="创新项目不突出",
+        campaign=stars,
+        assessment=star_assessment,
     )
     items = {c.pk: {i.code: i for i in c.framework.items.all()} for c in (c1, c2, c0)}
     for n in range(60):
@@ -78,7 +94,7 @@ def visible_paths(user, perm):
     return user.get_scope_paths(perm)
 
 
-def reference(user, *, year=None, campaign_id=None, within=None):
+def reference(user, *, year=None, campaign_id=None, campaign_type=None, within=None):
     """The negative list the slow, obvious way."""
     paths = visible_paths(user, "assessments.view_finding")
     chosen = [
@@ -87,6 +103,7 @@ def reference(user, *, year=None, campaign_id=None, within=None):
         if any(f.org.path.startswith(p) for p in paths)
         and (year is None or in_year(f, year))
         and (campaign_id is None or f.campaign_id == campaign_id)
+        and (campaign_type is None or (f.campaign and f.campaign.campaign_type == campaign_type))
         and (within is None or f.org.path.startswith(within.path))
     ]
     a_paths = visible_paths(user, "assessments.view_assessment")
@@ -94,12 +111,14 @@ def reference(user, *, year=None, campaign_id=None, within=None):
     for a in Assessment.objects.select_related("campaign__scope_org", "target"):
         owner = any(a.campaign.scope_org.path.startswith(p) for p in a_paths)
         target = a.campaign.results_released and any(a.target.path.startswith(p) for p in a_paths)
-        if not (owner or target):
+        if not (owner or target) or a.status != "done":
             continue
         c = a.campaign
         if year is not None and not (c.period_start.year <= year <= c.period_end.year):
             continue
         if campaign_id is not None and c.pk != campaign_id:
+            continue
+        if campaign_type is not None and c.campaign_type != campaign_type:
             continue
         if within is not None and not a.target.path.startswith(within.path):
             continue
@@ -142,6 +161,10 @@ def as_tuples(nl):
         {"campaign": "c1"},
         {"campaign": "c2", "year": 2024},
         {"within": "unit_a", "year": 2024},
+        {"year": 2024, "type": "sampled_review"},
+        {"year": 2024, "type": "star_rating"},
+        {"type": "sampled_review", "within": "unit_a"},
+        {"campaign": "c1", "type": "star_rating"},
     ],
 )
 def test_matches_the_naive_reference(data, people, selection):
@@ -153,12 +176,46 @@ def test_matches_the_naive_reference(data, people, selection):
         kwargs["campaign_id"] = {"c1": c1, "c2": c2}[selection["campaign"]].pk
     if "within" in selection:
         kwargs["within"] = getattr(tree, selection["within"])
+    if "type" in selection:
+        kwargs["campaign_type"] = selection["type"]
     for user in (people.committee, people.unit_admin, people.secretary):
         nl = negative_list.build(user, **kwargs)
         rows, assessed, total = reference(user, **kwargs)
         assert as_tuples(nl) == rows
         assert (nl.assessed_orgs, nl.total_findings) == (assessed, total)
-    assert negative_list.build(people.committee, **kwargs).total_findings > 0
+    if selection != {"campaign": "c1", "type": "star_rating"}:
+        assert negative_list.build(people.committee, **kwargs).total_findings > 0
+
+
+def test_the_share_counts_done_assessments_of_the_same_campaign_type(data, people):
+    """The 五星 rating of every branch is no 抽查调阅: it must not shrink the shares."""
+    everything = negative_list.build(people.committee, year=2024)
+    sampled = negative_list.build(people.committee, year=2024, campaign_type="sampled_review")
+    done_sampled = (
+        Assessment.objects.filter(
+            status="done", campaign__campaign_type="sampled_review", campaign__period_end__year=2024
+        )
+        .values("target")
+        .distinct()
+        .count()
+    )
+    assert 0 < sampled.assessed_orgs == done_sampled < everything.assessed_orgs
+    assert "抽查调阅" in sampled.title
+    assert "五星评定" not in {r.category for r in sampled.rows}
+    assert (
+        sampled.total_findings
+        == Finding.objects.filter(
+            campaign__campaign_type="sampled_review", campaign__period_end__year=2024
+        ).count()
+    )
+    shares = {(r.category, r.item_code, r.item_text): r.share for r in everything.rows}
+    assert any(r.share > shares[(r.category, r.item_code, r.item_text)] for r in sampled.rows)
+
+
+def test_an_unknown_campaign_type_is_refused(data, people):
+    with pytest.raises(ValidationError) as exc:
+        negative_list.build(people.committee, year=2024, campaign_type="nonsense")
+    assert "督查类型" in str(exc.value)
 
 
 def test_rows_are_ordered_by_count_and_scoped(data, people):

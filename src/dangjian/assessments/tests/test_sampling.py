@@ -183,6 +183,21 @@ def test_plan_rows():
     assert plan_rows({}) == {"summary": [], "strata": [], "drawn": []}
 
 
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2024-03-01T09:00:00+08:00", "2024-03-01 09:00"),
+        ("2024-02-23T02:00:00+00:00", "2024-02-23 10:00"),  # UTC → Asia/Shanghai
+        ("2024-02-23T10:00:00", "2024-02-23 10:00"),  # naive: taken as written
+        ("", ""),
+        ("不是时间", "不是时间"),
+    ],
+)
+def test_plan_rows_print_the_draw_time_in_local_time(stored, shown):
+    summary = dict(plan_rows({"mode": "all", "drawn": [], "drawn_at": stored})["summary"])
+    assert summary["抽取时间"] == shown
+
+
 # --- on the database ------------------------------------------------------------------------------
 
 

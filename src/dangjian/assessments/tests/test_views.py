@@ -4,6 +4,7 @@ target org, the rectification flow, the negative list, the liaison profile, the 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -381,16 +382,70 @@ def test_negative_list_page_and_exports(client, tree, people):
     make_finding(tree.branch_a, raised_by=tree.root, category="三会一课", text="支委会记录缺失")
     client.force_login(people.committee)
     url = reverse("assessments:negative_list")
-    html = client.get(url, {"year": 2024}).content.decode()
+    everything = {"year": 2024, "campaign_type": "all"}
+    html = client.get(url, everything).content.decode()
     assert "三会一课" in html and "支委会记录缺失" in html
-    xlsx = client.get(url, {"year": 2024, "export": "xlsx"})
+    xlsx = client.get(url, {**everything, "export": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert "spreadsheetml" in xlsx["Content-Type"]
-    docx = client.get(url, {"year": 2024, "export": "docx"})
+    docx = client.get(url, {**everything, "export": "docx"})
     assert docx.status_code == 200 and "wordprocessingml" in docx["Content-Type"]
     assert client.get(url, {"year": "abc"}).status_code == 404
+    assert client.get(url, {"year": 2024, "campaign_type": "nonsense"}).status_code == 404
     client.force_login(people.unit_b_admin)
-    assert "支委会记录缺失" not in client.get(url, {"year": 2024}).content.decode()
+    assert "支委会记录缺失" not in client.get(url, everything).content.decode()
+
+
+def test_negative_list_page_defaults_to_sampled_review(client, tree, people):
+    """The 工委's 负面清单 is the common problems of the 抽查调阅: without a campaign the page
+    shows that type, and the share counts only the done 抽查调阅 targets — not the year's
+    五星 ratings. A chosen campaign brings its own type."""
+    fw = checklist_framework()
+    review = make_campaign(fw, tree.root, [tree.branch_a, tree.branch_b], name="基础制度抽查")
+    stars = make_campaign(
+        fw, tree.root, [tree.branch_a, tree.branch_b, tree.group_a], campaign_type="star_rating"
+    )
+    Assessment.objects.update(status="done")
+    Assessment.objects.filter(campaign=review, target=tree.branch_b).update(status="planned")
+    make_finding(
+        tree.branch_a,
+        raised_by=tree.root,
+        text="主题党日未按月开展",
+        campaign=review,
+        assessment=review.assessments.get(target=tree.branch_a),
+    )
+    make_finding(
+        tree.branch_a,
+        raised_by=tree.root,
+        category="五星评定",
+        text="创新项目不突出",
+        campaign=stars,
+        assessment=stars.assessments.get(target=tree.branch_a),
+    )
+    make_finding(tree.branch_b, raised_by=tree.root, text="单独登记的问题")
+    client.force_login(people.committee)
+    url = reverse("assessments:negative_list")
+
+    page = client.get(url, {"year": 2024})
+    nl = page.context["nl"]
+    assert page.context["campaign_type"] == "sampled_review"
+    assert [r.examples for r in nl.rows] == [["主题党日未按月开展"]]
+    assert nl.assessed_orgs == 1 and nl.rows[0].share == 1.0  # branch_b not yet checked
+    html = page.content.decode()
+    assert '<option value="sampled_review" selected>' in html and "抽查调阅负面清单" in html
+
+    every = client.get(url, {"year": 2024, "campaign_type": "all"}).context["nl"]
+    assert every.total_findings == 3 and every.assessed_orgs == 3
+    only_stars = client.get(url, {"year": 2024, "campaign_type": "star_rating"}).context["nl"]
+    assert [r.category for r in only_stars.rows] == ["五星评定"]
+    assert only_stars.assessed_orgs == 3
+    chosen = client.get(url, {"campaign": stars.pk}).context
+    assert chosen["campaign_type"] == "" and chosen["nl"].total_findings == 1
+    xlsx = client.get(url, {"year": 2024, "export": "xlsx"})
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    assert "抽查调阅" in ws["A1"].value and ws.max_row == 4  # title, summary, header, one row
 
 
 def test_liaison_profile_and_docx(client, tree, people):
@@ -576,3 +631,52 @@ def test_campaign_on_an_old_framework_version_needs_the_explicit_option(client, 
     resp = client.post(reverse("assessments:campaign_add"), body | {"allow_old_version": "on"})
     campaign = Campaign.objects.get(name="按旧标准复查")
     assert resp.status_code == 302 and campaign.framework_id == old.pk
+
+
+def select_of(page: str, name: str) -> str:
+    start = page.index(f'name="{name}"')
+    return page[start : page.index("</select>", start)]
+
+
+@pytest.mark.parametrize(
+    ("url_name", "selects"),
+    [
+        ("assessments:assessment_list", ("within", "target")),
+        ("assessments:finding_list", ("within",)),
+        ("assessments:rectification_board", ("within",)),
+        ("assessments:campaign_list", ("within",)),
+    ],
+)
+def test_org_selects_offer_upper_levels_and_deeper_orgs_still_filter(
+    client, tree, people, url_name, selects
+):
+    """The city's ≈ 2 200 orgs are not listed in every org select (that was most of the
+    targets and findings pages' time): the 工委 sees itself and the units; a deeper org
+    chosen through a link is shown selected and filters."""
+    fw = checklist_framework()
+    campaign = make_campaign(fw, tree.root, [tree.branch_a, tree.branch_b, tree.group_a])
+    make_finding(tree.group_a, raised_by=tree.root, text="党小组问题", campaign=campaign)
+    make_finding(tree.branch_b, raised_by=tree.root, text="乙局问题", campaign=campaign)
+    client.force_login(people.committee)
+    url = reverse(url_name)
+    page = client.get(url).content.decode()
+    for name in selects:
+        select = select_of(page, name)
+        assert tree.unit_a.name in select and tree.unit_b.name in select
+        assert tree.branch_a.name not in select and tree.group_a.name not in select
+    deep = client.get(url, {"within": tree.group_a.pk})
+    assert deep.status_code == 200
+    select = select_of(deep.content.decode(), "within")
+    assert f'<option value="{tree.group_a.pk}" selected>' in select
+    if url_name == "assessments:assessment_list":
+        rows = deep.context["table"].rows
+        assert [r.record.target for r in rows] == [tree.group_a]
+        by_target = client.get(url, {"target": tree.branch_b.pk}).context["table"].rows
+        assert [r.record.target for r in by_target] == [tree.branch_b]
+    if url_name == "assessments:finding_list":
+        assert [r.record.text for r in deep.context["table"].rows] == ["党小组问题"]
+    # an org outside the user's scope is no valid choice
+    client.force_login(people.unit_b_admin)
+    outside = client.get(url, {"within": tree.group_a.pk})
+    select = select_of(outside.content.decode(), "within")
+    assert tree.group_a.name not in select
