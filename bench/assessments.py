@@ -314,7 +314,7 @@ def negative_floor(year: int) -> None:
         cur.execute(
             "SELECT COUNT(DISTINCT a.target_id) FROM assessments_assessment a "
             "JOIN assessments_campaign c ON c.id = a.campaign_id "
-            "WHERE c.period_start <= %s AND c.period_end >= %s",
+            "WHERE c.period_start <= %s AND c.period_end >= %s AND a.status = 'done'",
             [last, first],
         )
         cur.fetchall()
