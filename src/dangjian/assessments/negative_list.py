@@ -17,8 +17,9 @@ sub-org of the checked target) and is 0 when nothing was checked (free-standing 
 only).
 
 Three queries whatever the size: the grouped counts, the assessed orgs, and the examples
-— at most three per row, picked in SQL by a window function (newest first), so the
-example query returns at most 3 × rows findings however many there are.
+— the newest EXAMPLE_POOL findings of each row, picked in SQL by a window function, of
+which the first three distinct texts are kept; the example query returns at most
+EXAMPLE_POOL × rows findings however many there are.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ from dangjian.core.db import path_prefix_q
 from .models import Assessment, AssessmentStatus, Campaign, CampaignType, Finding
 
 EXAMPLES = 3
+# Examples are distinct texts: the newest EXAMPLE_POOL findings of a group are read (bounded
+# by a window, still one query) and the first EXAMPLES different texts kept, so a problem
+# written the same way in many orgs does not fill every slot.
+EXAMPLE_POOL = 20
 
 
 @dataclass
@@ -47,7 +52,7 @@ class NegativeListRow:
     count: int  # findings
     orgs: int  # distinct orgs with this problem
     share: float  # orgs / orgs assessed in the selection (0..1)
-    examples: list[str] = field(default_factory=list)  # up to 3 finding texts
+    examples: list[str] = field(default_factory=list)  # up to 3 distinct finding texts
 
 
 @dataclass
@@ -176,11 +181,13 @@ def build(
                 partition_by=[F("category"), F("nl_code"), F("nl_text")],
                 order_by=[F("found_on").desc(), F("pk").desc()],
             )
-        ).filter(nl_rank__lte=EXAMPLES)
+        ).filter(nl_rank__lte=EXAMPLE_POOL)
         for category, code, text, example in ranked.values_list(
             "category", "nl_code", "nl_text", "text"
         ).order_by("category", "nl_code", "nl_text", "nl_rank"):
-            examples.setdefault((category, code, text), []).append(example)
+            kept = examples.setdefault((category, code, text), [])
+            if len(kept) < EXAMPLES and example not in kept:
+                kept.append(example)
     rows = [
         NegativeListRow(
             category=category,

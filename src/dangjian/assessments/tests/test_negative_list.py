@@ -130,7 +130,10 @@ def reference(user, *, year=None, campaign_id=None, campaign_type=None, within=N
     rows = []
     for (category, code, text), fs in groups.items():
         orgs = len({f.org_id for f in fs})
-        newest = sorted(fs, key=lambda f: (f.found_on, f.pk), reverse=True)[:3]
+        newest: list[str] = []
+        for f in sorted(fs, key=lambda f: (f.found_on, f.pk), reverse=True)[:20]:
+            if len(newest) < 3 and f.text not in newest:
+                newest.append(f.text)
         rows.append(
             (
                 category,
@@ -139,7 +142,7 @@ def reference(user, *, year=None, campaign_id=None, campaign_type=None, within=N
                 len(fs),
                 orgs,
                 round(min(1.0, orgs / len(targets)) if targets else 0.0, 6),
-                [f.text for f in newest],
+                newest,
             )
         )
     return sorted(rows), len(targets), len(chosen)
@@ -233,6 +236,23 @@ def test_rows_are_ordered_by_count_and_scoped(data, people):
             pk__in=negative_list.findings(people.committee, year=2024),
         ).count()
     )
+
+
+@pytest.mark.django_db
+def test_examples_are_distinct_texts_newest_first(tree, people):
+    same = "支委会会议记录不完整"
+    for day in (1, 2, 3, 4):
+        make_finding(tree.branch_a, raised_by=tree.root, text=same, found_on=dt.date(2024, 5, day))
+    make_finding(tree.branch_a, raised_by=tree.root, text="缺少签到", found_on=dt.date(2024, 3, 1))
+    make_finding(
+        tree.branch_b, raised_by=tree.root, text="议题不明确", found_on=dt.date(2024, 2, 1)
+    )
+    make_finding(
+        tree.branch_b, raised_by=tree.root, text="未按月召开", found_on=dt.date(2024, 1, 1)
+    )
+    (row,) = negative_list.build(people.committee, year=2024).rows
+    assert row.count == 7 and row.orgs == 2
+    assert row.examples == [same, "缺少签到", "议题不明确"]
 
 
 def test_a_fixed_number_of_queries(data, people, tree):
