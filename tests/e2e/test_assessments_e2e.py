@@ -5,6 +5,7 @@ rectification with evidence, and the 工委 admin closes it (销号)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -38,6 +39,7 @@ def scene(tree, make_user):
                 "parent": "1",
                 "text": "按月开展主题党日",
                 "rule_id": "branch.theme_day.monthly",
+                "methods": ["check", "ask"],
             },
             {"code": "1.2", "kind": "pass_fail", "parent": "1", "text": "支部委员会会议记录完整"},
             {
@@ -80,12 +82,28 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
     expect(row["1.1"].locator("[data-suggestion]")).to_contain_text("11")
     expect(page.locator("[data-status-action=in_progress]")).to_have_text("开始检查")
 
-    # 1.1: accept the records' suggestion with A; Tab to its note, Tab to 1.2's result.
+    # 1.1: accept the records' suggestion with A; Tab to its note, Tab to its methods
+    # (one Tab stop: → moves, Space ticks 查), Tab to 1.2's result.
+    method = {m: f"#method-{items['1.1']}-{m}" for m in ("listen", "check")}
+    expect(page.locator(f"label[for='{method['check'][1:]}']")).to_have_class(
+        re.compile("dj-planned")
+    )
+    expect(page.locator(f"label[for='{method['listen'][1:]}']")).not_to_have_class(
+        re.compile("dj-planned")
+    )
     page.focus(f"select[name=result-{items['1.1']}]")
     page.keyboard.press("a")
     expect(page.locator(f"select[name=result-{items['1.1']}]")).not_to_have_value("")
     page.keyboard.press("Tab")
     expect(page.locator(f"input[name=note-{items['1.1']}]")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(method["listen"])).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(method["check"])).to_be_focused()
+    page.keyboard.press("Space")
+    expect(page.locator(method["check"])).to_be_checked()
+    expect(page.locator(method["listen"])).not_to_be_checked()
     page.keyboard.press("Tab")
     expect(page.locator(f"select[name=result-{items['1.2']}]")).to_be_focused()
     # 1.2: 3 = 不符合, a note, then Tab to the 提出问题 button that appeared and press Enter.
@@ -93,6 +111,8 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
     expect(page.locator(f"select[name=result-{items['1.2']}]")).to_have_value("nonconforming")
     page.keyboard.press("Tab")
     page.keyboard.type("3月、7月支委会无会议记录")
+    page.keyboard.press("Tab")  # 1.2's methods: left as they are
+    expect(page.locator(f"#method-{items['1.2']}-listen")).to_be_focused()
     page.keyboard.press("Tab")
     raise_button = row["1.2"].locator("[data-raise]")
     expect(raise_button).to_be_focused()
@@ -114,6 +134,7 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
 
     saved = {r.item.code: r for r in ItemResult.objects.filter(assessment=assessment)}
     assert saved["1.1"].from_records and saved["1.2"].result == "nonconforming"
+    assert saved["1.1"].methods == ["check"] and saved["1.2"].methods == []
     assert saved["1.2"].note == "3月、7月支委会无会议记录" and saved["2"].score == 8
     finding = Finding.objects.get()
     assert finding.org_id == assessment.target_id and "支委会" in finding.text
@@ -133,6 +154,7 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
     expect(page.locator(f"select[name=result-{items['1.2']}]")).to_be_disabled()
     expect(page.locator(f"input[name=note-{items['1.1']}]")).to_be_disabled()
     expect(page.locator("#results-save")).to_be_disabled()
+    expect(page.locator(method["check"])).to_be_disabled()
     expect(page.locator("[data-status-action=in_progress]")).to_have_text("重新打开")
     assessment.refresh_from_db()
     assert assessment.status == "done" and assessment.completed_at is not None
@@ -140,6 +162,10 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
     page.reload()
     expect(page.locator("#locked-notice")).to_be_visible()
     expect(page.locator("#results-table select")).to_have_count(0)
+    # the recorded method is still shown ticked, read-only
+    expect(page.locator(method["check"])).to_be_checked()
+    expect(page.locator(method["check"])).to_be_disabled()
+    expect(page.locator(method["listen"])).not_to_be_checked()
     screenshot(page, "assessments-form-locked")
 
     # The branch's secretary answers with evidence.

@@ -286,10 +286,16 @@ def _validate_row(item: FrameworkItem, row: dict[str, Any], current: dict[str, A
             raise ValidationError(f"{label}：说明不能超过 {MAX_NOTE} 个字。")
         values["note"] = note
     if "methods" in row:
-        methods = list(row["methods"] or [])
+        raw = row["methods"] or []
+        choices = "、".join(f"{v}（{name}）" for v, name in Method.choices)
+        if not isinstance(raw, (list, tuple)):  # a bare string would split into letters
+            raise ValidationError(f"{label}：检查方式应为列表，可选：{choices}。")
+        methods = list(raw)
         unknown = [m for m in methods if m not in Method.values]
         if unknown:
-            raise ValidationError(f"{label}：检查方式“{'、'.join(map(str, unknown))}”无效。")
+            raise ValidationError(
+                f"{label}：检查方式“{'、'.join(map(str, unknown))}”无效，可选：{choices}。"
+            )
         values["methods"] = [m for m in Method.values if m in methods]  # canonical order
     if "from_records" in row:
         values["from_records"] = bool(row["from_records"])

@@ -91,6 +91,17 @@ def result_choices(item: FrameworkItem) -> list[tuple[str, Any]]:
 
 
 @dataclass
+class MethodToggle:
+    """One of 听/看/查/问/评 on a row: `planned` when the item lists it (shown outlined as a
+    hint), `checked` only when the assessor recorded it as actually used."""
+
+    code: str
+    label: str
+    planned: bool
+    checked: bool
+
+
+@dataclass
 class Row:
     item: FrameworkItem
     result: ItemResult | None
@@ -98,6 +109,7 @@ class Row:
     findings: list[int] = field(default_factory=list)
     choices: list[tuple[str, Any]] = field(default_factory=list)
     method_labels: list[str] = field(default_factory=list)
+    methods: list[MethodToggle] = field(default_factory=list)
 
     @property
     def value(self) -> str:
@@ -125,18 +137,26 @@ def assessment_rows(user: Any, assessment: Assessment) -> list[Row]:
     ):
         found.setdefault(item_id, []).append(pk)
     hints = evidence.suggestions(assessment) if any(i.rule_id for i in items) else {}
-    methods = dict(Method.choices)
-    return [
-        Row(
-            item=i,
-            result=saved.get(i.pk),
-            suggestion=hints.get(i.pk),
-            findings=found.get(i.pk, []),
-            choices=result_choices(i),
-            method_labels=[methods.get(m, m) for m in i.methods],
+    labels = dict(Method.choices)
+    rows = []
+    for i in items:
+        result = saved.get(i.pk)
+        used = set(result.methods if result else [])
+        rows.append(
+            Row(
+                item=i,
+                result=result,
+                suggestion=hints.get(i.pk),
+                findings=found.get(i.pk, []),
+                choices=result_choices(i),
+                method_labels=[labels.get(m, m) for m in i.methods],
+                methods=[
+                    MethodToggle(code, str(label), code in i.methods, code in used)
+                    for code, label in Method.choices
+                ],
+            )
         )
-        for i in items
-    ]
+    return rows
 
 
 class AssessmentDetailView(ObjectDetailView):
@@ -196,20 +216,24 @@ class AssessmentWriteView(ScopedViewMixin, View):
 
 
 def form_rows(post: Any) -> list[dict[str, Any]]:
-    """Rows of the plain (no JavaScript) form: result-<item>, score-<item>, note-<item>."""
+    """Rows of the plain (no JavaScript) form: result-<item>, score-<item>, note-<item> and
+    the checked methods-<item>. The form always sends an empty methods-<item> beside the
+    checkboxes, so "none checked" clears the methods while a post without the field (an
+    older page, a hand-made request) keeps the saved ones."""
     rows = []
     for key in post:
         if not key.startswith("result-"):
             continue
         item = key.removeprefix("result-")
-        rows.append(
-            {
-                "item": int(item) if item.isdigit() else item,
-                "result": post.get(key, ""),
-                "score": post.get(f"score-{item}", "") or None,
-                "note": post.get(f"note-{item}", ""),
-            }
-        )
+        row = {
+            "item": int(item) if item.isdigit() else item,
+            "result": post.get(key, ""),
+            "score": post.get(f"score-{item}", "") or None,
+            "note": post.get(f"note-{item}", ""),
+        }
+        if f"methods-{item}" in post:
+            row["methods"] = [m for m in post.getlist(f"methods-{item}") if m]
+        rows.append(row)
     return rows
 
 

@@ -110,7 +110,7 @@ def test_assessment_results_and_status_actions(client, checked, people):
         url,
         {
             "rows": [
-                {"item": "2", "result": "conforming", "score": "9"},
+                {"item": "2", "result": "conforming", "score": "9", "methods": ["ask", "check"]},
                 {"item": items["1.1"].pk, "result": "conforming"},
             ]
         },
@@ -123,6 +123,7 @@ def test_assessment_results_and_status_actions(client, checked, people):
         ({"rows": [{"item": "1.1", "result": "partial"}]}, "是否达标"),
         ({"rows": []}, "rows"),
         ({"rows": [{"item": "2", "result": "excellent"}]}, "result"),
+        ({"rows": [{"item": "2", "methods": ["check", "smell"]}]}, "检查方式“smell”无效"),
     ):
         resp = post(client, url, bad)
         assert resp.status_code == 400, (bad, resp.content)
@@ -140,7 +141,7 @@ def test_assessment_results_and_status_actions(client, checked, people):
     resp = post(client, url, {"rows": [{"item": "2", "score": "1"}]})
     assert resp.status_code == 400  # locked
     rows = client.get("/api/item-results/", {"campaign": campaign.pk}).json()["results"]
-    assert {r["item_code"] for r in rows} == {"1.1", "2"}
+    assert {r["item_code"]: r["methods"] for r in rows} == {"1.1": [], "2": ["check", "ask"]}
     listed = client.get("/api/assessments/", {"campaign": campaign.pk, "status": "done"}).json()
     assert [r["id"] for r in listed["results"]] == [a.pk]
 

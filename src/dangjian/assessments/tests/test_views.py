@@ -208,6 +208,81 @@ def test_plain_form_post_saves_without_javascript(client, checked, people):
     assert ItemResult.objects.get(assessment=a, item=items["1.2"]).result == "partial"
 
 
+def method_boxes(html, item):
+    """{code: (checked, disabled, planned)} of the 检查方式 toggles on one item's row."""
+    row = html.split(f'data-code="{item.code}"')[1].split("</tr>")[0]
+    boxes = {}
+    for part in row.split('<input type="checkbox"')[1:]:
+        tag, label = part.split(">", 1)
+        code = tag.split('value="')[1].split('"')[0]
+        boxes[code] = (" checked" in tag, " disabled" in tag, "dj-planned" in label.split(">")[0])
+    return boxes
+
+
+def test_autosave_records_the_methods_used(client, checked, people):
+    _campaign, a, items = checked
+    items["1.1"].methods = ["check", "ask"]
+    items["1.1"].save()
+    client.force_login(people.committee)
+    boxes = method_boxes(client.get(a.get_absolute_url()).content.decode(), items["1.1"])
+    # all five offered, the item's own methods only suggested (outlined), none recorded yet
+    assert list(boxes) == ["listen", "observe", "check", "ask", "evaluate"]
+    assert {c for c, (_on, _off, planned) in boxes.items() if planned} == {"check", "ask"}
+    assert not any(on or off for on, off, _planned in boxes.values())
+
+    resp = autosave(
+        client,
+        a,
+        [{"item": items["1.1"].pk, "result": "conforming", "methods": ["evaluate", "listen"]}],
+    )
+    assert resp.status_code == 200, resp.content
+    saved = ItemResult.objects.get(assessment=a, item=items["1.1"])
+    assert saved.methods == ["listen", "evaluate"]  # what was ticked, in 听看查问评 order
+    boxes = method_boxes(client.get(a.get_absolute_url()).content.decode(), items["1.1"])
+    assert {c for c, (on, _off, _planned) in boxes.items() if on} == {"listen", "evaluate"}
+    event = AuditEvent.objects.filter(action="update").latest("pk")
+    assert event.detail["results"]["1.1"]["methods"] == [[], ["listen", "evaluate"]]
+
+    # unticking everything is saved as an empty list
+    assert autosave(client, a, [{"item": items["1.1"].pk, "methods": []}]).status_code == 200
+    saved.refresh_from_db()
+    assert saved.methods == [] and saved.result == "conforming"
+
+
+def test_autosave_refuses_an_unknown_method_in_chinese(client, checked, people):
+    _campaign, a, items = checked
+    client.force_login(people.committee)
+    autosave(client, a, [{"item": items["1.2"].pk, "result": "partial", "methods": ["check"]}])
+    for methods, words in ((["check", "smell"], "“smell”无效"), ("check", "应为列表")):
+        bad = autosave(client, a, [{"item": items["1.2"].pk, "methods": methods}])
+        assert bad.status_code == 400 and not bad.json()["ok"]
+        error = bad.json()["error"]
+        assert "第 1.2 项" in error and "检查方式" in error and words in error, error
+        assert "check（查）" in error  # says what may be used instead
+    assert ItemResult.objects.get(assessment=a, item=items["1.2"]).methods == ["check"]
+
+
+def test_plain_form_post_carries_the_methods(client, checked, people):
+    _campaign, a, items = checked
+    client.force_login(people.committee)
+    url = reverse("assessments:assessment_results", args=[a.pk])
+    pk = items["1.2"].pk
+    html = client.get(a.get_absolute_url()).content.decode()
+    assert f'<input type="hidden" name="methods-{pk}" value="">' in html
+    client.post(url, {f"result-{pk}": "partial", f"methods-{pk}": ["", "observe", "check"]})
+    saved = ItemResult.objects.get(assessment=a, item=items["1.2"])
+    assert saved.methods == ["observe", "check"]
+    # only the empty marker: every box was unticked
+    client.post(url, {f"result-{pk}": "partial", f"methods-{pk}": ""})
+    saved.refresh_from_db()
+    assert saved.methods == []
+    # a post without the field at all leaves the saved methods alone
+    ItemResult.objects.filter(pk=saved.pk).update(methods=["ask"])
+    client.post(url, {f"result-{pk}": "conforming"})
+    saved.refresh_from_db()
+    assert (saved.result, saved.methods) == ("conforming", ["ask"])
+
+
 def test_status_buttons_lock_the_form(client, checked, people):
     _campaign, a, items = checked
     client.force_login(people.committee)
@@ -219,6 +294,10 @@ def test_status_buttons_lock_the_form(client, checked, people):
     assert a.status == "done"
     html = client.get(a.get_absolute_url()).content.decode()
     assert "已锁定" in html and 'name="result-' not in html and "重新打开" in html
+    # the methods stay visible but read-only
+    boxes = method_boxes(html, items["1.1"])
+    assert len(boxes) == 5 and all(off for _on, off, _planned in boxes.values())
+    assert f'name="methods-{items["1.1"].pk}" value=""' not in html
     locked = autosave(client, a, [{"item": items["1.1"].pk, "result": "partial"}])
     assert locked.status_code == 400
     # an invalid jump is refused with the service's message

@@ -7,6 +7,9 @@
  * Keys, while the focus is on a row's result (not in a text box): 1–4 set
  * 符合 / 部分符合 / 不符合 / 不适用, A accepts the 自动取证 suggestion shown beside the item.
  * 提出问题 (shown on nonconforming rows) saves pending rows first, then raises the finding.
+ * 检查方式 (听/看/查/问/评): checkboxes after the note, posted as a list of the checked codes.
+ * Each row's five take one Tab stop (roving tabindex): ← → move between them, Space toggles,
+ * so Tab still walks result → score → note → methods → next row.
  * Status: every answer (autosave or a status button) carries the new status and the
  * re-rendered button group, so 开始检查 → 提交审核 → 完成 follow without a reload; 完成 locks
  * the form (inputs disabled, notice shown), 重新打开 unlocks it.
@@ -37,7 +40,13 @@
   function rowData(tr) {
     var data = { item: Number(tr.dataset.item) };
     tr.querySelectorAll("[data-field]").forEach(function (el) {
-      data[el.dataset.field] = el.value;
+      var name = el.dataset.field;
+      if (el.type === "checkbox") {
+        data[name] = data[name] || []; // none checked still sends [] to clear the saved ones
+        if (el.checked) data[name].push(el.value);
+      } else {
+        data[name] = el.value;
+      }
     });
     if (data.score === "") data.score = null;
     if (tr.dataset.fromRecords !== undefined) data.from_records = tr.dataset.fromRecords === "1";
@@ -177,12 +186,43 @@
 
   form.addEventListener("input", function (e) {
     var tr = rowOf(e.target);
-    if (tr && e.target.dataset.field && e.target.tagName === "INPUT") schedule(tr, 1200);
+    if (!tr || !e.target.dataset.field || e.target.tagName !== "INPUT") return;
+    if (e.target.type !== "checkbox") schedule(tr, 1200); // checkboxes save on "change"
   });
+
+  // One Tab stop per methods group: the last focused checkbox (the first one to begin with).
+  form.querySelectorAll("[data-methods]").forEach(function (group) {
+    group.querySelectorAll("input[type=checkbox]").forEach(function (box, i) {
+      box.tabIndex = i === 0 ? 0 : -1;
+    });
+  });
+
+  function groupBoxes(box) {
+    var group = box.closest && box.closest("[data-methods]");
+    return group ? Array.from(group.querySelectorAll("input[type=checkbox]")) : [];
+  }
+
+  form.addEventListener("focusin", function (e) {
+    var boxes = groupBoxes(e.target);
+    boxes.forEach(function (b) { b.tabIndex = b === e.target ? 0 : -1; });
+  });
+
+  function moveInGroup(box, step) {
+    var boxes = groupBoxes(box);
+    boxes[(boxes.indexOf(box) + step + boxes.length) % boxes.length].focus();
+  }
 
   form.addEventListener("keydown", function (e) {
     var tr = rowOf(e.target);
     if (!tr || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.type === "checkbox" && e.target.closest("[data-methods]")) {
+      var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+      if (step) {
+        moveInGroup(e.target, step);
+        e.preventDefault();
+      }
+      return;
+    }
     if (e.target.tagName === "INPUT" || e.target.tagName === "TEXTAREA") return;
     if (KEYS[e.key]) {
       if (setResult(tr, KEYS[e.key], false)) e.preventDefault();
