@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import ScopedModel
+from dangjian.core.models import ScopedModel, StoredFile
 from dangjian.core.querysets import RestrictedManager, RestrictedQuerySet
 
 
@@ -332,34 +332,17 @@ class Participation(ScopedModel):
         return self.activity.org_id
 
 
-class Attachment(ScopedModel):
+class Attachment(StoredFile):
     scope_path_field: ClassVar[str] = "activity__org__path"
 
     activity = models.ForeignKey(
         Activity, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("活动")
-    )
-    original_name = models.CharField(_("文件名"), max_length=200)
-    stored_name = models.CharField(max_length=64, unique=True, editable=False)
-    content_type = models.CharField(_("文件类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(max_length=64, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("上传人"),
     )
 
     class Meta:
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
         ordering = ["activity", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
     def get_absolute_url(self) -> str:
         return reverse("activities:attachment_download", args=[self.pk])

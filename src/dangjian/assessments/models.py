@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.db import path_prefix_q
-from dangjian.core.models import ScopedModel, TimestampedModel
+from dangjian.core.models import ScopedModel, StoredFile, TimestampedModel
 from dangjian.core.querysets import RestrictedManager, RestrictedQuerySet
 from dangjian.core.scoping import perm_name, scope_paths
 
@@ -413,7 +413,7 @@ class ItemResult(ScopedModel):
         return self.assessment.target_id
 
 
-class EvidenceFile(ScopedModel):
+class EvidenceFile(StoredFile):
     """A file backing an assessment (or one item of it), stored like activity attachments."""
 
     scope_path_field: ClassVar[str] = "assessment__target__path"
@@ -429,20 +429,6 @@ class EvidenceFile(ScopedModel):
         related_name="evidence",
         verbose_name=_("条目"),
     )
-    original_name = models.CharField(_("文件名"), max_length=200)
-    stored_name = models.CharField(max_length=64, unique=True, editable=False)
-    content_type = models.CharField(_("文件类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(max_length=64, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("上传人"),
-    )
 
     objects: ClassVar[ItemResultManager] = ItemResultManager()
 
@@ -450,9 +436,6 @@ class EvidenceFile(ScopedModel):
         verbose_name = _("检查材料")
         verbose_name_plural = _("检查材料")
         ordering = ["assessment", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
     def audit_related_org_id(self) -> Any:
         return self.assessment.target_id
@@ -638,7 +621,7 @@ class Rectification(ScopedModel):
         return self.status in UNANSWERED_STATUSES and self.deadline < day
 
 
-class RectificationEvidence(ScopedModel):
+class RectificationEvidence(StoredFile):
     """A file proving a rectification (整改佐证材料)."""
 
     scope_path_field: ClassVar[str] = "rectification__org__path"
@@ -649,28 +632,11 @@ class RectificationEvidence(ScopedModel):
         related_name="files",
         verbose_name=_("整改"),
     )
-    original_name = models.CharField(_("文件名"), max_length=200)
-    stored_name = models.CharField(max_length=64, unique=True, editable=False)
-    content_type = models.CharField(_("文件类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(max_length=64, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("上传人"),
-    )
 
     class Meta:
         verbose_name = _("整改材料")
         verbose_name_plural = _("整改材料")
         ordering = ["rectification", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
     def audit_related_org_id(self) -> Any:
         return self.rectification.org_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,33 @@ class ScopedModel(TimestampedModel):
     def audit_related_org_id(self) -> Any:
         """The org a change to this row shows under (NetBox-style related object)."""
         return getattr(self, "org_id", None)
+
+
+class StoredFile(ScopedModel):
+    """An uploaded file kept under DATA_DIR with a random name (activity attachments,
+    assessment evidence, rectification proof). The user's file name is only a label; the
+    bytes were checked by content before the row was written (activities/attachments.py)."""
+
+    original_name = models.CharField(_("文件名"), max_length=200)
+    stored_name = models.CharField(max_length=64, unique=True, editable=False)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
