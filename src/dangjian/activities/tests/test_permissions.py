@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dangjian.activities.models import Activity, Attachment, Participation
-from dangjian.core.testing.permissions import PermissionTestMixin
+from dangjian.core.testing.permissions import ApiWritePermissionTestMixin, PermissionTestMixin
 
 from .helpers import make_activity, make_attachment, make_participation
 
 
-class TestActivityPermissions(PermissionTestMixin):
+class TestActivityPermissions(ApiWritePermissionTestMixin):
     model = Activity
     list_url = "activities:activity_list"
     detail_url = "activities:activity_detail"

@@ -15,7 +15,7 @@ from dangjian.assessments.models import (
     RectificationEvidence,
 )
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.permissions import PermissionTestMixin
+from dangjian.core.testing.permissions import ApiWritePermissionTestMixin, PermissionTestMixin
 
 from .factories import (
     checklist_framework,
@@ -31,7 +31,7 @@ def own_assessment(org) -> Assessment:
     return make_campaign(checklist_framework(), org, [org]).assessments.get()
 
 
-class TestCampaignPermissions(PermissionTestMixin):
+class TestCampaignPermissions(ApiWritePermissionTestMixin):
     model = Campaign
     list_url = "assessments:campaign_list"
     detail_url = "assessments:campaign_detail"
@@ -85,7 +85,7 @@ class TestEvidenceFilePermissions(PermissionTestMixin):
         return services.add_evidence_file(SYSTEM, own_assessment(org), pdf_upload())
 
 
-class TestFindingPermissions(PermissionTestMixin):
+class TestFindingPermissions(ApiWritePermissionTestMixin):
     model = Finding
     list_url = "assessments:finding_list"
     detail_url = "assessments:finding_detail"

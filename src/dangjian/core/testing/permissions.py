@@ -1,15 +1,17 @@
 """The generic permission test mixin (DESIGN §4), run for every scoped model and endpoint.
 
 Subclass in an app's tests, set the class attributes and implement `make_object`; the
-five checks come for free:
+four read checks come for free. A model created through its API list subclasses
+`ApiWritePermissionTestMixin` and implements `api_payload`, which adds the fifth check
+(the write is audited, and refused outside the writer's scope):
 
-    class TestMemberPermissions(PermissionTestMixin):
+    class TestMemberPermissions(ApiWritePermissionTestMixin):
         model = Member
         detail_url = "members:member_detail"
         list_url = "members:member_list"
         api_list = "/api/members/"
         def make_object(self, org): return MemberFactory(org=org)
-        def api_payload(self, org): return {...}   # optional: enables the audited-write check
+        def api_payload(self, org): return {...}
 
 Fixtures used (root conftest.py): `tree` (orgs: root, unit_a, branch_a, group_a, unit_b,
 branch_b), `make_user(role=None, org=None)` and `client`.
@@ -34,10 +36,6 @@ class PermissionTestMixin:
 
     def make_object(self, org) -> Any:
         raise NotImplementedError
-
-    def api_payload(self, org) -> dict | None:
-        """A valid POST body creating an object under `org`; None skips the write check."""
-        return None
 
     # --- helpers ------------------------------------------------------------------
     def _detail(self, obj) -> str:
@@ -103,13 +101,23 @@ class PermissionTestMixin:
             .exists()
         )
 
+
+class ApiWritePermissionTestMixin(PermissionTestMixin):
+    """The five checks plus the audited, scoped API write, for models created through
+    `api_list`. Models written only through another object (a participation through its
+    activity, an item result through its assessment) use PermissionTestMixin; their writes
+    are tested with that object."""
+
+    def api_payload(self, org) -> dict:
+        """A valid POST body creating an object under `org`."""
+        raise NotImplementedError
+
     @pytest.mark.django_db
     def test_write_is_audited(self, client, tree, make_user):
         from django.apps import apps
 
+        assert self.api_list, "an API write needs api_list"
         payload = self.api_payload(tree.branch_a)
-        if payload is None or not self.api_list:
-            pytest.skip("model has no API write")
         AuditEvent = apps.get_model("audit", "AuditEvent")
         client.force_login(make_user(self.write_role, tree.unit_a))
         resp = client.post(self.api_list, payload, content_type="application/json")

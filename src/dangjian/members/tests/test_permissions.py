@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dangjian.core.testing.permissions import PermissionTestMixin
+from dangjian.core.testing.permissions import ApiWritePermissionTestMixin
 from dangjian.members.models import Exemption, Member, Transfer
 from dangjian.orgs.models import OrgKind
 
 from .factories import ExemptionFactory, MemberFactory, TransferFactory, make_id_number
 
 
-class TestMemberPermissions(PermissionTestMixin):
+class TestMemberPermissions(ApiWritePermissionTestMixin):
     model = Member
     list_url = "members:member_list"
     detail_url = "members:member_detail"
@@ -30,7 +30,7 @@ class TestMemberPermissions(PermissionTestMixin):
         }
 
 
-class TestExemptionPermissions(PermissionTestMixin):
+class TestExemptionPermissions(ApiWritePermissionTestMixin):
     model = Exemption
     api_list = "/api/exemptions/"
 
@@ -47,7 +47,7 @@ class TestExemptionPermissions(PermissionTestMixin):
         }
 
 
-class TestTransferPermissions(PermissionTestMixin):
+class TestTransferPermissions(ApiWritePermissionTestMixin):
     model = Transfer
     api_list = "/api/transfers/"
 

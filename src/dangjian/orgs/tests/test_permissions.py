@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dangjian.core.testing.permissions import PermissionTestMixin
+from dangjian.core.testing.permissions import ApiWritePermissionTestMixin
 from dangjian.orgs.models import CommitteePost, Organization, OrgKind, Term, Unit
 
 from .helpers import child, make_member, make_term
@@ -14,7 +14,7 @@ def unit_level(org: Organization) -> Organization:
     return Organization.objects.get(path=org.path[: 2 * Organization.steplen])
 
 
-class TestOrganizationPermissions(PermissionTestMixin):
+class TestOrganizationPermissions(ApiWritePermissionTestMixin):
     model = Organization
     list_url = "orgs:organization_list"
     detail_url = "orgs:organization_detail"
@@ -27,7 +27,7 @@ class TestOrganizationPermissions(PermissionTestMixin):
         return {"parent": org.pk, "kind": "party_group", "name": "新建党小组"}
 
 
-class TestUnitPermissions(PermissionTestMixin):
+class TestUnitPermissions(ApiWritePermissionTestMixin):
     model = Unit
     list_url = "orgs:unit_list"
     detail_url = "orgs:unit_detail"
@@ -43,7 +43,7 @@ class TestUnitPermissions(PermissionTestMixin):
         return {"name": f"新单位{org.pk}", "party_org": party_org.pk}
 
 
-class TestTermPermissions(PermissionTestMixin):
+class TestTermPermissions(ApiWritePermissionTestMixin):
     model = Term
     api_list = "/api/terms/"
 
@@ -54,7 +54,7 @@ class TestTermPermissions(PermissionTestMixin):
         return {"org": org.pk, "started_on": "2024-03-01", "number": 4}
 
 
-class TestCommitteePostPermissions(PermissionTestMixin):
+class TestCommitteePostPermissions(ApiWritePermissionTestMixin):
     model = CommitteePost
     api_list = "/api/committee-posts/"
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from dangjian.audit.models import AuditEvent
 from dangjian.core import context
 from dangjian.core.services import OutOfScope
-from dangjian.core.testing.permissions import PermissionTestMixin
+from dangjian.core.testing.permissions import ApiWritePermissionTestMixin
 from dangjian.rules import services
 from dangjian.rules.models import RuleExemption
 
@@ -21,7 +21,7 @@ D = dt.date
 RULE = "branch.member_assembly.quarterly"
 
 
-class TestRuleExemptionPermissions(PermissionTestMixin):
+class TestRuleExemptionPermissions(ApiWritePermissionTestMixin):
     model = RuleExemption
     list_url = "rules:exemption_list"
     detail_url = "rules:exemption_detail"
