@@ -4,7 +4,6 @@ findings and rectification — every bad input refused in Chinese with nothing w
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 
 import pytest
@@ -185,17 +184,14 @@ def test_saving_50_items_takes_a_fixed_number_of_queries(tree, people):
     services.save_results(people.committee, b, rows[:5])  # warm the user's grants
     with CaptureQueriesContext(connection) as five:
         services.save_results(people.committee, b, [dict(r, score=1) for r in rows[:5]])
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as fifty:
         services.save_results(people.committee, a, rows)
-    elapsed = time.perf_counter() - started
     with CaptureQueriesContext(connection) as update:
         services.save_results(people.committee, a, [dict(r, score=1) for r in rows])
     assert len(fifty) <= 12
     assert len(five) == len(update)
     a.refresh_from_db()
     assert a.total_score == Decimal(50)
-    assert elapsed < 1.0  # the bench measures it properly; this only catches a per-row query
 
 
 # --- status and locking ---------------------------------------------------------------
