@@ -30,54 +30,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
-PG_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench_assessments"
+from common import (
+    POSTGRES_SERVER,
+    TABLE_HEADER,
+    VAR,
+    bench_databases,
+    ensure_demo,
+    log,
+    rolled_back,
+    run_worker,
+    setup_django,
+    timed,
+)
+
+PG_URL = f"{POSTGRES_SERVER}/dangjian_bench_assessments"
 TARGETS = {"sample": 2000.0, "negative": 300.0, "save": 150.0}
 SAMPLE_SIZE = 954
 ITEMS = 50
 BENCH_CODE = "bench_fifty"
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-class Rollback(Exception):
-    pass
-
-
 # --- worker (one database, in-process) ------------------------------------------------------
-
-
-def _median_ms(fn, runs: int) -> tuple[float, list[float]]:
-    fn()  # warm-up (imports, caches, connection)
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), samples
-
-
-def _rolled_back(fn):
-    from django.db import transaction
-
-    def run():
-        try:
-            with transaction.atomic():
-                fn()
-                raise Rollback
-        except Rollback:
-            pass
-
-    return run
 
 
 def _fifty_item_yaml() -> str:
@@ -102,14 +76,10 @@ def _fifty_item_yaml() -> str:
 
 
 def worker(runs: int, year: int) -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
-    import django
-
-    django.setup()
+    setup_django()
     import datetime as dt
     from decimal import Decimal
 
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -118,10 +88,7 @@ def worker(runs: int, year: int) -> dict:
     from dangjian.assessments.models import Assessment, Campaign, Finding, Framework
     from dangjian.orgs.models import Organization, OrgKind
 
-    call_command("migrate", verbosity=0)
-    if not Organization.objects.exists():
-        log("  loading the demo city …")
-        call_command("demo", "--if-empty", verbosity=0)
+    ensure_demo()
     user = User.objects.get(username="gongwei")
     root = Organization.objects.get(depth=1)
     basic = Framework.objects.get(code="basic_system", is_current=True)
@@ -145,9 +112,9 @@ def worker(runs: int, year: int) -> dict:
 
     population = campaigns.population_for(root, [OrgKind.BRANCH, OrgKind.PARTY_GROUP]).count()
     with CaptureQueriesContext(connection) as ctx:
-        _rolled_back(sample)()
-    median, samples = _median_ms(_rolled_back(sample), runs)
-    floor, _ = _median_ms(_rolled_back(lambda: sample_floor(root, basic.pk, user.pk)), runs)
+        rolled_back(sample)()
+    median, samples = timed(rolled_back(sample), runs, warmup=1)
+    floor, _ = timed(rolled_back(lambda: sample_floor(root, basic.pk, user.pk)), runs, warmup=1)
     out["rows"].append(
         {
             "key": "sample",
@@ -167,8 +134,8 @@ def worker(runs: int, year: int) -> dict:
 
     with CaptureQueriesContext(connection) as ctx:
         nl = negative()
-    median, samples = _median_ms(negative, runs)
-    floor, _ = _median_ms(lambda: negative_floor(year), runs)
+    median, samples = timed(negative, runs, warmup=1)
+    floor, _ = timed(lambda: negative_floor(year), runs, warmup=1)
     out["rows"].append(
         {
             "key": "negative",
@@ -220,10 +187,10 @@ def worker(runs: int, year: int) -> dict:
         services.save_results(user, Assessment.objects.get(pk=assessment.pk), rows())
 
     with CaptureQueriesContext(connection) as ctx:
-        _rolled_back(save)()
-    median, samples = _median_ms(_rolled_back(save), runs)
-    floor, _ = _median_ms(
-        _rolled_back(lambda: save_floor(assessment.pk, fifty.pk, items, turn)), runs
+        rolled_back(save)()
+    median, samples = timed(rolled_back(save), runs, warmup=1)
+    floor, _ = timed(
+        rolled_back(lambda: save_floor(assessment.pk, fifty.pk, items, turn)), runs, warmup=1
     )
     out["rows"].append(
         {
@@ -367,35 +334,10 @@ def save_floor(assessment_id: int, framework_id: int, items: list[int], turn: li
 # --- orchestration (no Django in this process) ---------------------------------------------
 
 
-def ensure_pg(url: str, drop: bool) -> bool:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    base = url.rsplit("/", 1)[0] + "/postgres"
-    try:
-        conn = psycopg.connect(
-            base.replace("postgres://", "postgresql://", 1), autocommit=True, connect_timeout=3
-        )
-    except Exception as exc:
-        log(f"PostgreSQL not reachable ({type(exc).__name__}): its rows are skipped.")
-        return False
-    with conn:
-        if drop:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return True
-
-
 def run_target(label: str, env: dict[str, str], args) -> dict:
     log(f"== {label}")
-    cmd = [sys.executable, __file__, "--worker", f"--runs={args.runs}", f"--year={args.year}"]
-    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
-    if done.returncode != 0:
-        log(done.stderr[-4000:])
-        raise SystemExit(f"bench worker failed on {label}")
-    sys.stderr.write(done.stderr)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    worker = ["--worker", f"--runs={args.runs}", f"--year={args.year}"]
+    return run_worker(__file__, worker, env, label, echo=True)
 
 
 def rows_for(label: str, env: dict[str, str], runs: int, year: int = 2024) -> list[dict]:
@@ -414,10 +356,7 @@ def rows_for(label: str, env: dict[str, str], runs: int, year: int = 2024) -> li
 
 
 def render(rows: list[dict]) -> str:
-    lines = [
-        "| operation | DB | median ms | SQL floor ms | × floor | target |",
-        "|---|---|---:|---:|---:|---|",
-    ]
+    lines = list(TABLE_HEADER)
     for r in rows:
         target = TARGETS[r["key"]]
         ok = "✓" if r["median_ms"] <= target else "✗"
@@ -429,23 +368,11 @@ def render(rows: list[dict]) -> str:
 
 
 def orchestrate(args) -> list[dict]:
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DANGJIAN_TESTING")}
     rows: list[dict] = []
-    for key in args.db.split(","):
-        data_dir = VAR / f"assessments-{key}"
-        if args.fresh and data_dir.exists():
-            import shutil
-
-            shutil.rmtree(data_dir)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        env = base | {"DANGJIAN_DATA_DIR": str(data_dir)}
-        if key == "postgres":
-            if not ensure_pg(args.postgres_url, args.fresh):
-                continue
-            env["DATABASE_URL"] = args.postgres_url
-            label = "PostgreSQL"
-        else:
-            label = "SQLite"
+    databases = bench_databases(
+        args.db, args.postgres_url, lambda key: VAR / f"assessments-{key}", fresh=args.fresh
+    )
+    for label, env in databases:
         result = run_target(label, env, args)
         rows += [{**r, "db": label} for r in result["rows"]]
     rows.sort(key=lambda r: (list(TARGETS).index(r["key"]), r["db"]))

@@ -29,27 +29,26 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
-PG_URL = os.environ.get(
-    "DANGJIAN_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/dangjian_bench"
+from common import (
+    SHARED_POSTGRES_URL,
+    TABLE_HEADER,
+    VAR,
+    bench_databases,
+    ensure_demo,
+    log,
+    prepared_insert,
+    run_worker,
+    setup_django,
 )
+
 TARGET = "≤ 100 ms"
 ATTENDEES = 30
 BENCH_USER = "bench_secretary"
 DAY = dt.date(2025, 6, 18)  # a past weekday inside the demo's years
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- the measurement (Django is set up by the caller) ------------------------------------
@@ -116,23 +115,6 @@ def _body(org, expected) -> dict:
     }
 
 
-def _insert_sql(model, fields) -> str:
-    from django.db import connection
-
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    return (
-        f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-
-
-def _prepared(obj) -> tuple[list, list]:
-    """(fields, database values) of an unsaved row, as Django would write them."""
-    from django.db import connection
-
-    fields = [f for f in obj._meta.concrete_fields if not f.primary_key]
-    return fields, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-
-
 def _floor_once(org, member_ids: list[int], user) -> float:
     """Raw INSERTs of the same rows in one committed transaction; milliseconds.
 
@@ -141,7 +123,7 @@ def _floor_once(org, member_ids: list[int], user) -> float:
 
     from dangjian.activities.models import Activity, AgendaItem, Participation
 
-    a_fields, a_values = _prepared(
+    a_sql, _, a_values = prepared_insert(
         Activity(
             org=org,
             kind="member_assembly",
@@ -152,18 +134,13 @@ def _floor_once(org, member_ids: list[int], user) -> float:
             recorded_by=user,
         )
     )
-    i_fields, i_values = _prepared(
+    i_sql, i_fields, i_values = prepared_insert(
         AgendaItem(activity_id=0, title="传达学习上级会议精神", is_first_topic=True)
     )
-    p_fields, p_values = _prepared(Participation(activity_id=0, member_id=0, hours=2))
+    p_sql, p_fields, p_values = prepared_insert(Participation(activity_id=0, member_id=0, hours=2))
     i_act = [f.name for f in i_fields].index("activity")
     p_act = [f.name for f in p_fields].index("activity")
     p_mem = [f.name for f in p_fields].index("member")
-    a_sql, i_sql, p_sql = (
-        _insert_sql(Activity, a_fields),
-        _insert_sql(AgendaItem, i_fields),
-        _insert_sql(Participation, p_fields),
-    )
     returning = " RETURNING id" if connection.vendor == "postgresql" else ""
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
@@ -240,40 +217,16 @@ def bench_record_meeting(runs: int = 25) -> list[dict]:
 
 
 def worker(runs: int) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from dangjian.orgs.models import Organization
-
-    call_command("migrate", verbosity=0)
-    if not Organization.objects.exists():
-        log("  loading the demo city …")
-        call_command("demo", "--if-empty", verbosity=0)
+    setup_django()
+    ensure_demo()
     print(json.dumps(bench_record_meeting(runs), ensure_ascii=False))
-
-
-def postgres_up(url: str) -> bool:
-    import psycopg
-
-    try:
-        psycopg.connect(
-            url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres",
-            connect_timeout=3,
-        ).close()
-    except Exception as exc:
-        log(f"PostgreSQL not reachable ({type(exc).__name__}): its row is skipped.")
-        return False
-    return True
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--runs", type=int, default=25)
-    parser.add_argument("--postgres-url", default=PG_URL)
+    parser.add_argument("--postgres-url", default=SHARED_POSTGRES_URL)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.runs < 25:
@@ -281,35 +234,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         worker(args.runs)
         return
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DANGJIAN_TESTING")}
-    targets = []
-    for key in args.db.split(","):
-        if key == "sqlite":
-            targets.append(("SQLite", {**base, "DANGJIAN_DATA_DIR": str(VAR / "sqlite")}))
-        elif key == "postgres" and postgres_up(args.postgres_url):
-            env = {
-                **base,
-                "DANGJIAN_DATA_DIR": str(VAR / "postgres"),
-                "DATABASE_URL": args.postgres_url,
-            }
-            targets.append(("PostgreSQL", env))
     lines = [
         f"Recording a {ATTENDEES}-person meeting through the API (medians of {args.runs} runs)",
         "",
-        "| operation | DB | median ms | SQL floor ms | × floor | target |",
-        "|---|---|---:|---:|---:|---|",
+        *TABLE_HEADER,
     ]
-    for label, env in targets:
-        Path(env["DANGJIAN_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-        if "DATABASE_URL" in env:
-            _ensure_pg_db(env["DATABASE_URL"])
+    for label, env in bench_databases(args.db, args.postgres_url, lambda key: VAR / key):
         log(f"== {label}")
-        cmd = [sys.executable, __file__, "--worker", f"--runs={args.runs}"]
-        done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
-        if done.returncode != 0:
-            log(done.stderr[-4000:])
-            raise SystemExit(f"bench worker failed on {label}")
-        for r in json.loads(done.stdout.strip().splitlines()[-1]):
+        for r in run_worker(__file__, ["--worker", f"--runs={args.runs}"], env, label):
             ok = "✓" if r["median_ms"] <= 100 else "✗"
             lines.append(
                 f"| {r['operation']} | {label} | {r['median_ms']:.1f} | {r['floor_ms']:.1f} | "
@@ -317,19 +249,6 @@ def main(argv: list[str] | None = None) -> None:
             )
             log(lines[-1])
     print("\n".join(lines))
-
-
-def _ensure_pg_db(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(
-        url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres",
-        autocommit=True,
-        connect_timeout=3,
-    ) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":

@@ -26,49 +26,37 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
-PG_URL = os.environ.get(
-    "DANGJIAN_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/dangjian_bench"
+from common import (
+    SHARED_POSTGRES_URL,
+    TABLE_HEADER,
+    VAR,
+    Rollback,
+    bench_databases,
+    ensure_demo,
+    log,
+    run_worker,
+    setup_django,
 )
+
 TARGET_MS = 5000
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- the worker (one database, in-process) ----------------------------------------------
 
 
-class Rollback(Exception):
-    pass
-
-
 def worker(day: dt.date, runs: int) -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_django()
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from dangjian.orgs.models import Organization
     from dangjian.rules import notifications
     from dangjian.rules.models import Notification
 
-    call_command("migrate", verbosity=0)
-    if not Organization.objects.exists():
-        log("  loading the demo city …")
-        call_command("demo", "--if-empty", verbosity=0)
+    ensure_demo()
 
     def first_run() -> tuple[float, notifications.RunResult]:
         """One full run on a database without notifications (emptied, then rolled back)."""
@@ -185,36 +173,13 @@ def sql_floor(connection, day: dt.date, rows: int) -> float:
 # --- the driver -----------------------------------------------------------------------
 
 
-def run_target(label: str, env: dict[str, str], day: dt.date, runs: int) -> dict:
-    cmd = [sys.executable, __file__, "--worker", f"--date={day}", f"--runs={runs}"]
-    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
-    if done.returncode != 0:
-        log(done.stderr[-4000:])
-        raise SystemExit(f"bench worker failed on {label}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def postgres_up(url: str) -> bool:
-    import psycopg
-
-    try:
-        psycopg.connect(
-            url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres",
-            connect_timeout=3,
-        ).close()
-    except Exception as exc:
-        log(f"PostgreSQL not reachable ({type(exc).__name__}): its row is skipped.")
-        return False
-    return True
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--date", default=None, help="the day (default: 1st of this month)")
     parser.add_argument("--sqlite-dir", default=str(VAR / "sqlite"), help="DANGJIAN_DATA_DIR")
-    parser.add_argument("--postgres-url", default=PG_URL)
+    parser.add_argument("--postgres-url", default=SHARED_POSTGRES_URL)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.runs < 5:
@@ -227,28 +192,19 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         print(json.dumps(worker(day, args.runs)))
         return
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DANGJIAN_TESTING")}
-    targets = []
-    for key in args.db.split(","):
-        if key == "sqlite":
-            targets.append(("SQLite", {**base, "DANGJIAN_DATA_DIR": args.sqlite_dir}))
-        elif key == "postgres" and postgres_up(args.postgres_url):
-            env = {
-                **base,
-                "DANGJIAN_DATA_DIR": str(VAR / "postgres"),
-                "DATABASE_URL": args.postgres_url,
-            }
-            targets.append(("PostgreSQL", env))
     lines = [
         f"`dangjian remind` for {day} (medians of {args.runs} runs)",
         "",
-        "| operation | DB | median ms | SQL floor ms | × floor | target |",
-        "|---|---|---:|---:|---:|---|",
+        *TABLE_HEADER,
     ]
-    for label, env in targets:
-        Path(env["DANGJIAN_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    sqlite_dir = Path(args.sqlite_dir)
+    databases = bench_databases(
+        args.db, args.postgres_url, lambda key: sqlite_dir if key == "sqlite" else VAR / key
+    )
+    for label, env in databases:
         log(f"== {label}")
-        r = run_target(label, env, day, args.runs)
+        worker_args = ["--worker", f"--date={day}", f"--runs={args.runs}"]
+        r = run_worker(__file__, worker_args, env, label)
         log(f"   drafts per source: {r['drafts']}")
         ok = "✓" if r["first_ms"] <= TARGET_MS else "✗"
         lines.append(

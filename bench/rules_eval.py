@@ -21,92 +21,43 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
-PG_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench_rules"
+from common import (
+    POSTGRES_SERVER,
+    VAR,
+    bench_databases,
+    log,
+    manage,
+    run_worker,
+    setup_django,
+    timed,
+)
+
+PG_URL = f"{POSTGRES_SERVER}/dangjian_bench_rules"
 TARGET_MS = 1000.0
 BENCH_TITLE = "基准测试"
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- orchestration (no Django in this process) ---------------------------------------------
 
 
-def pg_connect(url: str):
-    import psycopg
-
-    base = url.rsplit("/", 1)[0] + "/postgres"
-    return psycopg.connect(
-        base.replace("postgres://", "postgresql://", 1), autocommit=True, connect_timeout=3
-    )
-
-
-def ensure_pg(url: str, drop: bool) -> bool:
-    name = url.rsplit("/", 1)[1]
-    try:
-        conn = pg_connect(url)
-    except Exception as exc:
-        log(f"PostgreSQL not reachable ({type(exc).__name__}): its row is skipped.")
-        return False
-    with conn:
-        if drop:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return True
-
-
 def run_target(label: str, env: dict[str, str], args) -> dict:
-    def manage(*cmd: str) -> None:
-        subprocess.run([sys.executable, "-m", "dangjian.cli", *cmd], env=env, check=True, cwd=ROOT)  # noqa: S603
-
     log(f"== {label}: migrate, demo --if-empty --scale {args.scale}")
-    manage("migrate", "-v0")
-    manage("demo", "--if-empty", "--scale", args.scale, "-v0")
-    worker = [
-        sys.executable,
-        __file__,
-        "--worker",
-        "--runs",
-        str(args.runs),
-        "--year",
-        str(args.year),
-    ]
-    done = subprocess.run(worker, env=env, check=True, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
-    sys.stderr.write(done.stderr)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    manage(env, "migrate", "-v0")
+    manage(env, "demo", "--if-empty", "--scale", args.scale, "-v0")
+    worker = ["--worker", "--runs", str(args.runs), "--year", str(args.year)]
+    return run_worker(__file__, worker, env, label, echo=True)
 
 
 def orchestrate(args) -> None:
     suffix = "" if args.scale == "city" else f"_{args.scale}"
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DANGJIAN_TESTING")}
-    rows = []
-    for key in args.db.split(","):
-        data_dir = VAR / f"rules-{key}{suffix}"
-        if args.fresh and data_dir.exists():
-            import shutil
-
-            shutil.rmtree(data_dir)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        env = base | {"DANGJIAN_DATA_DIR": str(data_dir)}
-        if key == "postgres":
-            url = args.postgres_url + suffix
-            if not ensure_pg(url, args.fresh):
-                continue
-            env["DATABASE_URL"] = url
-            label = "PostgreSQL"
-        else:
-            label = "SQLite"
-        rows.append(run_target(label, env, args) | {"db": label})
+    databases = bench_databases(
+        args.db,
+        args.postgres_url + suffix,
+        lambda key: VAR / f"rules-{key}{suffix}",
+        fresh=args.fresh,
+    )
+    rows = [run_target(label, env, args) | {"db": label} for label, env in databases]
     print(render(rows, args))
 
 
@@ -131,10 +82,7 @@ def render(rows: list[dict], args) -> str:
 
 
 def worker(args) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -156,17 +104,8 @@ def worker(args) -> None:
     run()  # warm-up (connection, caches)
     with CaptureQueriesContext(connection) as ctx:
         evaluation = run()
-    samples = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - start) * 1000)
-    floor_samples = []
-    floor(rules, year)
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        floor(rules, year)
-        floor_samples.append((time.perf_counter() - start) * 1000)
+    median, samples = timed(run, args.runs, warmup=0)
+    floor_ms, floor_samples = timed(lambda: floor(rules, year), args.runs, warmup=1)
     print(
         json.dumps(
             {
@@ -176,8 +115,8 @@ def worker(args) -> None:
                 "rules": len(rules),
                 "cells": len(evaluation.cells),
                 "queries": len(ctx.captured_queries),
-                "median_ms": statistics.median(samples),
-                "floor_ms": statistics.median(floor_samples),
+                "median_ms": median,
+                "floor_ms": floor_ms,
                 "samples": samples,
                 "floor_samples": floor_samples,
             }

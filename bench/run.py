@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import math
-import os
 import re
 import shutil
 import statistics
@@ -27,10 +26,21 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (
+    ROOT,
+    SHARED_POSTGRES_URL,
+    TABLE_HEADER,
+    VAR,
+    child_env,
+    create_database,
+    log,
+    manage,
+    postgres_up,
+    run_worker,
+    with_db,
+)
+
 RESULTS = ROOT / "bench" / "results"
-VAR = ROOT / "var" / "bench"
-PG_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench"
 
 # Runs the demo as a child and reports the child's wall time and peak RSS (KiB on Linux).
 _WRAPPER = """
@@ -43,10 +53,6 @@ sys.exit(done.returncode)
 """
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 @dataclass
 class Target:
     label: str  # "SQLite" | "PostgreSQL"
@@ -55,60 +61,14 @@ class Target:
     url: str | None = None  # PostgreSQL database URL of the persistent bench database
 
     def env(self, *, scratch: bool = False) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DANGJIAN_TESTING")}
-        env["DANGJIAN_DATA_DIR"] = str(
-            self.data_dir.with_name(self.data_dir.name + "-demo") if scratch else self.data_dir
-        )
-        if self.url:
-            env["DATABASE_URL"] = (
-                _with_db(self.url, self.db_name + "_demo") if scratch else self.url
-            )
-        return env
+        if not scratch:
+            return child_env(self.data_dir, self.url)
+        url = with_db(self.url, self.db_name + "_demo") if self.url else None
+        return child_env(self.data_dir.with_name(self.data_dir.name + "-demo"), url)
 
     @property
     def db_name(self) -> str:
         return self.url.rsplit("/", 1)[1] if self.url else ""
-
-
-def _with_db(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-def _pg(url: str):
-    import psycopg
-
-    return psycopg.connect(
-        _with_db(url, "postgres").replace("postgres://", "postgresql://", 1),
-        autocommit=True,
-        connect_timeout=3,
-    )
-
-
-def postgres_available(url: str) -> bool:
-    try:
-        _pg(url).close()
-    except Exception as exc:
-        log(f"PostgreSQL at {url} not reachable ({type(exc).__name__}): its rows are skipped.")
-        return False
-    return True
-
-
-def pg_create(url: str, name: str, *, template: str | None = None, drop: bool = False) -> None:
-    with _pg(url) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and drop:
-            conn.execute(f'DROP DATABASE "{name}"')
-            exists = None
-        if not exists:
-            conn.execute(
-                f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
-            )
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
-        [sys.executable, "-m", "dangjian.cli", *args], env=env, check=True, cwd=ROOT
-    )
 
 
 def fresh_empty_database(target: Target) -> dict[str, str]:
@@ -125,14 +85,9 @@ def fresh_empty_database(target: Target) -> dict[str, str]:
         shutil.copytree(template_dir, scratch)
         return env
     template = target.db_name + "_empty"
-    with _pg(target.url) as conn:
-        has_template = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [template]
-        ).fetchone()
-    if not has_template:
-        pg_create(target.url, template)
-    manage({**env, "DATABASE_URL": _with_db(target.url, template)}, "migrate", "-v0")
-    pg_create(target.url, target.db_name + "_demo", template=template, drop=True)
+    create_database(target.url, template)
+    manage({**env, "DATABASE_URL": with_db(target.url, template)}, "migrate", "-v0")
+    create_database(target.url, target.db_name + "_demo", template=template, drop=True)
     scratch.mkdir(parents=True, exist_ok=True)
     return env
 
@@ -167,10 +122,8 @@ def bench_demo(target: Target, runs: int, scale: str, seed: int) -> dict:
     }
 
 
-def run_worker(target: Target, args: argparse.Namespace, only: list[str]) -> dict:
-    cmd = [
-        sys.executable,
-        str(ROOT / "bench" / "worker.py"),
+def run_worker_for(target: Target, args: argparse.Namespace, only: list[str]) -> dict:
+    worker_args = [
         f"--db={target.key}",
         f"--runs={args.runs}",
         f"--import-runs={args.import_runs}",
@@ -180,13 +133,7 @@ def run_worker(target: Target, args: argparse.Namespace, only: list[str]) -> dic
         f"--seed={args.seed}",
         f"--only={','.join(only)}",
     ]
-    done = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
-        cmd, env=target.env(), cwd=ROOT, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        log(done.stderr[-4000:])
-        raise SystemExit(f"bench worker failed on {target.label}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_worker(ROOT / "bench" / "worker.py", worker_args, target.env(), target.label)
 
 
 def _ms(value: float | None) -> str:
@@ -205,10 +152,7 @@ def _meets(target: str, median: float | None) -> str:
 
 
 def render(rows: list[dict]) -> str:
-    lines = [
-        "| operation | DB | median ms | SQL floor ms | × floor | target |",
-        "|---|---|---:|---:|---:|---|",
-    ]
+    lines = list(TABLE_HEADER)
     for r in rows:
         median, floor = r.get("median_ms"), r.get("floor_ms")
         ratio = f"{median / floor:.1f}×" if median and floor and not math.isnan(median) else "—"
@@ -223,9 +167,7 @@ def render(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite,postgres", help="comma list: sqlite, postgres")
-    parser.add_argument(
-        "--postgres-url", default=os.environ.get("DANGJIAN_BENCH_POSTGRES_URL", PG_URL)
-    )
+    parser.add_argument("--postgres-url", default=SHARED_POSTGRES_URL)
     parser.add_argument(
         "--runs", type=int, default=7, help="timed runs per request benchmark (≥ 5)"
     )
@@ -250,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     for key in args.db.split(","):
         if key == "sqlite":
             targets.append(Target("SQLite", key, VAR / f"sqlite{suffix}"))
-        elif key == "postgres" and postgres_available(args.postgres_url):
+        elif key == "postgres" and postgres_up(args.postgres_url):
             targets.append(
                 Target("PostgreSQL", key, VAR / f"postgres{suffix}", args.postgres_url + suffix)
             )
@@ -264,17 +206,15 @@ def main(argv: list[str] | None = None) -> None:
         log(f"== {target.label}")
         if args.fresh:
             shutil.rmtree(target.data_dir, ignore_errors=True)
-            if target.url:
-                pg_create(target.url, target.db_name, drop=True)
         target.data_dir.mkdir(parents=True, exist_ok=True)
         if target.url:
-            pg_create(target.url, target.db_name)
+            create_database(target.url, drop=args.fresh)
         only = [k for k in ("list", "tree", "import", "meeting") if k not in skip]
         if "demo" not in skip:
             only.append("demo-floor")
             demo = bench_demo(target, args.demo_runs, args.scale, args.seed)
         log("  worker: loading the demo city if needed, then timing requests and the import …")
-        result = run_worker(target, args, only)
+        result = run_worker_for(target, args, only)
         raw["targets"][target.key] = result
         rows.extend({**r, "db": target.label} for r in result["rows"])
         if "demo" not in skip:

@@ -12,20 +12,14 @@ import argparse
 import datetime as dt
 import io
 import json
-import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+from common import Rollback, ensure_demo, prepared_insert, rolled_back, setup_django, timed
 
-import django
+setup_django()
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -41,22 +35,6 @@ IMPORT_UNIT = "基准测试导入单位"
 IMPORT_BRANCHES = 500
 
 
-class Rollback(Exception):
-    pass
-
-
-def timed(fn: Callable[[], Any], runs: int, warmup: int = 2) -> tuple[float, list[float]]:
-    """Median milliseconds of `runs` calls after `warmup` untimed ones."""
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), samples
-
-
 def row(operation: str, median: float, floor: float | None, target: str, **extra: Any) -> dict:
     return {
         "operation": operation,
@@ -65,11 +43,6 @@ def row(operation: str, median: float, floor: float | None, target: str, **extra
         "target": target,
         **extra,
     }
-
-
-def ensure_demo(scale: str, seed: int) -> None:
-    call_command("migrate", verbosity=0)
-    call_command("demo", "--if-empty", f"--scale={scale}", f"--seed={seed}", verbosity=0)
 
 
 def client_for(username: str) -> Client:
@@ -243,15 +216,11 @@ def demo_floor(runs: int) -> float:
     """Copy every demo row once with CREATE TABLE … AS SELECT (rolled back): the write floor."""
 
     def copy() -> None:
-        try:
-            with transaction.atomic(), connection.cursor() as cur:
-                for table in DEMO_TABLES:
-                    cur.execute(f"CREATE TABLE bench_copy_{table} AS SELECT * FROM {table}")
-                raise Rollback
-        except Rollback:
-            pass
+        with connection.cursor() as cur:
+            for table in DEMO_TABLES:
+                cur.execute(f"CREATE TABLE bench_copy_{table} AS SELECT * FROM {table}")
 
-    median, _ = timed(copy, runs, warmup=1)
+    median, _ = timed(rolled_back(copy), runs, warmup=1)
     return median
 
 
@@ -358,27 +327,19 @@ def import_floor(rows: int, runs: int) -> float:
         full_member_on=dt.date(2016, 7, 1),
     )
     sample.prepare()
-    fields = [f for f in Member._meta.concrete_fields if not f.primary_key]
-    base = [f.get_db_prep_save(f.pre_save(sample, True), connection) for f in fields]
+    sql, fields, base = prepared_insert(sample)
     blind = fields.index(Member._meta.get_field("id_number_blind"))
     params = []
     for k in range(rows):
         values = list(base)
         values[blind] = f"bench{k:059d}"
         params.append(values)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {Member._meta.db_table} ({columns}) VALUES ({marks})"
 
     def insert() -> None:
-        try:
-            with transaction.atomic(), connection.cursor() as cur:
-                cur.executemany(sql, params)
-                raise Rollback
-        except Rollback:
-            pass
+        with connection.cursor() as cur:
+            cur.executemany(sql, params)
 
-    median, _ = timed(insert, runs, warmup=1)
+    median, _ = timed(rolled_back(insert), runs, warmup=1)
     return median
 
 
@@ -417,16 +378,9 @@ def _time_import(importers: Any, data: bytes, runs: int, rows: int) -> list[dict
     results = []
 
     def run_once() -> None:
-        try:
-            with transaction.atomic():
-                fresh = importers.get("members")
-                result = fresh.run(user, data)
-                results.append(result)
-                raise Rollback
-        except Rollback:
-            pass
+        results.append(importers.get("members").run(user, data))
 
-    median, _ = timed(run_once, runs, warmup=0)
+    median, _ = timed(rolled_back(run_once), runs, warmup=0)
     last = results[-1]
     if not last.ok:
         first = last.errors[0] if last.errors else None
@@ -497,7 +451,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", default="list,tree,demo-floor,import,meeting")
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
-    ensure_demo(args.scale, args.seed)
+    ensure_demo(scale=args.scale, seed=args.seed)
     out: dict[str, Any] = {"db": args.db, "vendor": connection.vendor, "rows": []}
     steps: list[tuple[str, str, Callable[[], Any]]] = [
         ("list", "member list API", lambda: bench_member_list(args.db, args.runs)),
