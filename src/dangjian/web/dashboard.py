@@ -15,6 +15,12 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 
+from dangjian.assessments.models import (
+    UNANSWERED_STATUSES,
+    Rectification,
+    RectificationStatus,
+    overdue_q,
+)
 from dangjian.core.metrics import MetricScope, registry
 from dangjian.core.scoping import has_any_scope
 from dangjian.members.models import Category, Member, MembershipState, MemberStatus
@@ -195,6 +201,52 @@ def term_section(user: Any, today: dt.date) -> Section | None:
     return Section("换届", stats, chart if any(counts.values()) else None)
 
 
+def rectification_section(user: Any, today: dt.date) -> Section | None:
+    """整改: what waits for the org (待整改 / 退回), for the verifier (已提交), and what is
+    overdue — one aggregate query; the year's 销号率 comes from its metric."""
+    if not has_any_scope(user, Rectification, "view"):
+        return None
+    counts = (
+        Rectification.objects.restrict(user, "view")
+        .order_by()
+        .aggregate(
+            waiting=Count("pk", filter=Q(status__in=UNANSWERED_STATUSES)),
+            submitted=Count("pk", filter=Q(status=RectificationStatus.SUBMITTED)),
+            overdue=Count("pk", filter=overdue_q(today)),
+        )
+    )
+    board = "assessments:rectification_board"
+    stats = [
+        Stat("待整改（含退回）", counts["waiting"], "项", link(board)),
+        Stat(
+            "已提交待销号",
+            counts["submitted"],
+            "项",
+            link(board, [("status", RectificationStatus.SUBMITTED)]),
+        ),
+        Stat(
+            "逾期未整改",
+            counts["overdue"],
+            "项",
+            link(board, [("overdue", "true")]),
+            tone="red" if counts["overdue"] else "",
+        ),
+    ]
+    rate = metric_stat(
+        "supervision.rectification_closure_rate", MetricScope(user, today.year), link(board)
+    )
+    if rate is not None:
+        if rate.value is None:  # nothing due this year: no rate, not 0 %
+            rate.value, rate.unit = "—", ""
+        stats.append(rate)
+    return Section("整改", stats)
+
+
 def home_sections(user: Any, today: dt.date) -> list[Section]:
-    sections = (org_section(user, today.year), member_section(user), term_section(user, today))
+    sections = (
+        org_section(user, today.year),
+        member_section(user),
+        term_section(user, today),
+        rectification_section(user, today),
+    )
     return [s for s in sections if s is not None]

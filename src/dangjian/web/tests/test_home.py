@@ -83,6 +83,10 @@ def test_committee_admin_sees_the_whole_city(client, city, make_user):
         "换届3个月内到期": 1,
         "换届6个月内到期": 0,
         "无届次信息": 1,
+        "待整改（含退回）": 0,
+        "已提交待销号": 0,
+        "逾期未整改": 0,
+        "整改销号率": "—",
     }
 
 
@@ -109,6 +113,29 @@ def test_branch_secretary_sees_own_branch(client, city, make_user):
     html = response.content.decode()
     assert "echarts.min.js" in html  # charts only on pages that have them
     assert 'data-echarts="chart-' in html
+
+
+def test_rectifications_are_counted_in_scope_with_one_definition_of_overdue(
+    client, city, make_user
+):
+    from dangjian.assessments.tests.factories import make_finding
+
+    today = timezone.localdate()
+    late = today - dt.timedelta(days=3)
+    make_finding(city.branch_a, raised_by=city.root, found_on=late - dt.timedelta(days=30))
+    make_finding(city.branch_a, raised_by=city.root, found_on=today, status="returned")
+    make_finding(
+        city.branch_a,
+        raised_by=city.root,
+        found_on=late - dt.timedelta(days=30),
+        status="submitted",  # past its deadline, but waiting for 销号: not overdue
+    )
+    make_finding(city.branch_b, raised_by=city.root, found_on=today, status="closed")
+    got = figures(home(client, make_user("committee_admin", city.root)))
+    assert (got["待整改（含退回）"], got["已提交待销号"], got["逾期未整改"]) == (2, 1, 1)
+    mine = figures(home(client, make_user("branch_secretary", city.branch_b)))
+    assert (mine["待整改（含退回）"], mine["已提交待销号"], mine["逾期未整改"]) == (0, 0, 0)
+    assert "待整改（含退回）" not in figures(home(client, make_user("party_member", city.root)))
 
 
 def test_party_member_sees_orgs_but_no_member_figures(client, city, make_user):
