@@ -64,10 +64,6 @@ def max_bytes() -> int:
     return int(getattr(settings, "ACTIVITY_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
-def storage_dir() -> Path:
-    return Path(settings.DATA_DIR) / "files" / "activities"
-
-
 def _office_kind(fh: Any) -> str | None:
     try:
         with zipfile.ZipFile(fh) as zf:
@@ -149,13 +145,13 @@ def check_upload(upload: Any) -> str:
 
 
 @dataclass(frozen=True)
-class StoredFile:
+class WrittenFile:
     name: str  # random, with the checked kind's extension
     size: int
     sha256: str
 
 
-def store_upload(upload: Any, kind: str, folder: Path) -> StoredFile:
+def store_upload(upload: Any, kind: str, folder: Path) -> WrittenFile:
     """Write a checked upload (`check_upload`'s kind) under `folder` with a random name.
 
     Shared with the other apps that keep files (assessment evidence): the caller saves its
@@ -176,15 +172,14 @@ def store_upload(upload: Any, kind: str, folder: Path) -> StoredFile:
             size += len(chunk)
             out.write(chunk)
     os.chmod(target, 0o600)
-    return StoredFile(stored, size, digest.hexdigest())
+    return WrittenFile(stored, size, digest.hexdigest())
 
 
 def add_attachment(user: Any, activity: Activity, upload: Any) -> Attachment:
     """Store `upload` for `activity` under a random name; audited; nothing kept on failure."""
     core_services.ensure_in_scope(user, activity, "change")
     kind = check_upload(upload)
-    stored = store_upload(upload, kind, storage_dir())
-    target = storage_dir() / stored.name
+    stored = store_upload(upload, kind, Attachment.storage_dir())
     attachment = Attachment(
         activity=activity,
         original_name=clean_name(upload.name),
@@ -200,7 +195,7 @@ def add_attachment(user: Any, activity: Activity, upload: Any) -> Attachment:
             core_services.ensure_in_scope(user, attachment, "add")
             core_services.emit("create", attachment, after=snapshot(attachment))
     except BaseException:
-        target.unlink(missing_ok=True)
+        Attachment.remove_files([stored.name])
         raise
     return attachment
 
@@ -208,20 +203,4 @@ def add_attachment(user: Any, activity: Activity, upload: Any) -> Attachment:
 def delete_attachment(user: Any, attachment: Attachment) -> None:
     with transaction.atomic():
         core_services.delete_object(user, attachment)
-        remove_files_on_commit([attachment.stored_name])
-
-
-def remove_files_on_commit(names: list[str]) -> None:
-    def remove() -> None:
-        for name in names:
-            (storage_dir() / name).unlink(missing_ok=True)
-
-    transaction.on_commit(remove)
-
-
-def open_stored(attachment: Attachment):
-    path = storage_dir() / attachment.stored_name
-    # stored_name is ours (hex + known extension), but never follow anything else.
-    if path.parent != storage_dir() or not path.is_file():
-        return None
-    return open(path, "rb")
+        Attachment.remove_files_on_commit([attachment.stored_name])

@@ -334,6 +334,7 @@ class Participation(ScopedModel):
 
 class Attachment(StoredFile):
     scope_path_field: ClassVar[str] = "activity__org__path"
+    storage_folder: ClassVar[str] = "activities"
 
     activity = models.ForeignKey(
         Activity, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("活动")

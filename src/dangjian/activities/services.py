@@ -34,6 +34,7 @@ from .models import (
     Activity,
     ActivityKind,
     AgendaItem,
+    Attachment,
     Participation,
     ParticipationStatus,
     ServiceType,
@@ -467,12 +468,10 @@ def update_activity(
 
 def delete_activity(user: Any, activity: Activity) -> None:
     """Delete an activity with its attendance; its attachment files go once committed."""
-    from .attachments import remove_files_on_commit
-
     with transaction.atomic():
         names = list(activity.attachments.values_list("stored_name", flat=True))
         core_services.delete_object(user, activity)
-        remove_files_on_commit(names)
+        Attachment.remove_files_on_commit(names)
 
 
 def _user_or_none(user: Any) -> Any:

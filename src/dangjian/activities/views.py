@@ -262,7 +262,7 @@ class AttachmentDownloadView(ScopedViewMixin, View):
 
     def get(self, request, pk: int):
         attachment = self.get_object()
-        fh = attachments.open_stored(attachment)
+        fh = attachment.open_stored()
         if fh is None:
             raise Http404(_("文件已不存在。"))
         core_services.emit("download", attachment)

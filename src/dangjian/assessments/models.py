@@ -417,6 +417,7 @@ class EvidenceFile(StoredFile):
     """A file backing an assessment (or one item of it), stored like activity attachments."""
 
     scope_path_field: ClassVar[str] = "assessment__target__path"
+    storage_folder: ClassVar[str] = "assessments"
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("检查对象")
@@ -625,6 +626,7 @@ class RectificationEvidence(StoredFile):
     """A file proving a rectification (整改佐证材料)."""
 
     scope_path_field: ClassVar[str] = "rectification__org__path"
+    storage_folder: ClassVar[str] = "assessments"
 
     rectification = models.ForeignKey(
         Rectification,

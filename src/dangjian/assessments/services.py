@@ -35,7 +35,6 @@ from dangjian.core.models import snapshot
 from dangjian.core.scoping import scope_paths
 from dangjian.orgs.models import Organization
 
-from . import files as stored_files
 from .models import (
     Assessment,
     AssessmentStatus,
@@ -776,12 +775,11 @@ def _store(
     rows, names = [], []
     try:
         for upload, kind in checked:
-            stored = upload_checks.store_upload(upload, kind, stored_files.storage_dir())
+            stored = upload_checks.store_upload(upload, kind, EvidenceFile.storage_dir())
             names.append(stored.name)
             rows.append(make(upload, stored, kind))
     except BaseException:
-        for name in names:
-            (stored_files.storage_dir() / name).unlink(missing_ok=True)
+        EvidenceFile.remove_files(names)
         raise
     return rows, names
 
@@ -860,8 +858,7 @@ def submit_rectification(
                 files=[row.original_name for row in rows],
             )
     except BaseException:
-        for name in names:
-            (stored_files.storage_dir() / name).unlink(missing_ok=True)
+        EvidenceFile.remove_files(names)
         raise
     _sync(rectification, r, ["measures", "evidence_text", "status", "submitted_at", "submitted_by"])
     return rectification
@@ -940,7 +937,7 @@ def add_evidence_file(
             evidence.save()
             core_services.emit("create", evidence, after=snapshot(evidence))
     except BaseException:
-        (stored_files.storage_dir() / names[0]).unlink(missing_ok=True)
+        EvidenceFile.remove_files(names)
         raise
     return evidence
 
@@ -966,7 +963,7 @@ def add_rectification_file(
             evidence.save()
             core_services.emit("create", evidence, after=snapshot(evidence))
     except BaseException:
-        (stored_files.storage_dir() / names[0]).unlink(missing_ok=True)
+        EvidenceFile.remove_files(names)
         raise
     return evidence
 
@@ -987,4 +984,4 @@ def delete_file(user: Any, obj: EvidenceFile | RectificationEvidence) -> None:
     with transaction.atomic():
         core_services.emit("delete", obj, before=snapshot(obj), after=None)
         obj.delete()
-        stored_files.remove_on_commit([obj.stored_name])
+        obj.remove_files_on_commit([obj.stored_name])

@@ -27,7 +27,7 @@ from dangjian.core.scoping import has_any_scope
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDetailView, ScopedViewMixin
 
-from . import evidence, files, services
+from . import evidence, services
 from .forms import AssessmentInfoForm, UploadForm
 from .models import (
     Assessment,
@@ -387,7 +387,7 @@ class EvidenceUploadView(AssessmentWriteView):
 
 def file_response(obj: Any) -> FileResponse:
     """A stored file as a download (only through the permission-checked views)."""
-    fh = files.open_stored(obj)
+    fh = obj.open_stored()
     if fh is None:
         raise Http404(_("文件已不存在。"))
     core_services.emit("download", obj)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from .querysets import RestrictedManager
@@ -61,11 +62,38 @@ class StoredFile(ScopedModel):
         verbose_name=_("上传人"),
     )
 
+    # The folder under DATA_DIR/files/ holding this model's files.
+    storage_folder: ClassVar[str] = ""
+
     class Meta:
         abstract = True
 
     def __str__(self) -> str:
         return self.original_name
+
+    @classmethod
+    def storage_dir(cls) -> Path:
+        return Path(settings.DATA_DIR) / "files" / cls.storage_folder
+
+    @classmethod
+    def remove_files(cls, names: list[str]) -> None:
+        """Delete stored files now (a failed write cleaning up after itself)."""
+        for name in names:
+            (cls.storage_dir() / name).unlink(missing_ok=True)
+
+    @classmethod
+    def remove_files_on_commit(cls, names: list[str]) -> None:
+        """Delete stored files once the row deletions commit (a rollback keeps them)."""
+        transaction.on_commit(lambda: cls.remove_files(names))
+
+    def open_stored(self) -> BinaryIO | None:
+        """The stored file opened for reading, or None when it is missing."""
+        folder = self.storage_dir()
+        path = folder / self.stored_name
+        # stored_name is ours (hex + known extension), but never follow anything else.
+        if path.parent != folder or not path.is_file():
+            return None
+        return open(path, "rb")
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:

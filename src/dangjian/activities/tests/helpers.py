@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from dangjian.activities import attachments
 from dangjian.activities.models import Activity, Attachment, Participation
 
 from .conftest import DAY, make_member
@@ -48,7 +47,7 @@ def office_file(kind: str) -> bytes:
 def make_attachment(org, content: bytes = PDF, name: str = "会议记录.pdf") -> Attachment:
     activity = make_activity(org)
     stored = f"test{activity.pk:028d}.pdf"
-    folder = attachments.storage_dir()
+    folder = Attachment.storage_dir()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / stored).write_bytes(content)
     return Attachment.objects.create(

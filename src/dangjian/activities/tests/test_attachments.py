@@ -32,7 +32,7 @@ def own_data_dir(settings, tmp_path):
 
 
 def stored_files() -> set[str]:
-    folder = attachments.storage_dir()
+    folder = Attachment.storage_dir()
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dangjian.assessments import files, services
+from dangjian.assessments import services
 from dangjian.assessments.models import (
     Assessment,
     EvidenceFile,
@@ -421,8 +421,8 @@ def test_submit_needs_measures_and_the_owner_side(rect, people):
     rect.refresh_from_db()
     assert rect.status == "submitted" and rect.submitted_by == people.secretary
     stored = RectificationEvidence.objects.get(rectification=rect)
-    assert (files.storage_dir() / stored.stored_name).is_file()
-    assert str(files.storage_dir()).endswith("files/assessments")
+    assert (EvidenceFile.storage_dir() / stored.stored_name).is_file()
+    assert str(EvidenceFile.storage_dir()).endswith("files/assessments")
     with pytest.raises(ValidationError):
         services.submit_rectification(people.secretary, rect, measures="再交一次")
 
@@ -438,7 +438,7 @@ def test_a_file_that_is_not_what_it_says_is_refused_and_nothing_is_kept(
     assert "扩展名是 .pdf" in str(exc.value)
     rect.refresh_from_db()
     assert rect.status == "open" and not rect.files.exists()
-    folder = files.storage_dir()
+    folder = EvidenceFile.storage_dir()
     assert not folder.exists() or not any(folder.iterdir())
 
 
@@ -487,7 +487,7 @@ def test_evidence_file_for_an_item(star, people):
         people.committee, a, pdf_upload("台账.pdf"), item_id=items["2"].pk
     )
     assert ev.item_result.item == items["2"] and ev.original_name == "台账.pdf"
-    assert (files.storage_dir() / ev.stored_name).is_file()
+    assert (EvidenceFile.storage_dir() / ev.stored_name).is_file()
     with pytest.raises(ValidationError):
         services.add_evidence_file(people.committee, a, pdf_upload(), item_id=10**9)
     with pytest.raises(OutOfScope):
