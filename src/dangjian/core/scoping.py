@@ -76,6 +76,16 @@ def scope_q(user: Any, perm: str, path_field: str) -> Q | None:
     return q
 
 
+def holds(user: Any, perm: str, path: str) -> bool:
+    """Does `user` hold `perm` over the org at tree `path` (granted there or above it)?
+
+    The one path check (no query: the user's grants are loaded once per request). For the
+    orgs where a user holds a permission as a queryset, use
+    `Organization.objects.holding(user, perm)`.
+    """
+    return any(path.startswith(p) for p in scope_paths(user, perm))
+
+
 def perm_name(model: Any, action: str) -> str:
     meta = model._meta
     return f"{meta.app_label}.{action}_{meta.model_name}"

@@ -13,6 +13,7 @@ from dangjian.core.scoping import (
     SYSTEM,
     has_any_scope,
     has_global_perm,
+    holds,
     minimal_paths,
     perm_name,
     scope_paths,
@@ -222,3 +223,22 @@ def test_path_prefix_q_selects_exactly_the_subtree(tree):
             )
         )
         assert found == {p for p in all_paths if p.startswith(org.path)}
+
+
+def test_holds_is_the_path_check_and_holding_the_org_queryset(tree, make_user):
+    from dangjian.orgs.models import Organization
+
+    secretary = make_user(role="branch_secretary", org=tree.branch_a)
+    perm = "activities.add_activity"
+    assert holds(secretary, perm, tree.branch_a.path)
+    assert holds(secretary, perm, tree.group_a.path)  # granted above it
+    assert not holds(secretary, perm, tree.unit_a.path)  # above the grant
+    assert not holds(secretary, perm, tree.branch_b.path)
+    assert not holds(secretary, "assessments.add_campaign", tree.branch_a.path)
+    assert names(Organization.objects.holding(secretary, perm)) == {
+        tree.branch_a.name,
+        tree.group_a.name,
+    }
+    assert not Organization.objects.holding(secretary, "assessments.add_campaign").exists()
+    assert Organization.objects.holding(SYSTEM, perm).count() == Organization.objects.count()
+    assert holds(SYSTEM, perm, tree.branch_b.path)
