@@ -219,7 +219,7 @@ REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous request 401 (WWW-Authenticate) only when the
     # first authenticator names a scheme; session first would make it 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "dangjian.accounts.authentication.PolicyTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["dangjian.core.permissions.ScopedPermission"],

@@ -8,10 +8,13 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 
+from dangjian.audit.models import AuditEvent
+from dangjian.audit.services import record
 from dangjian.core.scoping import has_global_perm
 from dangjian.orgs.models import Organization
 
 from .models import User
+from .policy import ACCOUNT_EXPIRED
 from .roles import ROLE_CHOICES
 
 # One message for a wrong password, an unknown user and a disabled account alike.
@@ -29,6 +32,18 @@ class LoginForm(auth_forms.AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "用户名"
         self.fields["password"].label = "密码"
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if user.account_expired():
+            # The password was right, so naming the reason reveals nothing to a guesser.
+            record(
+                "login_failed",
+                outcome=AuditEvent.Outcome.FAILURE,
+                actor_name=user.username,
+                detail={"attempted_username": user.username, "reason": "account_expired"},
+            )
+            raise forms.ValidationError(ACCOUNT_EXPIRED, code="expired")
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
@@ -52,6 +67,12 @@ class UserCreateForm(forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     display_name = forms.CharField(label="姓名", max_length=64, required=False)
     email = forms.EmailField(label="电子邮箱", required=False)
+    expires_on = forms.DateField(
+        label="账号有效期至",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="临时账号填写到期日（当天仍可使用）；留空表示长期有效。",
+    )
     password1 = forms.CharField(
         label="初始密码",
         strip=False,
@@ -90,6 +111,15 @@ class UserCreateForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class UserExpiryForm(forms.Form):
+    expires_on = forms.DateField(
+        label="账号有效期至",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="到期次日起不能登录；留空表示长期有效。",
+    )
 
 
 class OrgChoiceField(forms.ModelChoiceField):

@@ -1,10 +1,14 @@
-"""Session policy (DESIGN §11): idle timeout and forced password change.
+"""Session policy (DESIGN §11): idle timeout, account expiry, forced password change.
 
-Runs after AuthenticationMiddleware. An idle session is logged out (audited as a
-logout with reason "idle"); a web request then goes to the login page with a notice,
-an API request simply continues unauthenticated (401/403). A user whose password has
-expired, or who must replace an initial password, is sent to the password change page
-for every web request until they do.
+Runs after AuthenticationMiddleware, for pages and session-authenticated API calls alike
+(token calls meet the same policy in `authentication.PolicyTokenAuthentication`).
+
+- An idle session is logged out (audited as a logout with reason "idle"); a page then goes
+  to the login page with a notice, an API call continues unauthenticated (401/403).
+- An expired account's session is logged out (reason "expired"); a page goes to the login
+  page with a notice, an API call gets 403 with the reason in Chinese.
+- A user whose password has expired, or who must replace an admin-set password, is sent to
+  the password change page for every page, and every API call answers 403 saying so.
 """
 
 from __future__ import annotations
@@ -14,14 +18,26 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from .policy import ACCOUNT_EXPIRED, password_refusal
 
 LAST_ACTIVITY_KEY = "dangjian_last_activity"
 
 
 def is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def _refuse(message: str) -> JsonResponse:
+    return JsonResponse({"detail": message}, status=403, json_dumps_params={"ensure_ascii": False})
+
+
+def _to_login(request, reason: str):
+    query = urlencode({"next": request.get_full_path(), "reason": reason})
+    return redirect(f"{reverse('accounts:login')}?{query}")
 
 
 class SessionPolicyMiddleware:
@@ -42,15 +58,23 @@ class SessionPolicyMiddleware:
         if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT:
             request.logout_reason = "idle"
             logout(request)
+            return None if is_api(request) else _to_login(request, "idle")
+        if user.account_expired():
+            request.logout_reason = "expired"
+            logout(request)
             if is_api(request):
-                return None
-            query = urlencode({"next": request.get_full_path(), "reason": "idle"})
-            return redirect(f"{reverse('accounts:login')}?{query}")
+                return _refuse(ACCOUNT_EXPIRED)
+            return _to_login(request, "expired")
         request.session[LAST_ACTIVITY_KEY] = now
-        if is_api(request) or request.path.startswith(settings.STATIC_URL):
+        if request.path.startswith(settings.STATIC_URL):
             return None
-        if user.must_change_password or user.password_expired():
-            allowed = {reverse("accounts:password_change"), reverse("accounts:logout")}
-            if request.path not in allowed:
-                return redirect("accounts:password_change")
+        refusal = password_refusal(user)
+        if refusal is None:
+            return None
+        if is_api(request):
+            # The API has no password change endpoint: the page is the one way out.
+            return _refuse(refusal)
+        allowed = {reverse("accounts:password_change"), reverse("accounts:logout")}
+        if request.path not in allowed:
+            return redirect("accounts:password_change")
         return None

@@ -32,6 +32,12 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    expires_on = models.DateField(
+        _("账号有效期至"),
+        null=True,
+        blank=True,
+        help_text=_("到期次日起不能登录，会话与 API 令牌随即失效；留空表示长期有效。"),
+    )
 
     objects: ClassVar[AccountManager] = AccountManager()
 
@@ -79,6 +85,14 @@ class User(AbstractUser):
             return False
         age = timezone.now() - self.password_changed_at
         return age.days >= settings.PASSWORD_MAX_AGE_DAYS
+
+    def password_change_required(self) -> bool:
+        """An admin-set password not yet replaced, or one past its maximum age."""
+        return self.must_change_password or self.password_expired()
+
+    def account_expired(self) -> bool:
+        """Valid through `expires_on` (local date) inclusive."""
+        return self.expires_on is not None and timezone.localdate() > self.expires_on
 
     # --- password history ------------------------------------------------------------
     def set_password(self, raw_password: str | None) -> None:

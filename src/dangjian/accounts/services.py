@@ -63,13 +63,16 @@ def create_user(
     password: str,
     display_name: str = "",
     email: str = "",
+    expires_on: Any = None,
     must_change_password: bool = True,
     roles: Iterable[tuple[str, Any]] = (),
 ) -> User:
     """Create an account with a policy-checked initial password and optional roles."""
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": f"用户名“{username}”已存在，请换一个。"})
-    candidate = User(username=username, display_name=display_name, email=email)
+    candidate = User(
+        username=username, display_name=display_name, email=email, expires_on=expires_on
+    )
     validate_password(password, candidate)
     with transaction.atomic():
         user = candidate
@@ -83,7 +86,7 @@ def create_user(
     return user
 
 
-EDITABLE_FIELDS = ("display_name", "email", "is_active")
+EDITABLE_FIELDS = ("display_name", "email", "is_active", "expires_on")
 
 
 def update_user(actor: Any, user: User, **changes: Any) -> User:
@@ -91,8 +94,13 @@ def update_user(actor: Any, user: User, **changes: Any) -> User:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"不能在此修改字段：{', '.join(sorted(unknown))}。")
-    if changes.get("is_active") is False and getattr(actor, "pk", None) == user.pk:
+    own = getattr(actor, "pk", None) == user.pk
+    if changes.get("is_active") is False and own:
         raise ValidationError({"is_active": "不能停用自己的账号，请由另一位系统管理员操作。"})
+    if "expires_on" in changes and own and changes["expires_on"] != user.expires_on:
+        raise ValidationError(
+            {"expires_on": "不能修改自己账号的有效期，请由另一位系统管理员操作。"}
+        )
     before = snapshot(user)
     with transaction.atomic():
         for name, value in changes.items():
@@ -146,6 +154,12 @@ def create_token(actor: Any, user: User) -> Token:
     """A new API token for `user`, replacing any earlier one (the key is never logged)."""
     if not user.is_active:
         raise ValidationError(f"用户“{user.username}”已停用，不能创建令牌。")
+    if user.account_expired():
+        raise ValidationError(f"用户“{user.username}”的账号已过有效期，不能创建令牌。")
+    if user.password_change_required():
+        raise ValidationError(
+            f"用户“{user.username}”须先修改密码（初始密码或密码已过期），修改后才能创建令牌。"
+        )
     with transaction.atomic():
         replaced, _ = Token.objects.filter(user=user).delete()
         token = Token.objects.create(user=user)

@@ -30,12 +30,16 @@ from dangjian.core.services import emit
 
 from . import services
 from .filtersets import UserFilterSet
-from .forms import LoginForm, PasswordChangeForm, RoleGrantForm, UserCreateForm
+from .forms import LoginForm, PasswordChangeForm, RoleGrantForm, UserCreateForm, UserExpiryForm
 from .lockout import is_locked, with_login_failures
 from .models import RoleAssignment, User
+from .policy import ACCOUNT_EXPIRED
 from .tables import UserTable
 
-IDLE_NOTICE = "由于长时间未操作，您已自动退出，请重新登录。"
+LOGIN_NOTICES = {
+    "idle": "由于长时间未操作，您已自动退出，请重新登录。",
+    "expired": ACCOUNT_EXPIRED,
+}
 
 
 def lockout_message() -> str:
@@ -58,8 +62,7 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        if self.request.GET.get("reason") == "idle":
-            ctx["notice"] = IDLE_NOTICE
+        ctx["notice"] = LOGIN_NOTICES.get(self.request.GET.get("reason", ""))
         return ctx
 
 
@@ -167,6 +170,7 @@ class UserDetailView(GlobalPermRequiredMixin, TemplateView):
             can_change=has_global_perm(actor, "accounts.change_user"),
             can_manage_roles=can_manage_roles,
             can_unlock=has_global_perm(actor, "accounts.unlock_user"),
+            expiry_form=UserExpiryForm(initial={"expires_on": user.expires_on}),
             grant_form=RoleGrantForm(actor=actor) if can_manage_roles else None,
         )
         return ctx
@@ -187,6 +191,7 @@ class UserCreateView(GlobalPermRequiredMixin, FormView):
                 password=data["password1"],
                 display_name=data["display_name"],
                 email=data["email"],
+                expires_on=data["expires_on"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -221,6 +226,18 @@ class UserSetActiveView(UserActionView):
         active = request.POST.get("active") == "1"
         services.update_user(request.user, user, is_active=active)
         return "账号已启用。" if active else "账号已停用。"
+
+
+class UserExpiryView(UserActionView):
+    permission = "accounts.change_user"
+
+    def act(self, request, user: User) -> str:
+        form = UserExpiryForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        expires_on = form.cleaned_data["expires_on"]
+        services.update_user(request.user, user, expires_on=expires_on)
+        return f"账号有效期已设为 {expires_on:%Y-%m-%d}。" if expires_on else "账号已设为长期有效。"
 
 
 class RoleGrantView(UserActionView):

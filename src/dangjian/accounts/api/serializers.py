@@ -42,6 +42,7 @@ class UserSerializer(serializers.ModelSerializer):
             "display_name",
             "email",
             "is_active",
+            "expires_on",
             "must_change_password",
             "password_changed_at",
             "last_login",
@@ -88,6 +89,7 @@ class UserSerializer(serializers.ModelSerializer):
                 password=validated_data["password"],
                 display_name=validated_data.get("display_name", ""),
                 email=validated_data.get("email", ""),
+                expires_on=validated_data.get("expires_on"),
             )
         except DjangoValidationError as exc:
             raise serializers.ValidationError(

@@ -97,7 +97,7 @@ def _expire(user):
     )
 
 
-def test_expired_password_redirects_web_but_not_api(client, sysadmin):
+def test_expired_password_redirects_web_and_refuses_api(client, sysadmin):
     _expire(sysadmin)
     client.force_login(sysadmin)
     resp = client.get(reverse("accounts:user_list"))
@@ -105,7 +105,8 @@ def test_expired_password_redirects_web_but_not_api(client, sysadmin):
     page = client.get(reverse("accounts:password_change"))
     assert page.status_code == 200
     assert "90 天" in page.content.decode()
-    assert client.get("/api/users/").status_code == 200
+    api = client.get("/api/users/")
+    assert api.status_code == 403 and "请先修改密码" in api.json()["detail"]
 
 
 def test_initial_password_must_be_changed(client, sysadmin):

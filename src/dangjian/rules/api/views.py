@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -31,8 +30,6 @@ from .serializers import (
     RuleSummarySerializer,
 )
 
-AUTH = [TokenAuthentication, SessionAuthentication]
-
 
 def rule_data(rules) -> list[dict]:
     state = switches(rules)
@@ -44,7 +41,6 @@ def rule_data(rules) -> list[dict]:
 class RuleViewSet(viewsets.ViewSet):
     """The rule library with citations (the regulation text is not org data: any signed-in user)."""
 
-    authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
     lookup_field = "id"
     lookup_value_regex = r"[a-z0-9_.]+"
@@ -68,7 +64,6 @@ class RuleViewSet(viewsets.ViewSet):
 class ComplianceView(APIView):
     """Compliance of the frequency rules per (org, period) for a year and a subtree."""
 
-    authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
