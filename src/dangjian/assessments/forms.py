@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.db import path_prefix_q
-from dangjian.core.scoping import scope_q
 from dangjian.orgs.models import Organization, OrgKind, OrgStatus
 
 from .models import Campaign, CampaignType, Framework, LiaisonStage, SelectionMode, Severity
@@ -21,10 +20,7 @@ TARGET_KIND_CHOICES = [(k, label) for k, label in OrgKind.choices if k != OrgKin
 
 def campaign_orgs(user: Any):
     """Orgs the user may run a campaign in (add_campaign over their subtree), tree order."""
-    q = scope_q(user, "assessments.add_campaign", "path")
-    if q is None:
-        return Organization.objects.none()
-    return Organization.objects.filter(q).order_by("path")
+    return Organization.objects.holding(user, "assessments.add_campaign").order_by("path")
 
 
 def set_queryset(field: forms.Field, queryset: Any) -> None:
@@ -237,12 +233,9 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        q = scope_q(user, "assessments.add_finding", "path")
         set_queryset(
             self.fields["org"],
-            Organization.objects.none()
-            if q is None
-            else Organization.objects.filter(q).order_by("path"),
+            Organization.objects.holding(user, "assessments.add_finding").order_by("path"),
         )
 
 

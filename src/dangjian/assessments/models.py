@@ -9,6 +9,12 @@ branches), so only users whose scope covers that org run it. An assessment is vi
 them, and to the target org's own users once the campaign owner releases the results.
 Findings and rectifications belong to the org that has the problem; every org above it
 sees them through the ordinary path rule, and the org itself answers its own.
+
+Writes by side (DESIGN §4, decisions/0007): each model declares in `write_sides` whose side
+may add, change or delete it — the checking side (the campaign's scope org, the finding's
+raising org) for what it wrote, the owner org for the rectification's answer and its
+files. `restrict(user, action)` applies it at every entry point; `obj.allows(user, action)`
+is the same rule for one loaded row.
 """
 
 from __future__ import annotations
@@ -23,10 +29,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.db import path_prefix_q
 from dangjian.core.models import ScopedModel, StoredFile, TimestampedModel
-from dangjian.core.querysets import RestrictedManager, RestrictedQuerySet
-from dangjian.core.scoping import perm_name, scope_paths
+from dangjian.core.querysets import RestrictedManager, RestrictedQuerySet, side_path_field
+from dangjian.core.scoping import perm_name, scope_q
 
 
 class CampaignType(models.TextChoices):
@@ -191,8 +196,16 @@ class LiaisonStage(models.TextChoices):
     POST = "post", _("巡后反馈")
 
 
+# The checking side of a campaign: its scope org, which runs it. Its assessments, results,
+# evidence and findings are written there, never by the orgs they are about.
+CHECKING_SIDE = "scope_org__path"
+
+
 class Campaign(ScopedModel):
-    scope_path_field: ClassVar[str] = "scope_org__path"
+    scope_path_field: ClassVar[str] = CHECKING_SIDE
+    write_sides: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("add", "change", "delete"), CHECKING_SIDE
+    )
 
     name = models.CharField(_("名称"), max_length=120)
     campaign_type = models.CharField(_("督查类型"), max_length=32, choices=CampaignType.choices)
@@ -263,41 +276,28 @@ class AssessmentStatus(models.TextChoices):
     DONE = "done", _("已完成")
 
 
-def assessment_visibility_q(user: Any, perm: str, prefix: str = "") -> Q | None:
-    """Assessments a user may see (or act on): the campaign owner's side always; the target's
-    side may only view, and only once the results are released.
-
-    `prefix` is the lookup to the Assessment from the model being filtered ("" for the
-    Assessment itself, "assessment__" for an ItemResult). None: nothing visible.
-    """
-    paths = scope_paths(user, perm)
-    if not paths:
-        return None
-    if "" in paths:
-        return Q()
-    owner = Q()
-    target = Q()
-    for path in paths:
-        owner |= path_prefix_q(f"{prefix}campaign__scope_org__path", path)
-        target |= path_prefix_q(f"{prefix}target__path", path)
-    if not perm.split(".", 1)[-1].startswith("view_"):
-        # The checked org never edits its own results: writes are the owner side's only.
-        return owner
-    return owner | (target & Q(**{f"{prefix}campaign__results_released": True}))
-
-
 class AssessmentQuerySet(RestrictedQuerySet):
-    visibility_prefix = ""
+    """Writes follow the declared side (the campaign owner's, `write_sides`); reading adds
+    the checked org's own rows once the owner has released the results."""
+
+    released_lookup = "campaign__results_released"
 
     def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
-        q = assessment_visibility_q(user, perm_name(self.model, action), self.visibility_prefix)
-        if q is None:
+        if action != "view":
+            return super().restrict(user, action)
+        perm = perm_name(self.model, "view")
+        owner = scope_q(user, perm, side_path_field(self.model, "change"))
+        if owner is None:
             return self.none()
-        return self.filter(q) if q else self.all()
+        if not owner:  # the whole tree
+            return self.all()
+        target = scope_q(user, perm, self.model.scope_path_field)
+        assert target is not None  # the same grants as `owner`, on another path
+        return self.filter(owner | (target & Q(**{self.released_lookup: True})))
 
 
 class ItemResultQuerySet(AssessmentQuerySet):
-    visibility_prefix = "assessment__"
+    released_lookup = "assessment__campaign__results_released"
 
 
 class AssessmentManager(RestrictedManager.from_queryset(AssessmentQuerySet)):  # type: ignore[misc]
@@ -312,6 +312,9 @@ class Assessment(ScopedModel):
     """One target org checked in one campaign."""
 
     scope_path_field: ClassVar[str] = "target__path"
+    write_sides: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("add", "change", "delete"), f"campaign__{CHECKING_SIDE}"
+    )
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("督查活动")
@@ -382,6 +385,9 @@ class Assessment(ScopedModel):
 
 class ItemResult(ScopedModel):
     scope_path_field: ClassVar[str] = "assessment__target__path"
+    write_sides: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("add", "change", "delete"), f"assessment__campaign__{CHECKING_SIDE}"
+    )
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="results", verbose_name=_("检查对象")
@@ -417,6 +423,9 @@ class EvidenceFile(StoredFile):
     """A file backing an assessment (or one item of it), stored like activity attachments."""
 
     scope_path_field: ClassVar[str] = "assessment__target__path"
+    write_sides: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("add", "change", "delete"), f"assessment__campaign__{CHECKING_SIDE}"
+    )
     storage_folder: ClassVar[str] = "assessments"
 
     assessment = models.ForeignKey(
@@ -449,7 +458,14 @@ class Severity(models.TextChoices):
 
 
 class Finding(ScopedModel):
-    """A problem (问题) found in an org: from a nonconforming item, or free-standing."""
+    """A problem (问题) found in an org: from a nonconforming item, or free-standing.
+
+    Seen by the org with the problem and every org above it; raised, changed and deleted
+    only by the raising org's side — the checked org answers through the rectification."""
+
+    write_sides: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("add", "change", "delete"), "raised_by_org__path"
+    )
 
     org = models.ForeignKey(
         "orgs.Organization",
@@ -561,7 +577,17 @@ class RectificationManager(RestrictedManager.from_queryset(RectificationQuerySet
 
 
 class Rectification(ScopedModel):
-    """整改: the owner org fixes a finding and submits evidence; the raising side 销号 or 退回."""
+    """整改: the owner org fixes a finding and submits evidence; the raising side 销号 or 退回.
+
+    The rectification is made with its finding and goes with it, so creating and deleting
+    it are the raising side's, as is verifying; changing it — the answer — is the owner's."""
+
+    write_sides: ClassVar[dict[str, str]] = {
+        "add": "finding__raised_by_org__path",
+        "change": "org__path",
+        "delete": "finding__raised_by_org__path",
+        "verify": "finding__raised_by_org__path",
+    }
 
     finding = models.OneToOneField(
         Finding, on_delete=models.CASCADE, related_name="rectification", verbose_name=_("问题")
@@ -626,7 +652,11 @@ class RectificationEvidence(StoredFile):
     """A file proving a rectification (整改佐证材料)."""
 
     scope_path_field: ClassVar[str] = "rectification__org__path"
-    storage_folder: ClassVar[str] = "assessments"
+    # Part of the answer: the owner org's side uploads and removes it.
+    write_sides: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("add", "change", "delete"), "rectification__org__path"
+    )
+    storage_folder: ClassVar[str] = "rectifications"
 
     rectification = models.ForeignKey(
         Rectification,

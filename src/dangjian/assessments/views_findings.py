@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from dangjian.core.scoping import has_any_scope, scope_paths
+from dangjian.core.scoping import has_any_scope
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDetailView, ObjectListView, ScopedViewMixin
 from dangjian.orgs.models import Organization
@@ -27,6 +27,7 @@ from . import liaison, negative_list, services
 from .filtersets import FindingFilterSet, RectificationFilterSet
 from .forms import FindingForm, RectificationSubmitForm, RectificationVerifyForm, UploadForm
 from .models import (
+    UNANSWERED_STATUSES,
     Assessment,
     Campaign,
     CampaignType,
@@ -40,15 +41,12 @@ from .tables import FindingTable
 from .views import add_errors, error_text
 from .views_assessment import file_response
 
-VERIFY_PERM = services.PERM_VERIFY
 BOARD_LIMIT = 60  # cards per column; the count above the column is the full number
 
 
 def can_answer(user: Any, rectification: Rectification) -> bool:
-    return (
-        rectification.status in (RectificationStatus.OPEN, RectificationStatus.RETURNED)
-        and Rectification.objects.restrict(user, "change").filter(pk=rectification.pk).exists()
-    )
+    """Still to answer, and `user` is on the answering side (`Rectification.write_sides`)."""
+    return rectification.status in UNANSWERED_STATUSES and rectification.allows(user, "change")
 
 
 # --- findings --------------------------------------------------------------------------------
@@ -170,7 +168,7 @@ class RectificationBoardView(ScopedViewMixin, TemplateView):
             filterset=fs,
             today=timezone.localdate(),
             limit=BOARD_LIMIT,
-            can_verify=bool(scope_paths(user, VERIFY_PERM)),
+            can_verify=has_any_scope(user, Rectification, "verify"),
         )
         return ctx
 

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import RestrictedManager
+from .querysets import RestrictedManager, side_path_field
+from .scoping import holds, perm_name
 
 
 class TimestampedModel(models.Model):
@@ -26,9 +27,20 @@ class ScopedModel(TimestampedModel):
     Subclasses set `scope_path_field` to the lookup of the owning org's tree path
     (e.g. "org__path"); `objects.restrict(user, action)` filters on it.
     `sensitive_fields` are masked in audit snapshots and exports.
+
+    Writes by side (DESIGN §4): a model one org writes about another declares, once, the
+    path lookup of the org whose side may do each write action, e.g. a finding:
+
+        write_sides = {"change": "raised_by_org__path", "delete": "raised_by_org__path"}
+
+    `restrict(user, action)` filters that action on it — so the API, the pages, form
+    choices and `ensure_in_scope` all apply it without code of their own — and
+    `obj.allows(user, action)` checks one loaded row the same way. Reads, and actions not
+    named, stay on `scope_path_field` (the checked org keeps seeing what was found in it).
     """
 
     scope_path_field: ClassVar[str] = "org__path"
+    write_sides: ClassVar[dict[str, str]] = {}
     sensitive_fields: ClassVar[tuple[str, ...]] = ()
     audit_exclude: ClassVar[tuple[str, ...]] = ("created", "updated")
 
@@ -36,6 +48,22 @@ class ScopedModel(TimestampedModel):
 
     class Meta:
         abstract = True
+
+    def side_path(self, action: str) -> str:
+        """The tree path of the org whose side may `action` this row, following the
+        declared lookup through loaded relations (select_related them to avoid queries)."""
+        value: Any = self
+        for name in side_path_field(type(self), action).split("__"):
+            value = getattr(value, name)
+        return value
+
+    def allows(self, user: Any, action: str) -> bool:
+        """May `user` do the write `action` on this row? The row-level twin of
+        `restrict(user, action)` (no query), for services and page buttons. Not for
+        reading: a model may widen its view rule (released assessment results)."""
+        if action == "view":
+            raise ValueError("allows() checks writes; read through restrict(user, 'view').")
+        return holds(user, perm_name(type(self), action), self.side_path(action))
 
     def audit_related_org_id(self) -> Any:
         """The org a change to this row shows under (NetBox-style related object)."""

@@ -10,16 +10,36 @@ from .db import path_prefix_q
 from .scoping import perm_name, scope_q
 
 
+def side_path_field(model: Any, action: str) -> str:
+    """The path lookup `restrict(user, action)` filters on.
+
+    A write action the model declares in `write_sides` (writes by side, DESIGN §4) is
+    filtered on the path of the org whose side may do it — a finding's raising org, not
+    the org it was raised against; anything else, and every read, on `scope_path_field`.
+    """
+    if action != "view":
+        side = getattr(model, "write_sides", {}).get(action)
+        if side:
+            return side
+    return model.scope_path_field
+
+
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
-        """Rows of this model the user may `action`, as one WHERE clause on the tree path."""
-        return self.holding(user, perm_name(self.model, action))
+        """Rows of this model the user may `action`, as one WHERE clause on the tree path
+        (the writing side's path for a write the model declares in `write_sides`)."""
+        return self._on_path(
+            user, perm_name(self.model, action), side_path_field(self.model, action)
+        )
 
     def holding(self, user: Any, perm: str) -> RestrictedQuerySet:
         """Rows whose owning org lies where `user` holds `perm` (any permission, not only
         this model's): `Organization.objects.holding(user, "activities.add_activity")` are
         the orgs the user may record activities in. One WHERE clause on the tree path."""
-        q = scope_q(user, perm, self.model.scope_path_field)
+        return self._on_path(user, perm, self.model.scope_path_field)
+
+    def _on_path(self, user: Any, perm: str, path_field: str) -> RestrictedQuerySet:
+        q = scope_q(user, perm, path_field)
         if q is None:
             return self.none()
         return self.filter(q) if q else self.all()

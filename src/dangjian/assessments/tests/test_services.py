@@ -421,8 +421,10 @@ def test_submit_needs_measures_and_the_owner_side(rect, people):
     rect.refresh_from_db()
     assert rect.status == "submitted" and rect.submitted_by == people.secretary
     stored = RectificationEvidence.objects.get(rectification=rect)
-    assert (EvidenceFile.storage_dir() / stored.stored_name).is_file()
-    assert str(EvidenceFile.storage_dir()).endswith("files/assessments")
+    # a rectification's proof lives in its own folder, not the assessments' evidence one
+    assert (RectificationEvidence.storage_dir() / stored.stored_name).is_file()
+    assert str(RectificationEvidence.storage_dir()).endswith("files/rectifications")
+    assert not (EvidenceFile.storage_dir() / stored.stored_name).exists()
     with pytest.raises(ValidationError):
         services.submit_rectification(people.secretary, rect, measures="再交一次")
 
@@ -438,8 +440,8 @@ def test_a_file_that_is_not_what_it_says_is_refused_and_nothing_is_kept(
     assert "扩展名是 .pdf" in str(exc.value)
     rect.refresh_from_db()
     assert rect.status == "open" and not rect.files.exists()
-    folder = EvidenceFile.storage_dir()
-    assert not folder.exists() or not any(folder.iterdir())
+    for folder in (RectificationEvidence.storage_dir(), EvidenceFile.storage_dir()):
+        assert not folder.exists() or not any(folder.iterdir())
 
 
 def test_closing_without_evidence_is_refused(rect, people):

@@ -67,7 +67,7 @@ def test_results_totals_and_ratings_are_the_services(loaded):
 
     model = Assessment.objects.filter(campaign__campaign_type=CampaignType.MODEL_ORGAN)
     for a in model.select_related("campaign__framework"):
-        outcome = services._outcome_from_db(a)
+        outcome = services.outcome_from_db(a)
         assert (a.total_score, a.passed, a.rating) == (
             outcome.total_score,
             outcome.passed,
