@@ -25,7 +25,10 @@ from ..models import (
 
 
 class FrameworkItemSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    # null for a top-level item (as the schema says: clients test for null, not "")
+    parent_code = serializers.CharField(
+        source="parent.code", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = FrameworkItem
@@ -171,7 +174,9 @@ class ReleaseSerializer(serializers.Serializer):
 class AssessmentSerializer(serializers.ModelSerializer):
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
     target_name = serializers.CharField(source="target.name", read_only=True)
-    unit_name = serializers.CharField(source="unit_org.name", default=None, read_only=True)
+    unit_name = serializers.CharField(
+        source="unit_org.name", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Assessment
@@ -271,10 +276,10 @@ class FindingSerializer(ScopedModelSerializer):
         required=False, allow_null=True, write_only=True, label="整改时限"
     )
     rectification = serializers.IntegerField(
-        source="rectification.pk", read_only=True, default=None
+        source="rectification.pk", read_only=True, default=None, allow_null=True
     )
     rectification_status = serializers.CharField(
-        source="rectification.status", read_only=True, default=None
+        source="rectification.status", read_only=True, default=None, allow_null=True
     )
 
     class Meta:

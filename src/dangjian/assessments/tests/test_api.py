@@ -287,3 +287,24 @@ def test_schema_documents_the_assessments_api_without_guesses(client, people):
     assert {p["name"] for p in get["parameters"]} >= {"year", "campaign", "campaign_type", "within"}
     ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.endswith("/NegativeList")
+
+
+def test_fields_that_can_be_null_say_so_in_the_schema(client, tree, people):
+    """Hole 10: a top-level item's parent_code is null, a target without a unit has no
+    unit_name — the schema must declare them nullable, as clients read it."""
+    fw = checklist_framework()
+    campaign = make_campaign(fw, tree.root, [tree.branch_a])
+    client.force_login(people.committee)
+    items = client.get(f"/api/frameworks/{fw.pk}/").json()["items"]
+    assert {i["code"]: i["parent_code"] for i in items}["1"] is None
+    assert {i["code"]: i["parent_code"] for i in items}["1.1"] == "1"
+    rows = client.get("/api/assessments/", {"campaign": campaign.pk}).json()["results"]
+    assert rows[0]["unit_name"] is None
+    components = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    for schema, field in (
+        ("FrameworkItem", "parent_code"),
+        ("Assessment", "unit_name"),
+        ("Finding", "rectification"),
+        ("Finding", "rectification_status"),
+    ):
+        assert components[schema]["properties"][field].get("nullable") is True, (schema, field)
