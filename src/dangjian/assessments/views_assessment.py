@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from dangjian.core import services as core_services
-from dangjian.core.scoping import has_any_scope
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDetailView, ScopedViewMixin
 
@@ -178,12 +177,14 @@ class AssessmentDetailView(ObjectDetailView):
             rows=assessment_rows(user, a),
             can_edit=can_edit,
             can_assess=can_assess,
-            can_raise=can_assess and has_any_scope(user, Finding, "add"),
+            # the same rules the services apply (`write_sides`): the campaign's side raises
+            # findings from this check and uploads its evidence
+            can_raise=Finding(raised_by_org=a.campaign.scope_org).allows(user, "add"),
             status_actions=STATUS_ACTIONS.get(a.status, []) if can_assess else [],
             files=EvidenceFile.objects.restrict(user, "view")
             .filter(assessment=a)
             .select_related("item_result__item"),
-            can_upload=can_edit and has_any_scope(user, EvidenceFile, "add"),
+            can_upload=can_edit and EvidenceFile(assessment=a).allows(user, "add"),
             upload_form=UploadForm(),
             assessors=assessors,
             info_form=AssessmentInfoForm(

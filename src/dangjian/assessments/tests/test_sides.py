@@ -91,3 +91,20 @@ def test_a_units_own_finding_against_its_branch_is_the_units_to_edit(client, tre
     )
     assert resp.status_code == 200, resp.content
     assert not Finding.objects.restrict(people.secretary, "change").filter(pk=own.pk).exists()
+
+
+def test_the_assessment_page_offers_writes_to_the_checking_side_only(client, tree, people):
+    """The page's buttons follow the same declaration as the services: the checked unit
+    reads its released results without 提出问题 or an upload form; the 工委 gets both."""
+    from .factories import checklist_framework, make_campaign
+
+    campaign = make_campaign(
+        checklist_framework(), tree.root, [tree.branch_a], results_released=True
+    )
+    url = f"/assessments/targets/{campaign.assessments.get().pk}/"
+    client.force_login(people.unit_admin)
+    page = client.get(url).content.decode()
+    assert "data-raise" not in page and 'id="evidence-form"' not in page
+    client.force_login(people.committee)
+    page = client.get(url).content.decode()
+    assert "data-raise" in page and 'id="evidence-form"' in page
