@@ -113,6 +113,10 @@ class UserCreateForm(forms.Form):
         return data
 
 
+class DecisionForm(forms.Form):
+    note = forms.CharField(label="审批意见", max_length=200, required=False)
+
+
 class UserExpiryForm(forms.Form):
     expires_on = forms.DateField(
         label="账号有效期至",
@@ -127,13 +131,16 @@ class OrgChoiceField(forms.ModelChoiceField):
         return "　" * (obj.depth - 1) + obj.name
 
 
-class RoleGrantForm(forms.Form):
+class RoleProposalForm(forms.Form):
     role = forms.ChoiceField(label="角色", choices=ROLE_CHOICES)
     org = OrgChoiceField(
         label="所辖组织",
         queryset=Organization.objects.none(),
         required=False,
         help_text="党组织相关角色须选组织（作用于该组织及全部下级）；系统/安全/审计管理员不选。",
+    )
+    note = forms.CharField(
+        label="说明", max_length=200, required=False, help_text="授权依据，供安全管理员审批时参考。"
     )
 
     def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:

@@ -173,6 +173,77 @@ class RoleAssignment(models.Model):
             raise ValidationError({"org": f"“{role.label}”须指定所辖组织。"})
 
 
+class RoleProposal(models.Model):
+    """A role grant proposed by a 系统管理员, in force only once a 安全管理员 approves it.
+
+    Approval creates the `RoleAssignment`; until then the proposal grants nothing, since
+    scoping reads assignments only. Decided proposals stay as the record of who asked and
+    who decided (decisions/0009).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_proposals", verbose_name=_("用户")
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=ROLE_CHOICES)
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_proposals",
+        verbose_name=_("组织"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    # SET_NULL: accounts are deactivated, not deleted, but the demo reset removes its own.
+    proposed_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("提请人"),
+    )
+    proposed_at = models.DateTimeField(_("提请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("授权申请")
+        verbose_name_plural = _("授权申请")
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["status", "-proposed_at"], name="roleproposal_status")]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        role = ROLES.get(self.role)
+        label = role.label if role else self.role
+        where = f" @ {self.org}" if self.org_id else ""
+        return f"{self.user} · {label}{where}（{self.get_status_display()}）"
+
+    @property
+    def role_label(self) -> str:
+        role = ROLES.get(self.role)
+        return role.label if role else self.role
+
+    def audit_related_org_id(self) -> int | None:
+        return self.org_id
+
+
 class PasswordHistory(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
     password = models.CharField(max_length=256)

@@ -139,15 +139,18 @@ ROLES: dict[str, Role] = {
             "查看本组织基本信息与组织生活记录。",
             ORG_VIEW | ACTIVITY_VIEW | RULE_VIEW,
         ),
+        # Two-person rule (decisions/0009): the 系统管理员 proposes every role grant, the
+        # 安全管理员 approves or rejects it; either may revoke at once.
         _role(
             "system_admin",
             "系统管理员",
-            "管理账号与角色分配；看不到党员数据（三权分立）。",
+            "管理账号，提请角色授权（须安全管理员审批）；看不到党员数据（三权分立）。",
             {
                 "accounts.view_user",
                 "accounts.add_user",
                 "accounts.change_user",
-                "accounts.manage_roles",
+                "accounts.propose_role",
+                "accounts.revoke_role",
                 "orgs.pick_organization",
             },
             is_global=True,
@@ -155,8 +158,15 @@ ROLES: dict[str, Role] = {
         _role(
             "security_admin",
             "安全管理员",
-            "管理安全策略：解锁账号、查看登录锁定情况。",
-            {"accounts.view_user", "accounts.manage_policy", "accounts.unlock_user"},
+            "管理安全策略：审批角色授权、解锁账号、重置两步验证。",
+            {
+                "accounts.view_user",
+                "accounts.manage_policy",
+                "accounts.unlock_user",
+                "accounts.approve_role",
+                "accounts.revoke_role",
+                "accounts.reset_mfa",
+            },
             is_global=True,
         ),
         _role(

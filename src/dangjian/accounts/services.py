@@ -8,23 +8,27 @@ the command line).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from dangjian.audit.models import AuditEvent
 from dangjian.audit.services import record
 from dangjian.core.models import snapshot
+from dangjian.core.scoping import SystemActor, has_global_perm
 
-from .models import RoleAssignment, User
+from .models import RoleAssignment, RoleProposal, User
 from .roles import ROLES
 
 # The three separated admin roles (等保 三权分立): one account holds at most one of them,
 # and never together with a role that reaches org data.
 SEPARATED_ROLES = frozenset(code for code, role in ROLES.items() if role.is_global)
+FAILURE = AuditEvent.Outcome.FAILURE
 
 
 def set_password(
@@ -113,20 +117,49 @@ def update_user(actor: Any, user: User, **changes: Any) -> User:
     return user
 
 
-def grant_role(actor: Any, user: User, role: str, org: Any = None) -> RoleAssignment:
-    """Give `user` a role (at `org` for scoped roles), validated and audited."""
-    if getattr(actor, "pk", None) is not None and actor.pk == user.pk:
-        raise ValidationError("不能给自己授予角色，请由另一位管理员操作。")
+# --- role grants: two persons (decisions/0009) ---------------------------------------------
+
+
+def _validated_assignment(user: User, role: str, org: Any) -> RoleAssignment:
+    """The assignment `user` would get, or a Chinese ValidationError saying what is wrong."""
     assignment = RoleAssignment(user=user, role=role, org=org)
     assignment.clean()
-    held = set(user.role_assignments.values_list("role", flat=True))
+    if not user.is_active:
+        raise ValidationError("该账号已停用，不能授予角色。")
     if RoleAssignment.objects.filter(user=user, role=role, org=org).exists():
         raise ValidationError("该用户已拥有这个角色分配。")
+    held = set(user.role_assignments.values_list("role", flat=True))
     if (role in SEPARATED_ROLES and held) or (held & SEPARATED_ROLES):
         raise ValidationError(
             "三权分立：系统管理员、安全管理员、审计管理员须使用专门账号，"
             "不能与其他角色由同一账号兼任。"
         )
+    return assignment
+
+
+def _deny(actor: Any, action: str, obj: Any, message: str) -> NoReturn:
+    """Refuse and leave a failed event in the audit trail (outside any rolled-back write)."""
+    record(action, user=actor, obj=obj, outcome=FAILURE, detail={"reason": message})
+    raise PermissionDenied(message)
+
+
+def _require(actor: Any, perm: str, action: str, obj: Any) -> None:
+    if not has_global_perm(actor, perm):
+        _deny(actor, action, obj, "您没有执行此操作的权限。")
+
+
+def _is_operator(actor: Any) -> bool:
+    return isinstance(actor, SystemActor)
+
+
+def grant_role(actor: Any, user: User, role: str, org: Any = None) -> RoleAssignment:
+    """A grant in force at once: only for the server operator (createadmin, the CLI).
+
+    Everyone else proposes (`propose_role`) and a 安全管理员 approves (`approve_role`).
+    """
+    if not _is_operator(actor):
+        _deny(actor, "role_grant", user, "角色授权须由系统管理员提请、安全管理员审批后生效。")
+    assignment = _validated_assignment(user, role, org)
     with transaction.atomic():
         assignment.save()
         record("role_grant", user=actor, obj=assignment, after=snapshot(assignment))
@@ -134,7 +167,124 @@ def grant_role(actor: Any, user: User, role: str, org: Any = None) -> RoleAssign
     return assignment
 
 
+def propose_role(
+    actor: Any, user: User, role: str, org: Any = None, *, note: str = ""
+) -> RoleProposal:
+    """Step one: a 系统管理员 asks for `user` to get `role` (at `org`). Grants nothing yet."""
+    _require(actor, "accounts.propose_role", "role_propose", user)
+    if getattr(actor, "pk", None) is not None and actor.pk == user.pk:
+        _deny(actor, "role_propose", user, "不能为自己提请角色，请由另一位系统管理员操作。")
+    _validated_assignment(user, role, org)
+    if RoleProposal.objects.filter(
+        user=user, role=role, org=org, status=RoleProposal.Status.PENDING
+    ).exists():
+        raise ValidationError("已有一项相同的授权申请待审批，请勿重复提请。")
+    proposal = RoleProposal(
+        user=user,
+        role=role,
+        org=org,
+        note=note.strip()[:200],
+        proposed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    with transaction.atomic():
+        proposal.save()
+        record("role_propose", user=actor, obj=proposal, after=snapshot(proposal))
+    return proposal
+
+
+def _decider_refusal(actor: Any, proposal: RoleProposal) -> str | None:
+    """Why `actor` may not be the second person for `proposal` (None: they may).
+
+    The second person holds the approving role, is neither the proposer nor the grantee,
+    and does not also hold the proposing role (one account with both is one person).
+    """
+    if not has_global_perm(actor, "accounts.approve_role"):
+        return "您没有执行此操作的权限。"
+    if _is_operator(actor):
+        return None
+    if proposal.proposed_by_id == actor.pk:
+        return "不能审批自己提请的授权，须由另一位安全管理员审批。"
+    if proposal.user_id == actor.pk:
+        return "不能审批授予自己的角色。"
+    if has_global_perm(actor, "accounts.propose_role"):
+        return (
+            "同时兼任系统管理员与安全管理员的账号不能审批授权（三权分立），请先撤销其中一个角色。"
+        )
+    return None
+
+
+def may_decide(actor: Any, proposal: RoleProposal) -> bool:
+    return _decider_refusal(actor, proposal) is None
+
+
+def _check_decider(actor: Any, proposal: RoleProposal, action: str) -> None:
+    if refusal := _decider_refusal(actor, proposal):
+        _deny(actor, action, proposal, refusal)
+
+
+def _pending(proposal: RoleProposal) -> RoleProposal:
+    """The proposal re-read under a row lock; refuses one already decided."""
+    locked = (
+        RoleProposal.objects.select_for_update()
+        .select_related("user", "org", "proposed_by")
+        .get(pk=proposal.pk)
+    )
+    if locked.status != RoleProposal.Status.PENDING:
+        raise ValidationError(f"该授权申请已处理（{locked.get_status_display()}），不能再次审批。")
+    return locked
+
+
+def _decide(proposal: RoleProposal, actor: Any, status: str, note: str) -> None:
+    proposal.status = status
+    proposal.decided_by = actor if getattr(actor, "pk", None) else None
+    proposal.decided_at = timezone.now()
+    proposal.decision_note = note.strip()[:200]
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
+def _decision_detail(proposal: RoleProposal, note: str) -> dict[str, Any]:
+    proposer = proposal.proposed_by.username if proposal.proposed_by else "system"
+    return {"proposal": proposal.pk, "proposed_by": proposer, "note": note.strip()[:200]}
+
+
+def approve_role(actor: Any, proposal: RoleProposal, *, note: str = "") -> RoleAssignment:
+    """Step two: a 安全管理员 approves; the assignment is created and in force from now."""
+    _check_decider(actor, proposal, "role_approve")
+    with transaction.atomic():
+        proposal = _pending(proposal)
+        assignment = _validated_assignment(proposal.user, proposal.role, proposal.org)
+        assignment.save()
+        _decide(proposal, actor, RoleProposal.Status.APPROVED, note)
+        record(
+            "role_approve",
+            user=actor,
+            obj=assignment,
+            after=snapshot(assignment),
+            detail=_decision_detail(proposal, note),
+        )
+    return assignment
+
+
+def reject_role(actor: Any, proposal: RoleProposal, *, note: str = "") -> RoleProposal:
+    _check_decider(actor, proposal, "role_reject")
+    with transaction.atomic():
+        proposal = _pending(proposal)
+        before = snapshot(proposal)
+        _decide(proposal, actor, RoleProposal.Status.REJECTED, note)
+        record(
+            "role_reject",
+            user=actor,
+            obj=proposal,
+            before=before,
+            after=snapshot(proposal),
+            detail=_decision_detail(proposal, note),
+        )
+    return proposal
+
+
 def revoke_role(actor: Any, assignment: RoleAssignment) -> None:
+    """Immediate, by either account admin: taking access away is the safe direction."""
+    _require(actor, "accounts.revoke_role", "role_revoke", assignment)
     if getattr(actor, "pk", None) is not None and actor.pk == assignment.user_id:
         raise ValidationError("不能撤销自己的角色，请由另一位管理员操作。")
     with transaction.atomic():

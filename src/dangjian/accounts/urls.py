@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_roles
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,7 +12,22 @@ urlpatterns = [
     path("users/<int:pk>/", views.UserDetailView.as_view(), name="user_detail"),
     path("users/<int:pk>/active/", views.UserSetActiveView.as_view(), name="user_set_active"),
     path("users/<int:pk>/expiry/", views.UserExpiryView.as_view(), name="user_expiry"),
-    path("users/<int:pk>/roles/grant/", views.RoleGrantView.as_view(), name="role_grant"),
-    path("users/<int:pk>/roles/revoke/", views.RoleRevokeView.as_view(), name="role_revoke"),
+    path(
+        "users/<int:pk>/roles/propose/",
+        views_roles.RoleProposeView.as_view(),
+        name="role_propose",
+    ),
+    path("users/<int:pk>/roles/revoke/", views_roles.RoleRevokeView.as_view(), name="role_revoke"),
+    path("role-proposals/", views_roles.RoleProposalListView.as_view(), name="role_proposal_list"),
+    path(
+        "role-proposals/<int:pk>/approve/",
+        views_roles.RoleDecisionView.as_view(approve=True),
+        name="role_approve",
+    ),
+    path(
+        "role-proposals/<int:pk>/reject/",
+        views_roles.RoleDecisionView.as_view(approve=False),
+        name="role_reject",
+    ),
     path("users/<int:pk>/unlock/", views.UserUnlockView.as_view(), name="user_unlock"),
 ]

@@ -17,7 +17,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView, View
@@ -30,9 +29,15 @@ from dangjian.core.services import emit
 
 from . import services
 from .filtersets import UserFilterSet
-from .forms import LoginForm, PasswordChangeForm, RoleGrantForm, UserCreateForm, UserExpiryForm
+from .forms import (
+    LoginForm,
+    PasswordChangeForm,
+    RoleProposalForm,
+    UserCreateForm,
+    UserExpiryForm,
+)
 from .lockout import is_locked, with_login_failures
-from .models import RoleAssignment, User
+from .models import RoleAssignment, RoleProposal, User
 from .policy import ACCOUNT_EXPIRED
 from .tables import UserTable
 
@@ -126,6 +131,14 @@ class GlobalPermRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+def with_decision_rights(actor: Any, proposals) -> list[RoleProposal]:
+    """Pending proposals, each marked with whether `actor` may approve or reject it."""
+    rows = list(proposals)
+    for row in rows:
+        row.can_decide = services.may_decide(actor, row)
+    return rows
+
+
 def user_queryset():
     assignments = RoleAssignment.objects.select_related("org").order_by("id")
     return with_login_failures(
@@ -135,7 +148,7 @@ def user_queryset():
 
 class UserListView(GlobalPermRequiredMixin, TemplateView):
     permission = "accounts.view_user"
-    template_name = "core/object_list.html"
+    template_name = "accounts/user_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -149,6 +162,9 @@ class UserListView(GlobalPermRequiredMixin, TemplateView):
             model_verbose_name="用户",
             can_add=has_global_perm(self.request.user, "accounts.add_user"),
             add_url=reverse("accounts:user_add"),
+            pending_proposals=RoleProposal.objects.filter(
+                status=RoleProposal.Status.PENDING
+            ).count(),
         )
         return ctx
 
@@ -161,17 +177,23 @@ class UserDetailView(GlobalPermRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         actor = self.request.user
         user = get_object_or_404(with_login_failures(User.objects.all()), pk=self.kwargs["pk"])
-        can_manage_roles = has_global_perm(actor, "accounts.manage_roles")
+        can_propose = has_global_perm(actor, "accounts.propose_role")
         ctx.update(
             object=user,
             title=f"用户：{user.username}",
             assignments=user.role_assignments.select_related("org").order_by("role", "org__path"),
+            proposals=with_decision_rights(
+                actor,
+                user.role_proposals.filter(status=RoleProposal.Status.PENDING).select_related(
+                    "org", "proposed_by"
+                ),
+            ),
             locked=is_locked(user),
             can_change=has_global_perm(actor, "accounts.change_user"),
-            can_manage_roles=can_manage_roles,
+            can_revoke=has_global_perm(actor, "accounts.revoke_role"),
             can_unlock=has_global_perm(actor, "accounts.unlock_user"),
             expiry_form=UserExpiryForm(initial={"expires_on": user.expires_on}),
-            grant_form=RoleGrantForm(actor=actor) if can_manage_roles else None,
+            proposal_form=RoleProposalForm(actor=actor) if can_propose else None,
         )
         return ctx
 
@@ -238,32 +260,6 @@ class UserExpiryView(UserActionView):
         expires_on = form.cleaned_data["expires_on"]
         services.update_user(request.user, user, expires_on=expires_on)
         return f"账号有效期已设为 {expires_on:%Y-%m-%d}。" if expires_on else "账号已设为长期有效。"
-
-
-class RoleGrantView(UserActionView):
-    permission = "accounts.manage_roles"
-
-    def act(self, request, user: User) -> str:
-        form = RoleGrantForm(request.POST, actor=request.user)
-        if not form.is_valid():
-            raise ValidationError([e for errors in form.errors.values() for e in errors])
-        assignment = services.grant_role(
-            request.user, user, form.cleaned_data["role"], form.cleaned_data["org"]
-        )
-        return f"已授予角色：{assignment}。"
-
-
-class RoleRevokeView(UserActionView):
-    permission = "accounts.manage_roles"
-
-    def act(self, request, user: User) -> str:
-        assignment_id = request.POST.get("assignment", "")
-        if not assignment_id.isdigit():
-            raise Http404("未找到。")
-        assignment = get_object_or_404(RoleAssignment, pk=int(assignment_id), user=user)
-        label = str(assignment)
-        services.revoke_role(request.user, assignment)
-        return f"已撤销角色：{label}。"
 
 
 class UserUnlockView(UserActionView):

@@ -25,7 +25,7 @@ def test_createadmin_with_password_file(password_file, capsys, events):
     assert "已创建用户 root" in out and "系统管理员" in out
     user = User.objects.get(username="root")
     assert user.check_password(GOOD) and not user.must_change_password
-    assert user.has_global_perm("accounts.manage_roles")
+    assert user.has_global_perm("accounts.propose_role")
     (create,) = events("create")
     (grant,) = events("role_grant")
     assert create.actor_name == grant.actor_name == "system"

@@ -34,13 +34,16 @@ def test_others_get_403(client, tree, make_user, role, events):
     for url in _pages(target.pk):
         assert client.get(url).status_code == 403
     posts = [
-        (reverse("accounts:role_grant", args=[target.pk]), {"role": "viewer", "org": tree.root.pk}),
+        (
+            reverse("accounts:role_propose", args=[target.pk]),
+            {"role": "viewer", "org": tree.root.pk},
+        ),
         (reverse("accounts:user_set_active", args=[target.pk]), {"active": "0"}),
         (reverse("accounts:user_unlock", args=[target.pk]), {}),
     ]
     for url, data in posts:
         assert client.post(url, data).status_code == 403
-    assert not target.role_assignments.exists()
+    assert not target.role_assignments.exists() and not target.role_proposals.exists()
     assert len(events("permission_denied")) == 6
 
 
@@ -60,9 +63,10 @@ def test_system_admin_sees_the_pages(client, tree, sysadmin, make_user):
 def test_security_admin_reads_but_does_not_write(client, sysadmin):
     client.force_login(User.objects.get(pk=sysadmin.pk))
     from dangjian.accounts import services
+    from dangjian.core.scoping import SYSTEM
 
     secadmin = services.create_user(
-        sysadmin, username="sec", password="Sec!ure123", roles=[("security_admin", None)]
+        SYSTEM, username="sec", password="Sec!ure123", roles=[("security_admin", None)]
     )
     User.objects.filter(pk=secadmin.pk).update(must_change_password=False)
     client.force_login(secadmin)
@@ -120,15 +124,19 @@ def test_create_user_refuses_weak_password_and_duplicate(client, sysadmin, make_
     assert not User.objects.filter(username__in=["x1", "TAKEN"]).exists()
 
 
-def test_grant_and_revoke_role(client, tree, sysadmin, make_user, events):
+def test_propose_then_revoke_role(client, tree, sysadmin, make_user, events):
+    from dangjian.accounts import services
+
     target = make_user()
     client.force_login(sysadmin)
-    url = reverse("accounts:role_grant", args=[target.pk])
-    client.post(url, {"role": "unit_admin", "org": tree.unit_a.pk})
+    url = reverse("accounts:role_propose", args=[target.pk])
+    client.post(url, {"role": "unit_admin", "org": tree.unit_a.pk, "note": "新任管理员"})
+    assert not RoleAssignment.objects.filter(user=target).exists()
+    (propose,) = events("role_propose")
+    assert propose.after["role"] == "unit_admin" and propose.related_org_id == tree.unit_a.pk
+    services.approve_role(make_user("security_admin"), target.role_proposals.get())
     assignment = RoleAssignment.objects.get(user=target)
     assert (assignment.role, assignment.org) == ("unit_admin", tree.unit_a)
-    (grant,) = events("role_grant")
-    assert grant.after["role"] == "unit_admin" and grant.related_org_id == tree.unit_a.pk
     client.post(reverse("accounts:role_revoke", args=[target.pk]), {"assignment": assignment.pk})
     assert not RoleAssignment.objects.filter(user=target).exists()
     (revoke,) = events("role_revoke")
@@ -142,13 +150,15 @@ def test_grant_and_revoke_role(client, tree, sysadmin, make_user, events):
         ("viewer", None, "须指定所辖组织"),
     ],
 )
-def test_grant_validation(client, tree, sysadmin, make_user, role, org_name, message):
+def test_proposal_validation_on_the_page(
+    client, tree, sysadmin, make_user, role, org_name, message
+):
     target = make_user()
     client.force_login(sysadmin)
     data = {"role": role, "org": getattr(tree, org_name).pk if org_name else ""}
-    resp = client.post(reverse("accounts:role_grant", args=[target.pk]), data, follow=True)
+    resp = client.post(reverse("accounts:role_propose", args=[target.pk]), data, follow=True)
     assert message in resp.content.decode()
-    assert not target.role_assignments.exists()
+    assert not target.role_proposals.exists()
 
 
 def test_separation_of_duties(client, tree, sysadmin, make_user):
@@ -161,19 +171,17 @@ def test_separation_of_duties(client, tree, sysadmin, make_user):
         (branch, "system_admin", None),
     ):
         resp = client.post(
-            reverse("accounts:role_grant", args=[user.pk]),
+            reverse("accounts:role_propose", args=[user.pk]),
             {"role": role, "org": org or ""},
             follow=True,
         )
         assert "三权分立" in resp.content.decode()
-    assert auditor.role_assignments.count() == branch.role_assignments.count() == 1
-    # nor can an admin change their own roles
+    assert not auditor.role_proposals.exists() and not branch.role_proposals.exists()
+    # nor can an admin ask for roles of their own
     resp = client.post(
-        reverse("accounts:role_grant", args=[sysadmin.pk]),
-        {"role": "audit_admin", "org": ""},
-        follow=True,
+        reverse("accounts:role_propose", args=[sysadmin.pk]), {"role": "audit_admin", "org": ""}
     )
-    assert "不能给自己授予角色" in resp.content.decode()
+    assert resp.status_code == 403 and not sysadmin.role_proposals.exists()
 
 
 def test_deactivate_and_reactivate(client, sysadmin, make_user, events):
