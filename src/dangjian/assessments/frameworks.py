@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from dangjian.core.models import snapshot
-from dangjian.core.scoping import scope_paths
+from dangjian.core.scoping import has_any_scope
 from dangjian.core.signals import audit_event
 from dangjian.orgs.models import OrgKind
 
@@ -564,7 +564,7 @@ def _audit(user: Any, action: str, obj: Any, **kwargs: Any) -> None:
 
 def can_manage_frameworks(user: Any) -> bool:
     """Frameworks are shared by the deployment: managing them needs FRAMEWORK_MANAGE somewhere."""
-    return bool(scope_paths(user, "assessments.add_framework"))
+    return has_any_scope(user, Framework, "add")
 
 
 def import_framework(user: Any, text: str, filename: str) -> Framework:
