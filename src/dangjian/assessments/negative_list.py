@@ -34,6 +34,7 @@ from django.db.models import CharField, Count, F, Q, QuerySet, TextField, Value,
 from django.db.models.functions import Coalesce, RowNumber
 
 from dangjian.core.db import path_prefix_q
+from dangjian.core.excel import writer
 
 from .models import Assessment, AssessmentStatus, Campaign, CampaignType, Finding
 
@@ -236,23 +237,14 @@ def _summary(nl: NegativeList) -> str:
 
 
 def to_xlsx(nl: NegativeList) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "负面清单"
-    ws.append([nl.title])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_summary(nl)])
-    ws.append(HEADERS)
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="FFE7E7E7")
-    wrap = Alignment(wrap_text=True, vertical="top")
+    wb = writer.new_workbook()
+    ws = writer.sheet(wb, "负面清单", widths=WIDTHS)
+    writer.append(ws, [nl.title], font=writer.Font(bold=True, size=14))
+    writer.append(ws, [_summary(nl)])
+    writer.append(ws, HEADERS, font=writer.HEADER_FONT, fill=writer.HEADER_FILL)
     for i, row in enumerate(nl.rows, start=1):
-        ws.append(
+        writer.append(
+            ws,
             [
                 i,
                 row.category,
@@ -262,16 +254,11 @@ def to_xlsx(nl: NegativeList) -> bytes:
                 row.orgs,
                 _share(row),
                 "\n".join(f"{k}. {t}" for k, t in enumerate(row.examples, start=1)),
-            ]
+            ],
+            alignment=writer.WRAP,
         )
-        for cell in ws[ws.max_row]:
-            cell.alignment = wrap
-    for i, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A4"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return writer.save_bytes(wb)
 
 
 def docx_document():

@@ -26,10 +26,8 @@ from typing import Any
 from django.db import models
 from django.db.models import Case, F, FilteredRelation, Q, Value, When
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from dangjian.core.excel import writer
 from dangjian.core.excel.workbook import audit, xlsx_response
 from dangjian.core.metrics import MetricScope, metric
 from dangjian.orgs import termrules
@@ -299,36 +297,26 @@ HEADERS = [
     "超期天数",
 ]
 SUMMARY_HEADERS = ["单位党组织", *[STATUS_LABELS[s] for s in STATUSES], "合计"]
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="FFE7E7E7")
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], widths: list[int]):
-    ws = wb.create_sheet(title)
-    for idx, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(idx)].width = width
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-    ws.freeze_panes = "A2"
-    return ws
+def _sheet(wb: Any, title: str, headers: list[str], widths: list[int]):
+    return writer.sheet(wb, title, headers=headers, widths=widths, freeze="A2")
 
 
-def workbook(sweep: Sweep) -> Workbook:
+def workbook(sweep: Sweep) -> Any:
     """汇总 (per unit counts), 明细 (every org) and 超期一年以上 sheets, Chinese headers."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = writer.new_workbook()
     summary = _sheet(wb, "汇总", SUMMARY_HEADERS, [28, *[12] * len(STATUSES), 10])
     for unit in sweep.units:
-        summary.append([unit.name, *unit.count_list, unit.total])
-    summary.append(["合计", *sweep.total_list, len(sweep.rows)])
+        writer.append(summary, [unit.name, *unit.count_list, unit.total])
+    writer.append(summary, ["合计", *sweep.total_list, len(sweep.rows)])
     widths = [28, 30, 10, 8, 12, 12, 14, 10]
     names = {u.path: u.name for u in sweep.units}
     for title, rows in (("明细", sweep.rows), ("超期一年以上", sweep.overdue_long)):
         ws = _sheet(wb, title, HEADERS, widths)
         for r in rows:
-            ws.append(
+            writer.append(
+                ws,
                 [
                     names.get(r.unit_path, ""),
                     r.name,
@@ -338,21 +326,22 @@ def workbook(sweep: Sweep) -> Workbook:
                     r.due_on,
                     r.status_label,
                     r.days_overdue,
-                ]
+                ],
             )
-            for cell in ws[ws.max_row][4:6]:
-                cell.number_format = "yyyy-mm-dd"
-    note = wb.create_sheet("说明")
-    note.append([f"换届情况排查（拉网排查），排查日期：{sweep.day:%Y-%m-%d}"])
-    note.append([citation()])
-    note.append(["“6个月内到期”“3个月内到期”按应换届日期（已批准延期的按延期至日期）计算。"])
+            writer.style_row(ws, ws.max_row, number_format="yyyy-mm-dd", columns=slice(4, 6))
+    note = writer.sheet(wb, "说明")
+    writer.append(note, [f"换届情况排查（拉网排查），排查日期：{sweep.day:%Y-%m-%d}"])
+    writer.append(note, [citation()])
+    writer.append(
+        note, ["“6个月内到期”“3个月内到期”按应换届日期（已批准延期的按延期至日期）计算。"]
+    )
     return wb
 
 
 def xlsx_download(user: Any, sweep: Sweep, within: Organization | None = None):
     """The sweep as an xlsx download; the export is audited like every other export."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    workbook(sweep).save(out)
+    writer.save_to(workbook(sweep), out)
     out.seek(0)
     audit(
         user,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tempfile
 from collections.abc import Callable, Iterator
@@ -11,10 +10,9 @@ from typing import Any
 
 from django.http import FileResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from .. import context
+from . import writer
 from .workbook import audit, xlsx_response
 
 _DISPLAY = re.compile(r"^get_(\w+)_display$")
@@ -87,7 +85,7 @@ class Exporter:
     ) -> Iterator[list[Any]]:
         self.prepare_chunk(user, chunk)
         for obj in chunk:
-            yield [_export_value(get(obj)) for get in getters]
+            yield [get(obj) for get in getters]
 
     def response(
         self, user: Any, queryset: Any, filters: dict[str, Any] | None = None
@@ -95,17 +93,20 @@ class Exporter:
         """The xlsx download of `queryset` (which the caller has restricted and filtered); audited."""
         if filters is None:
             filters = _request_filters()
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(str(self.label)[:31] or "Sheet1")
-        for idx, col in enumerate(self.columns, start=1):
-            ws.column_dimensions[get_column_letter(idx)].width = col.width
-        ws.append([str(col.header) for col in self.columns])
+        wb = writer.new_workbook(write_only=True)
+        ws = writer.sheet(
+            wb,
+            str(self.label),
+            headers=[col.header for col in self.columns],
+            widths=[col.width for col in self.columns],
+            header_style=False,
+        )
         count = 0
         for values in self.iter_rows(user, queryset):
-            ws.append(values)
+            writer.append(ws, values)
             count += 1
         out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-        wb.save(out)
+        writer.save_to(wb, out)
         out.seek(0)
         audit(
             user,
@@ -116,12 +117,6 @@ class Exporter:
             filters=filters,
         )
         return xlsx_response(out, f"{self.label}_{timezone.localdate():%Y%m%d}.xlsx")
-
-
-def _export_value(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | dt.date | str):
-        return value
-    return str(value)
 
 
 def _request_filters() -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import logging
 from collections.abc import Iterator, Sequence
@@ -15,11 +14,11 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..scoping import has_any_scope
+from . import writer
 from .cells import Column, normalize_header, one_day
 from .workbook import (
     WorkbookRefused,
@@ -104,14 +103,13 @@ class Importer:
 
     # --- template ---
     def template_workbook(self) -> Workbook:
-        wb = Workbook()
-        ws = wb.active
-        ws.title = self.sheet_title
-        header_fill = PatternFill("solid", fgColor="C00000")
-        optional_fill = PatternFill("solid", fgColor="7F7F7F")
+        wb = writer.new_workbook()
+        ws = writer.sheet(wb, self.sheet_title)
+        header_fill = writer.PatternFill("solid", fgColor="C00000")
+        optional_fill = writer.PatternFill("solid", fgColor="7F7F7F")
         for idx, col in enumerate(self.columns, start=1):
-            cell = ws.cell(row=1, column=idx, value=col.title)
-            cell.font = Font(bold=True, color="FFFFFF")
+            cell = writer.put(ws, 1, idx, col.title)
+            cell.font = writer.Font(bold=True, color="FFFFFF")
             cell.fill = header_fill if col.required else optional_fill
             note = ("必填。" if col.required else "选填。") + str(col.help or "")
             cell.comment = Comment(note, "党建工作平台", width=260, height=110)
@@ -130,37 +128,33 @@ class Importer:
                 dv.add(f"{letter}2:{letter}{settings.IMPORT_MAX_ROWS + 1}")
         ws.freeze_panes = "A2"
 
-        guide = wb.create_sheet("填写说明")
-        guide.append(["列名", "是否必填", "填写说明", "示例"])
+        guide = writer.sheet(
+            wb,
+            "填写说明",
+            headers=["列名", "是否必填", "填写说明", "示例"],
+            widths=(14, 10, 60, 24),
+        )
         for col in self.columns:
-            guide.append(
-                [
-                    col.title,
-                    "必填" if col.required else "选填",
-                    str(col.help or ""),
-                    _as_cell(col.example),
-                ]
+            writer.append(
+                guide,
+                [col.title, "必填" if col.required else "选填", col.help or "", col.example],
             )
-        guide.append([])
-        guide.append([f"示例行（请在「{self.sheet_title}」工作表中从第 2 行起填写，每行一条）："])
-        guide.append([col.title for col in self.columns])
-        guide.append([_as_cell(col.example) for col in self.columns])
-        guide.append([])
+        writer.append(guide, [])
+        writer.append(
+            guide, [f"示例行（请在「{self.sheet_title}」工作表中从第 2 行起填写，每行一条）："]
+        )
+        writer.append(guide, [col.title for col in self.columns])
+        writer.append(guide, [col.example for col in self.columns])
+        writer.append(guide, [])
         notes = "红色列名为必填项，灰色为选填项。日期请写作 2020-01-31 的格式。"
         text_columns = [col.title for col in self.columns if col.text_format]
         if text_columns:
             notes += f"{'、'.join(text_columns)}请以文本格式填写，以免 Excel 改动数字。"
-        guide.append([notes])
-        for letter, width in zip("ABCD", (14, 10, 60, 24), strict=True):
-            guide.column_dimensions[letter].width = width
-        for cell in guide[1]:
-            cell.font = Font(bold=True)
+        writer.append(guide, [notes])
         return wb
 
     def template_response(self) -> FileResponse:
-        buf = io.BytesIO()
-        self.template_workbook().save(buf)
-        buf.seek(0)
+        buf = io.BytesIO(writer.save_bytes(self.template_workbook()))
         return xlsx_response(buf, f"{self.label}导入模板.xlsx")
 
     # --- parsing ---
@@ -339,9 +333,3 @@ class Importer:
         return ImportResult(
             False, rows=self.rows_read, errors=errors[: self.max_errors], error_count=total
         )
-
-
-def _as_cell(value: Any) -> Any:
-    return (
-        str(value) if value is not None and not isinstance(value, int | float | dt.date) else value
-    )

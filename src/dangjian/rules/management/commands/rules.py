@@ -15,8 +15,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from openpyxl import Workbook
 
+from dangjian.core.excel import writer
 from dangjian.core.excel.workbook import audit
 from dangjian.core.management.commands.metrics import resolve_actor, resolve_within
 from dangjian.orgs.models import OrgKind
@@ -185,16 +185,30 @@ def as_json(evaluation: Evaluation) -> dict[str, Any]:
 
 def write_xlsx(evaluation: Evaluation, path: Path) -> None:
     """A summary sheet and a results sheet (write-only mode: city scale stays in memory bounds)."""
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet("汇总")
-    summary.append(
-        ["规则编号", "规则", "依据", "达标率", "达标", "未达标", "豁免", "未到期", "不适用", "提示"]
+    wb = writer.new_workbook(write_only=True)
+    summary = writer.sheet(
+        wb,
+        "汇总",
+        headers=[
+            "规则编号",
+            "规则",
+            "依据",
+            "达标率",
+            "达标",
+            "未达标",
+            "豁免",
+            "未到期",
+            "不适用",
+            "提示",
+        ],
+        header_style=False,
     )
     summaries = evaluation.summaries()
     for rule in evaluation.rules:
         s = summaries[rule.id]
         c = s.counts
-        summary.append(
+        writer.append(
+            summary,
             [
                 rule.id,
                 rule.title,
@@ -206,11 +220,13 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
                 c[Status.NOT_DUE],
                 c[Status.NOT_APPLICABLE],
                 s.warnings,
-            ]
+            ],
         )
-    results = wb.create_sheet("明细")
-    results.append(
-        [
+    results = writer.sheet(
+        wb,
+        "明细",
+        header_style=False,
+        headers=[
             "组织编号",
             "组织",
             "组织类别",
@@ -223,11 +239,12 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
             "要求",
             "提示",
             "说明",
-        ]
+        ],
     )
     for cell in evaluation.cells:
         org = evaluation.orgs[cell.org_id]
-        results.append(
+        writer.append(
+            results,
             [
                 org.id,
                 org.name,
@@ -241,6 +258,6 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
                 cell.required,
                 cell.warning,
                 cell.reason,
-            ]
+            ],
         )
-    wb.save(path)
+    writer.save_private(wb, path)  # personal data: 0600
