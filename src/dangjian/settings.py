@@ -13,6 +13,11 @@ from pathlib import Path
 
 import dj_database_url
 
+from dangjian.core.filemodes import private_dir, private_sqlite, restrict_umask
+
+# Before anything is written: the data files are the service's alone (0600 / 0700).
+restrict_umask()
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -24,7 +29,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DATA_DIR = Path(os.environ.get("DANGJIAN_DATA_DIR", "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+private_dir(DATA_DIR, tighten=True)
 
 DEBUG = env_bool("DANGJIAN_DEBUG")
 TESTING = env_bool("DANGJIAN_TESTING") or "pytest" in sys.modules
@@ -84,6 +89,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dangjian.core.middleware.SecurityHeadersMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -123,6 +129,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    private_sqlite(DATABASES["default"]["NAME"])  # SQLite would create it 0644
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (

@@ -40,6 +40,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from . import crypto
+from .filemodes import private_dir, write_private
 from .services import emit
 
 FORMAT_VERSION = 1
@@ -112,7 +113,7 @@ def create_backup(
     kind = native if kind == "auto" else kind
     if kind == "sqlite" and native != "sqlite":
         raise BackupError("当前数据库不是 SQLite，不能做 SQLite 文件备份；请使用 --format json。")
-    output.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(output.parent)
     emit("backup", file=output.name, kind=kind)
 
     with tempfile.TemporaryDirectory(prefix="dangjian-backup-") as tmp:
@@ -346,7 +347,7 @@ def _install_or_check_key(tar: tarfile.TarFile, manifest: dict[str, Any], log) -
         if member is None:
             raise BackupError("备份声明包含字段密钥，但文件中没有 field.key；备份不完整。")
         path = Path(settings.FIELD_KEY_FILE)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(member.read())
@@ -557,10 +558,10 @@ def _restore_media(tar: tarfile.TarFile) -> int:
             continue
         relative = PurePosixPath(member.name[len(FILES_PREFIX) :])  # checked by _check_member_paths
         target = root.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         source = tar.extractfile(member)
         if source is not None:
-            target.write_bytes(source.read())
+            write_private(target, source.read())
             count += 1
     return count
 

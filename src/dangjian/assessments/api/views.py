@@ -322,8 +322,19 @@ class FindingViewSet(ScopedActionsMixin, ScopedModelViewSet):
                         ]
                     }
                 )
-        data.pop("deadline", None)
-        super().perform_update(serializer)
+        # the deadline is the rectification's; the org, check and item were refused above
+        fixed = ("org_id", "assessment_id", "item_id", "deadline")
+        try:
+            services.update_finding(
+                self.request.user,
+                serializer.instance,
+                **{k: v for k, v in data.items() if k not in fixed},
+            )
+        except DjangoValidationError as exc:
+            raise api_error(exc) from exc
+
+    def perform_destroy(self, instance):
+        services.delete_finding(self.request.user, instance)
 
 
 class RectificationViewSet(ScopedActionsMixin, viewsets.ReadOnlyModelViewSet):

@@ -25,8 +25,10 @@ from .files import add_evidence_file, add_rectification_file, delete_file
 from .findings import (
     DEFAULT_DEADLINE_DAYS,
     can_verify,
+    delete_finding,
     raise_finding,
     submit_rectification,
+    update_finding,
     verify_rectification,
 )
 from .results import (
@@ -59,6 +61,7 @@ __all__ = [
     "can_verify",
     "compute_outcome",
     "delete_file",
+    "delete_finding",
     "outcome_from_db",
     "quota_labels",
     "raise_finding",
@@ -67,5 +70,6 @@ __all__ = [
     "set_status",
     "submit_rectification",
     "update_assessment",
+    "update_finding",
     "verify_rectification",
 ]

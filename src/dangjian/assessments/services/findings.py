@@ -72,6 +72,22 @@ def _may_raise(user: Any, raised_by_org: Organization) -> bool:
     return Finding(raised_by_org=raised_by_org).allows(user, "add")
 
 
+def _content_errors(*, text: str, category: str, severity: str, found_on: dt.date) -> dict:
+    """What a finding says, checked the same way when it is raised and when it is edited."""
+    errors: dict[str, list[str]] = {}
+    if not text:
+        errors["text"] = ["请填写问题描述。"]
+    if not category:
+        errors["category"] = ["请填写问题类别（用于负面清单归类）。"]
+    elif len(category) > 64:
+        errors["category"] = ["问题类别不能超过 64 个字。"]
+    if severity not in Severity.values:
+        errors["severity"] = [f"严重程度“{severity}”无效。"]
+    if found_on > timezone.localdate():
+        errors["found_on"] = ["发现日期不能晚于今天。"]
+    return errors
+
+
 def raise_finding(
     user: Any,
     *,
@@ -97,14 +113,7 @@ def raise_finding(
     """
     errors: dict[str, list[str]] = {}
     text = (text or "").strip()
-    if not text:
-        errors["text"] = ["请填写问题描述。"]
-    if severity not in Severity.values:
-        errors["severity"] = [f"严重程度“{severity}”无效。"]
-    today = timezone.localdate()
-    found_on = found_on or today
-    if found_on > today:
-        errors["found_on"] = ["发现日期不能晚于今天。"]
+    found_on = found_on or timezone.localdate()
     deadline = deadline or found_on + dt.timedelta(days=DEFAULT_DEADLINE_DAYS)
     if deadline < found_on:
         errors["deadline"] = ["整改时限不能早于发现日期。"]
@@ -148,10 +157,9 @@ def raise_finding(
         else:
             category = _item_category(item) or category
     category = (category or "").strip()
-    if not category:
-        errors["category"] = ["请填写问题类别（用于负面清单归类）。"]
-    elif len(category) > 64:
-        errors["category"] = ["问题类别不能超过 64 个字。"]
+    errors.update(
+        _content_errors(text=text, category=category, severity=severity, found_on=found_on)
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -179,6 +187,61 @@ def raise_finding(
             rectification={"id": rectification.pk, "deadline": deadline.isoformat()},
         )
     return finding
+
+
+EDITABLE = ("text", "category", "severity", "found_on")
+
+
+def update_finding(user: Any, finding: Finding, **fields: Any) -> Finding:
+    """The raising side corrects what it wrote (text, category, severity, found_on); the
+    org, check and item stay (delete and raise again). Validated as a raise; audited."""
+    unknown = sorted(set(fields) - set(EDITABLE))
+    if unknown:
+        raise ValidationError(
+            {
+                name: ["问题登记后不能更换组织、检查对象或条目；请删除后重新登记。"]
+                for name in unknown
+            }
+        )
+    with transaction.atomic():
+        f = (
+            Finding.objects.select_related("raised_by_org")
+            .select_for_update(of=("self",))
+            .get(pk=finding.pk)
+        )
+        if not f.allows(user, "change"):
+            raise OutOfScope(f"只有提出问题的“{f.raised_by_org.name}”一方可以修改该问题。")
+        values = {name: fields.get(name, getattr(f, name)) for name in EDITABLE}
+        for name in ("text", "category"):
+            values[name] = str(values[name] or "").strip()
+        values["found_on"] = values["found_on"] or f.found_on
+        errors = _content_errors(**values)
+        if errors:
+            raise ValidationError(errors)
+        before = snapshot(f)
+        for name, value in values.items():
+            setattr(f, name, value)
+        f.save()
+        core_services.emit("update", f, before=before, after=snapshot(f))
+    sync(finding, f, EDITABLE)
+    return finding
+
+
+def delete_finding(user: Any, finding: Finding) -> None:
+    """The raising side withdraws a finding; its rectification and that one's proof files
+    go with it (the files once the deletion commits). Audited."""
+    with transaction.atomic():
+        f = Finding.objects.select_related("raised_by_org").get(pk=finding.pk)
+        if not f.allows(user, "delete"):
+            raise OutOfScope(f"只有提出问题的“{f.raised_by_org.name}”一方可以删除该问题。")
+        files = list(
+            RectificationEvidence.objects.filter(rectification__finding=f).values_list(
+                "stored_name", flat=True
+            )
+        )
+        core_services.emit("delete", f, before=snapshot(f), after=None, files_removed=len(files))
+        f.delete()
+        RectificationEvidence.remove_files_on_commit(files)
 
 
 # --- rectification --------------------------------------------------------------------

@@ -54,3 +54,22 @@ def test_existing_rectification_files_move_to_their_own_folder(tree, settings, t
     # and it is reversible
     migration.backwards(apps, None)
     assert (old_dir / proof.stored_name).is_file() and proof.open_stored() is None
+
+
+def test_withdrawing_a_finding_removes_its_rectification_proof_from_disk(
+    client, tree, people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from dangjian.assessments import services
+    from dangjian.assessments.models import Finding
+
+    settings.DATA_DIR = tmp_path
+    finding = make_finding(tree.branch_a, raised_by=tree.root)
+    proof = services.add_rectification_file(SYSTEM, finding.rectification, pdf_upload())
+    path = RectificationEvidence.storage_dir() / proof.stored_name
+    assert path.is_file()
+    client.force_login(people.committee)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete(f"/api/findings/{finding.pk}/").status_code == 204
+    assert not Finding.objects.filter(pk=finding.pk).exists()
+    assert not RectificationEvidence.objects.filter(pk=proof.pk).exists()
+    assert not path.exists()  # no orphan left in the rectifications folder

@@ -108,3 +108,21 @@ def test_the_assessment_page_offers_writes_to_the_checking_side_only(client, tre
     client.force_login(people.committee)
     page = client.get(url).content.decode()
     assert "data-raise" in page and 'id="evidence-form"' in page
+
+
+def test_the_raising_side_edits_through_the_same_checks_as_raising(client, raised, people):
+    """An edit is validated like the raise: no blank text or category, no future date."""
+    client.force_login(people.committee)
+    url = f"/api/findings/{raised.pk}/"
+    for body, message in (
+        ({"text": "  "}, "text"),
+        ({"category": ""}, "请填写问题类别"),
+        ({"found_on": "2099-01-01"}, "发现日期不能晚于今天"),
+        ({"severity": "fatal"}, "severity"),
+    ):
+        resp = client.patch(url, body, content_type="application/json")
+        assert resp.status_code == 400 and message in str(resp.json()), (body, resp.content)
+    raised.refresh_from_db()
+    assert (raised.text, raised.category) == ("三会一课记录不全", "三会一课")
+    resp = client.patch(url, {"severity": "serious"}, content_type="application/json")
+    assert resp.status_code == 200 and resp.json()["severity"] == "serious"

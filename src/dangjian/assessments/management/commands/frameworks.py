@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.core.filemodes import write_private
 from dangjian.core.scoping import SYSTEM
 
 from ...frameworks import framework_yaml, import_framework, sync_library
@@ -93,7 +94,7 @@ class Command(BaseCommand):
             )
         text = framework_yaml(framework)
         if options["output"]:
-            Path(options["output"]).write_text(text, encoding="utf-8")
+            write_private(Path(options["output"]), text)
             self.stdout.write(f"已写入 {options['output']}")
         else:
             self.stdout.write(text, ending="")
