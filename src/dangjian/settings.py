@@ -176,6 +176,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dangjian.accounts.views.lockout_response"
 AXES_VERBOSE = False
+# Wrong second-factor codes count toward the same lockout (accounts/views_mfa.py); the typed
+# code (a near miss of a recovery code) is masked in axes' records like the password.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 # Lockout is per account (DESIGN §11), keyed on the username alone, so rotating the client
 # (IP, user agent, cookies) cannot bypass it; axes' hint to add ip_address does not apply.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -77,3 +77,23 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def sign_in():
+    """sign_in(page, base_url, username, password): the real login form, then the second
+    factor when the role requires one (enrolling on first use, the code computed from the
+    stored secret as the phone would)."""
+    from django.urls import reverse
+
+    from dangjian.accounts.tests.totp import finish_browser_sign_in
+
+    def do(page, base_url: str, username: str, password: str) -> None:
+        page.goto(base_url + reverse("accounts:login"))
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        with page.expect_navigation():
+            page.press("input[name=password]", "Enter")
+        finish_browser_sign_in(page, username)
+
+    return do

@@ -31,12 +31,10 @@ def scene(tree, make_user):
     return make_user(role="committee_admin", org=tree.root, username="gw_admin", password=PASSWORD)
 
 
-def test_heatmap_renders_and_a_cell_drills_down(live_server, page, tree, scene, screenshot):
-    page.goto(live_server.url + reverse("accounts:login"))
-    page.fill("input[name=username]", "gw_admin")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.press("input[name=password]", "Enter")
+def test_heatmap_renders_and_a_cell_drills_down(
+    live_server, page, tree, scene, screenshot, sign_in
+):
+    sign_in(page, live_server.url, "gw_admin", PASSWORD)  # with the 工委管理员's second factor
 
     page.goto(live_server.url + reverse("rules:compliance") + "?year=2024")
     chart = page.locator("#compliance-heatmap")

@@ -1,4 +1,5 @@
-"""Session policy (DESIGN §11): idle timeout, account expiry, forced password change.
+"""Session policy (DESIGN §11): idle timeout, account expiry, second factor, forced
+password change.
 
 Runs after AuthenticationMiddleware, for pages and session-authenticated API calls alike
 (token calls meet the same policy in `authentication.PolicyTokenAuthentication`).
@@ -7,6 +8,8 @@ Runs after AuthenticationMiddleware, for pages and session-authenticated API cal
   to the login page with a notice, an API call continues unauthenticated (401/403).
 - An expired account's session is logged out (reason "expired"); a page goes to the login
   page with a notice, an API call gets 403 with the reason in Chinese.
+- A session signed in without a second factor ends (reason "mfa") once the user holds a
+  role that requires one; they sign in again and enrol.
 - A user whose password has expired, or who must replace an admin-set password, is sent to
   the password change page for every page, and every API call answers 403 saying so.
 """
@@ -22,7 +25,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .policy import ACCOUNT_EXPIRED, password_refusal
+from . import signin
+from .policy import ACCOUNT_EXPIRED, MFA_FIRST, password_refusal
 
 LAST_ACTIVITY_KEY = "dangjian_last_activity"
 
@@ -65,6 +69,14 @@ class SessionPolicyMiddleware:
             if is_api(request):
                 return _refuse(ACCOUNT_EXPIRED)
             return _to_login(request, "expired")
+        if (
+            request.session.get(signin.FACTOR_KEY) == signin.NO_SECOND_FACTOR
+            and user.mfa_required()
+        ):
+            # Signed in without a second factor, and now holds a role that requires one.
+            request.logout_reason = "mfa"
+            logout(request)
+            return _refuse(MFA_FIRST) if is_api(request) else _to_login(request, "mfa")
         request.session[LAST_ACTIVITY_KEY] = now
         if request.path.startswith(settings.STATIC_URL):
             return None

@@ -13,7 +13,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .roles import ROLE_CHOICES, ROLES
+from dangjian.core.crypto import EncryptedTextField
+
+from .roles import MFA_REQUIRED_ROLES, ROLE_CHOICES, ROLES
 
 
 class AccountManager(UserManager):
@@ -50,24 +52,27 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     # --- scoping -------------------------------------------------------------------
-    def _grants(self) -> tuple[dict[str, list[str]], set[str]]:
-        """perm → org paths (scoped roles) and global perms, loaded once per user object."""
+    def _grants(self) -> tuple[dict[str, list[str]], set[str], frozenset[str]]:
+        """perm → org paths (scoped roles), global perms and role codes, loaded once per user
+        object (one query)."""
         cached = getattr(self, "_grant_cache", None)
         if cached is None:
             scoped: dict[str, list[str]] = defaultdict(list)
             global_perms: set[str] = set()
+            codes: set[str] = set()
             if self.is_active and self.pk:
                 rows = self.role_assignments.values_list("role", "org__path")
                 for role_code, path in rows:
                     role = ROLES.get(role_code)
                     if role is None:
                         continue
+                    codes.add(role_code)
                     if role.is_global:
                         global_perms |= role.permissions
                     elif path is not None:
                         for perm in role.permissions:
                             scoped[perm].append(path)
-            cached = (dict(scoped), global_perms)
+            cached = (dict(scoped), global_perms, frozenset(codes))
             self._grant_cache = cached
         return cached
 
@@ -77,8 +82,12 @@ class User(AbstractUser):
     def has_global_perm(self, perm: str) -> bool:
         return perm in self._grants()[1]
 
-    def role_codes(self) -> set[str]:
-        return set(self.role_assignments.values_list("role", flat=True))
+    def role_codes(self) -> frozenset[str]:
+        return self._grants()[2]
+
+    def mfa_required(self) -> bool:
+        """Holds a role whose holders must sign in with a second factor."""
+        return bool(self.role_codes() & MFA_REQUIRED_ROLES)
 
     def password_expired(self) -> bool:
         if self.password_changed_at is None:
@@ -242,6 +251,48 @@ class RoleProposal(models.Model):
 
     def audit_related_org_id(self) -> int | None:
         return self.org_id
+
+
+class TotpDevice(models.Model):
+    """A user's TOTP authenticator (RFC 6238). The secret is encrypted at rest (core.crypto)."""
+
+    sensitive_fields: ClassVar[tuple[str, ...]] = ("secret",)
+    audit_exclude: ClassVar[tuple[str, ...]] = ("secret", "last_used_step")
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="totp_device", verbose_name=_("用户")
+    )
+    secret = EncryptedTextField(_("密钥"))
+    confirmed_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+    # The time step of the last accepted code: a code is accepted once (no replay).
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("两步验证设备")
+        verbose_name_plural = _("两步验证设备")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.user} · 两步验证"
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code, kept only as a keyed digest (core.crypto.blind_index)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="recovery_codes", verbose_name=_("用户")
+    )
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()
+        indexes = [models.Index(fields=["user", "digest"], name="recoverycode_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · 恢复码"
 
 
 class PasswordHistory(models.Model):

@@ -10,6 +10,7 @@ from typing import Any
 
 ACCOUNT_DISABLED = "账号已停用，请联系系统管理员。"
 ACCOUNT_EXPIRED = "账号已过有效期，请联系系统管理员。"
+MFA_FIRST = "您的角色须使用两步验证：请在网页上重新登录并完成两步验证设置后再继续。"
 MUST_CHANGE_FIRST = (
     "请先修改密码：您正在使用管理员设置的初始密码，或密码已超过有效期。"
     "请在网页上登录并修改密码后再继续。"

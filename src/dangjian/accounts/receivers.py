@@ -21,7 +21,8 @@ FAILURE = AuditEvent.Outcome.FAILURE
 def on_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[LAST_ACTIVITY_KEY] = int(time.time())
-    record("login", user=user, obj=user)
+    factor = getattr(request, "second_factor", None)
+    record("login", user=user, obj=user, detail={"second_factor": factor} if factor else None)
 
 
 @receiver(user_login_failed, dispatch_uid="dangjian_audit_login_failed")
@@ -29,6 +30,8 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     # Only the attempted name: the (already cleansed) password never reaches the log.
     username = str(credentials.get(get_user_model().USERNAME_FIELD, ""))[:150]
     detail = {"attempted_username": username}
+    if credentials.get("factor"):
+        detail["factor"] = str(credentials["factor"])  # a wrong second-factor code
     if getattr(request, "axes_locked_out", False):
         detail["locked_out"] = True
     record("login_failed", outcome=FAILURE, actor_name=username, detail=detail)

@@ -74,6 +74,11 @@ def _role(code, label, description, perms, is_global=False) -> Role:
     return Role(code, label, description, frozenset(perms), is_global)
 
 
+# Roles whose holders sign in with a second factor (等保 三级 8.1.4.1 d): the 工委's
+# administrators and the three separated admin roles. Others may enrol by choice.
+MFA_REQUIRED_ROLES = frozenset({"committee_admin", "system_admin", "security_admin", "audit_admin"})
+
+
 ROLES: dict[str, Role] = {
     r.code: r
     for r in (

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from . import views, views_roles
+from . import views, views_mfa, views_roles
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/verify/", views_mfa.SecondFactorView.as_view(), name="login_otp"),
+    path("login/enrol/", views_mfa.EnrolView.as_view(), name="login_enrol"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("mfa/", views_mfa.MfaSettingsView.as_view(), name="mfa"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("users/", views.UserListView.as_view(), name="user_list"),
     path("users/add/", views.UserCreateView.as_view(), name="user_add"),
@@ -30,4 +33,5 @@ urlpatterns = [
         name="role_reject",
     ),
     path("users/<int:pk>/unlock/", views.UserUnlockView.as_view(), name="user_unlock"),
+    path("users/<int:pk>/mfa/reset/", views_mfa.MfaResetView.as_view(), name="user_mfa_reset"),
 ]

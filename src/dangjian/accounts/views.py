@@ -27,7 +27,7 @@ from dangjian.audit.services import record
 from dangjian.core.scoping import has_global_perm
 from dangjian.core.services import emit
 
-from . import services
+from . import mfa, services, signin
 from .filtersets import UserFilterSet
 from .forms import (
     LoginForm,
@@ -37,13 +37,15 @@ from .forms import (
     UserExpiryForm,
 )
 from .lockout import is_locked, with_login_failures
-from .models import RoleAssignment, RoleProposal, User
+from .models import RoleAssignment, RoleProposal, TotpDevice, User
 from .policy import ACCOUNT_EXPIRED
 from .tables import UserTable
 
 LOGIN_NOTICES = {
     "idle": "由于长时间未操作，您已自动退出，请重新登录。",
     "expired": ACCOUNT_EXPIRED,
+    "mfa": "您的角色须使用两步验证，请重新登录并按提示完成设置。",
+    "mfa_timeout": "验证已超时，请重新输入用户名和密码。",
 }
 
 
@@ -69,6 +71,16 @@ class LoginView(auth_views.LoginView):
         ctx = super().get_context_data(**kwargs)
         ctx["notice"] = LOGIN_NOTICES.get(self.request.GET.get("reason", ""))
         return ctx
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if mfa.needs_second_factor(user):
+            # Not logged in yet: the second step (views_mfa) calls login() after the code.
+            signin.begin(self.request, user, self.get_success_url())
+            return redirect("accounts:login_otp")
+        response = super().form_valid(form)
+        self.request.session[signin.FACTOR_KEY] = signin.NO_SECOND_FACTOR
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -192,6 +204,9 @@ class UserDetailView(GlobalPermRequiredMixin, TemplateView):
             can_change=has_global_perm(actor, "accounts.change_user"),
             can_revoke=has_global_perm(actor, "accounts.revoke_role"),
             can_unlock=has_global_perm(actor, "accounts.unlock_user"),
+            can_reset_mfa=has_global_perm(actor, "accounts.reset_mfa"),
+            mfa_device=TotpDevice.objects.filter(user=user).first(),
+            mfa_required=user.mfa_required(),
             expiry_form=UserExpiryForm(initial={"expires_on": user.expires_on}),
             proposal_form=RoleProposalForm(actor=actor) if can_propose else None,
         )

@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from dangjian.core.fields import BoundedModelSerializer
 from dangjian.orgs.models import Organization
 
 from .. import services
@@ -28,7 +29,7 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
         return role.label if role else obj.role
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(BoundedModelSerializer):
     role_assignments = RoleAssignmentSerializer(many=True, read_only=True)
     password = serializers.CharField(
         write_only=True,
