@@ -23,6 +23,7 @@ from django.db import transaction
 
 from dangjian.core import services as core_services
 from dangjian.core.excel import format_bytes
+from dangjian.core.filemodes import open_private, private_dir
 from dangjian.core.models import snapshot
 
 from .models import Activity, Attachment
@@ -157,13 +158,13 @@ def store_upload(upload: Any, kind: str, folder: Path) -> WrittenFile:
     Shared with the other apps that keep files (assessment evidence): the caller saves its
     row and removes the file again if that fails.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     stored = f"{secrets.token_hex(16)}.{kind}"
     target = folder / stored
     digest = hashlib.sha256()
     size = 0
     upload.seek(0)
-    with open(target, "xb") as out:
+    with open_private(target, exclusive=True) as out:
         chunks = (
             upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(65536), b"")
         )
@@ -171,7 +172,6 @@ def store_upload(upload: Any, kind: str, folder: Path) -> WrittenFile:
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
-    os.chmod(target, 0o600)
     return WrittenFile(stored, size, digest.hexdigest())
 
 

@@ -172,3 +172,45 @@ def test_object_delete_confirmation(client, tree, make_user):
     html = client.get(f"/g/orgs/{tree.group_a.pk}/delete/").content.decode()
     assert "确定删除党组织“第一党小组”吗？" in html
     assert "记入审计日志" in html
+
+
+# What the Content-Security-Policy (core.middleware) refuses: an inline script (a <script>
+# without src, unless it is JSON data), an on…= handler, a javascript: URL, a <style> block
+# or a style="" attribute. Pages hand data to scripts in json_script elements and sizes in
+# data-dj-* attributes (web/static/web/app.js).
+INLINE = {
+    "inline script": re.compile(
+        r"<script(?![^>]*\bsrc\s*=)(?![^>]*type\s*=\s*[\"']application/(?:ld\+)?json)[^>]*>", re.I
+    ),
+    "event handler attribute": re.compile(r"<[^>]*\son[a-z]+\s*=", re.I),
+    "javascript: URL": re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:""", re.I),
+    "style block": re.compile(r"<style\b", re.I),
+    "style attribute": re.compile(r"<[^>]*\sstyle\s*=", re.I),
+}
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_template_needs_unsafe_inline(path):
+    text = path.read_text(encoding="utf-8")
+    found = [f"{what}: {m.group(0)[:80]}" for what, rx in INLINE.items() if (m := rx.search(text))]
+    assert not found, f"{path}: the CSP refuses " + "; ".join(found)
+
+
+def test_inline_patterns_catch_what_they_should():
+    bad = {
+        "inline script": "<script>alert(1)</script>",
+        "event handler attribute": '<button type="button" onclick="window.print()">',
+        "javascript: URL": '<a href="javascript:void(0)">',
+        "style block": "<style>.x{}</style>",
+        "style attribute": '<td style="padding-left: 2rem">',
+    }
+    for what, text in bad.items():
+        assert INLINE[what].search(text), what
+    fine = (
+        "<script src=\"{% static 'web/app.js' %}\"></script>",
+        '<script type="application/json" id="x">{}</script>',
+        '<div data-dj-height="260" class="dj-chart">',
+        '<button data-dj-print class="btn">',
+    )
+    for text in fine:
+        assert not any(rx.search(text) for rx in INLINE.values()), text
