@@ -45,8 +45,11 @@ class RequestContextMiddleware:
 # The policy of every page (DESIGN §11). Scripts and styles come only from our own static
 # files: no inline <script>, no on…= handlers, no <style> blocks or style="" attributes
 # (a page needing data hands it over in a json_script element, which is not executed).
-# Images may be data: URIs (Tabler's form icons are inline SVG in its CSS). Nothing may
-# frame a page, and forms post only back to us.
+# Images may be data: URIs (Tabler's form icons are inline SVG in its CSS; the QR code of
+# two-step sign-in). Nothing may frame a page, and forms post only back to us. ECharts draws
+# its tooltips on the canvas (web/static/web/app.js), and the Swagger UI starts from a
+# script file. What still meets a refusal: DRF's browsable API pages (a developer's view
+# of /api/) lose a few float/clear style attributes — layout only, their scripts are files.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
