@@ -225,7 +225,7 @@ def _check_decider(actor: Any, proposal: RoleProposal, action: str) -> None:
 def _pending(proposal: RoleProposal) -> RoleProposal:
     """The proposal re-read under a row lock; refuses one already decided."""
     locked = (
-        RoleProposal.objects.select_for_update()
+        RoleProposal.objects.select_for_update(of=("self",))
         .select_related("user", "org", "proposed_by")
         .get(pk=proposal.pk)
     )
