@@ -24,6 +24,7 @@ from dangjian.core.testing.sides import (
     WriteBySideTestMixin,
     WriteRequest,
 )
+from dangjian.orgs.models import Organization
 
 from .factories import checklist_framework, make_campaign, make_finding, pdf_upload
 
@@ -123,15 +124,7 @@ class TestAssessmentSides(WriteBySideTestMixin):
                 "add",
                 "post",
                 f"/api/campaigns/{obj.campaign_id}/add-targets/",
-                {
-                    "targets": [
-                        obj.campaign.scope_org.get_children()
-                        .get(name="乙局机关党委")
-                        .get_children()
-                        .get()
-                        .pk
-                    ]
-                },
+                {"targets": [Organization.objects.get(name="乙局第一党支部").pk]},
             ),
         ]
 
