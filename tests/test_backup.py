@@ -57,6 +57,10 @@ def snapshot_here() -> dict:
 def cli_env(data_dir: Path, field_key: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DANGJIAN_TESTING")}
     env.update(DANGJIAN_DATA_DIR=str(data_dir), DANGJIAN_FIELD_KEY=field_key)
+    # The audit key travels apart from the archive, as the field key does.
+    from dangjian.audit.chain import key_text
+
+    env["DANGJIAN_AUDIT_KEY"] = key_text() or ""
     return env
 
 

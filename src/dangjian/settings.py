@@ -225,6 +225,16 @@ MEDIA_ROOT = DATA_DIR / "files"
 FIELD_KEY = os.environ.get("DANGJIAN_FIELD_KEY", "")
 FIELD_KEY_FILE = DATA_DIR / "field.key"
 
+# Audit chain (docs/deployment.md §4): HMAC key DANGJIAN_AUDIT_KEY, else DATA_DIR/audit.key
+# created at set-up (0600); the chain head is checkpointed to an append-only file outside the
+# database every AUDIT_CHECKPOINT_EVERY events, at shutdown and by `dangjian audit checkpoint`.
+AUDIT_KEY = os.environ.get("DANGJIAN_AUDIT_KEY", "")
+AUDIT_KEY_FILE = DATA_DIR / "audit.key"
+AUDIT_ANCHOR_FILE = Path(
+    os.environ.get("DANGJIAN_AUDIT_ANCHOR_FILE", DATA_DIR / "audit-anchor.log")
+).resolve()
+AUDIT_CHECKPOINT_EVERY = max(int(os.environ.get("DANGJIAN_AUDIT_CHECKPOINT_EVERY", "100")), 1)
+
 REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous request 401 (WWW-Authenticate) only when the
     # first authenticator names a scheme; session first would make it 403.

@@ -9,14 +9,10 @@ is an operator's archive-then-delete decision outside the application, and
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-GENESIS = "0" * 64
+from .chain import GENESIS, HMAC_SHA256, LEGACY
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -59,6 +55,8 @@ class AuditEvent(models.Model):
         "backup": "备份",
         "restore": "恢复",
         "demo_load": "载入演示数据",
+        "audit_rekey": "审计日志重新封存",
+        "audit_anchor_restart": "审计检查点重新开始",
     }
 
     id = models.BigAutoField(primary_key=True)
@@ -79,6 +77,10 @@ class AuditEvent(models.Model):
     channel = models.CharField(_("渠道"), max_length=8, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # How `hash` was made (chain.py): rows without the marker predate the keyed chain.
+    hash_version = models.PositiveSmallIntegerField(
+        default=LEGACY, choices=[(LEGACY, "SHA-256"), (HMAC_SHA256, "HMAC-SHA256")]
+    )
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -102,30 +104,6 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return self.ACTION_LABELS.get(self.action, self.action)
-
-    def chained_fields(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "occurred_at": self.occurred_at.isoformat(),
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "action": self.action,
-            "outcome": self.outcome,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_repr": self.object_repr,
-            "related_org_id": self.related_org_id,
-            "before": self.before,
-            "after": self.after,
-            "detail": self.detail,
-            "source_address": self.source_address,
-            "request_id": self.request_id,
-            "channel": self.channel,
-        }
-
-    def compute_hash(self) -> str:
-        payload = json.dumps(self.chained_fields(), sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256((self.prev_hash + payload).encode()).hexdigest()
 
 
 class ChainHead(models.Model):

@@ -7,7 +7,10 @@ An archive is a gzip'd tar holding `manifest.json` and either
 plus the uploaded files under `files/`. Encrypted fields stay encrypted in both kinds; the
 field key is *not* in the archive unless asked for, because whoever holds both holds the
 plaintext. The manifest carries a fingerprint of the key, so a restore under another key is
-refused before anything is written instead of leaving rows nobody can decrypt.
+refused before anything is written instead of leaving rows nobody can decrypt. The audit
+chain's HMAC key is never in the archive (kept apart like the field key, it is what makes
+the chain tamper-evident); its fingerprint is, and a restore without it or under another
+one is refused the same way.
 
 Core imports no domain app: models are found through the app registry.
 """
@@ -15,6 +18,8 @@ Core imports no domain app: models are found through the app registry.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import io
 import json
 import os
@@ -82,6 +87,17 @@ def key_fingerprint() -> str:
     return crypto.blind_index("dangjian-field-key-fingerprint")[:32]
 
 
+def audit_key_fingerprint() -> str | None:
+    """Equal for equal audit keys (settings AUDIT_KEY / AUDIT_KEY_FILE); None without one."""
+    text = settings.AUDIT_KEY.strip()
+    if not text and Path(settings.AUDIT_KEY_FILE).exists():
+        text = Path(settings.AUDIT_KEY_FILE).read_text().strip()
+    if not text:
+        return None
+    digest = hmac.new(text.encode(), b"dangjian-audit-key-fingerprint", hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
 def dumped_models() -> list[type[models.Model]]:
     """Concrete models in an order that puts referenced models first where possible."""
     app_list = [(config, None) for config in apps.get_app_configs() if config.models_module]
@@ -128,6 +144,7 @@ def create_backup(
             "counts": counts,
             "field_key_fingerprint": key_fingerprint(),
             "field_key_included": include_field_key,
+            "audit_key_fingerprint": audit_key_fingerprint(),
         }
         partial = output.with_name(output.name + ".part")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # personal data
@@ -363,6 +380,23 @@ def _install_or_check_key(tar: tarfile.TarFile, manifest: dict[str, Any], log) -
         raise BackupError(
             "当前的字段密钥与备份时使用的不同，恢复后身份证号、手机号将无法解密，已停止恢复。"
             f"请把备份时的 field.key 放到 {settings.FIELD_KEY_FILE}（或设置 DANGJIAN_FIELD_KEY）后重试。"
+        )
+    _check_audit_key(manifest)
+
+
+def _check_audit_key(manifest: dict[str, Any]) -> None:
+    """The audit chain restores verifiable only under the key that sealed it."""
+    wanted = manifest.get("audit_key_fingerprint")
+    if not wanted:  # an archive made before the keyed chain: `migrate` re-seals it
+        return
+    found = audit_key_fingerprint()
+    where = f"{settings.AUDIT_KEY_FILE}（权限 0600），或设置环境变量 DANGJIAN_AUDIT_KEY"
+    if found is None:
+        raise BackupError(f"还没有审计密钥。请先把备份时的 audit.key 放到 {where}，再恢复。")
+    if found != wanted:
+        raise BackupError(
+            "当前的审计密钥与备份时使用的不同，恢复后审计日志将无法校验，已停止恢复。"
+            f"请把备份时的 audit.key 放到 {where}，再重试。"
         )
 
 

@@ -75,3 +75,12 @@ class Command(BaseCommand):
                     "丢失密钥，加密的身份证号和手机号将无法恢复。"
                 )
             )
+        audit_source = (
+            "环境变量 DANGJIAN_AUDIT_KEY" if settings.AUDIT_KEY else str(settings.AUDIT_KEY_FILE)
+        )
+        self.stderr.write(
+            self.style.WARNING(
+                f"注意：审计密钥（{audit_source}）从不放进归档。请与字段密钥一样单独备份；"
+                "没有它，恢复后的审计日志无法校验。"
+            )
+        )
