@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dangjian.core.inputguard.RefuseNulMiddleware",
     "dangjian.accounts.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -260,6 +261,11 @@ SPECTACULAR_SETTINGS = {
     # The schema maps every endpoint of the deployment: signed-in users only.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's 400/401/403/404 answers are documented (tests/test_api_fuzz.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dangjian.core.openapi.document_errors",
+    ],
     # Several models have a field called "status" or "kind"; name each enum after its
     # choices class (OrgKind is also the campaign's and framework's `target_kinds`).
     "ENUM_NAME_OVERRIDES": {

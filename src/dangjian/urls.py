@@ -1,6 +1,9 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+# JSON for an unmatched /api/ path, the 404 page elsewhere.
+handler404 = "dangjian.core.api_views.not_found"
+
 urlpatterns = [
     path("", include("dangjian.web.urls")),
     path("accounts/", include("dangjian.accounts.urls")),

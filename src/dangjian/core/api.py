@@ -12,6 +12,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import services
+from .fields import BoundedFieldsMixin, IdRelatedField
 from .models import snapshot
 from .permissions import METHOD_ACTIONS, Pagination, ScopedPermission
 
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 
-class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+class ScopedRelatedField(IdRelatedField):
     """A foreign key the user may only point at rows they can view."""
 
     def get_queryset(self):
@@ -33,7 +34,7 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return qs.restrict(request.user if request else None, "view")
 
 
-class ScopedModelSerializer(serializers.ModelSerializer):
+class ScopedModelSerializer(BoundedFieldsMixin, serializers.ModelSerializer):
     serializer_related_field = ScopedRelatedField
 
 

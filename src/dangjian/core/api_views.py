@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.http import JsonResponse
 from django.utils import timezone
+from django.views.defaults import page_not_found
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -109,3 +111,11 @@ class MetricDetailView(MetricAPIView):
             raise NotFound(f"没有编号为“{metric_id}”的指标。")
         scope = self.scope(request)
         return Response(registry.get(metric_id).as_dict(scope))
+
+
+def not_found(request, exception=None):
+    """The 404 handler: under /api/ a path no route takes (e.g. /api/orgs/1.5/) answers
+    JSON like every API answer; pages keep Django's own 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "未找到。"}, status=404)
+    return page_not_found(request, exception)
