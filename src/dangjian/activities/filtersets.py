@@ -3,47 +3,13 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.api_views import YEAR_MAX, YEAR_MIN
+from dangjian.core.filters import DateFilter, IdFilter, YearFilter
 from dangjian.members.filtersets import ALL, WithinFilterSet, org_filter
 from dangjian.orgs.filtersets import OrgField, ShortOrgSelects
 
 from .models import Activity, ActivityKind, Participation, ParticipationStatus, Tag
-
-
-def year_in_range(value) -> None:
-    year = getattr(value, "year", value)
-    if year is not None and not YEAR_MIN <= int(year) <= YEAR_MAX:
-        raise ValidationError(
-            f"年份 {int(year)} 超出范围：请填写 {YEAR_MIN} 至 {YEAR_MAX} 年之间的日期或年份。"
-        )
-
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
-
-
-def _date_filter(field: str, lookup: str, label) -> django_filters.DateFilter:
-    return django_filters.DateFilter(
-        field_name=field,
-        lookup_expr=lookup,
-        label=label,
-        widget=DATE_WIDGET,
-        validators=[year_in_range],
-        error_messages={"invalid": "日期格式不正确，请写作 2024-01-31。"},
-    )
-
-
-def _year_filter(field: str) -> django_filters.NumberFilter:
-    return django_filters.NumberFilter(
-        field_name=field,
-        lookup_expr="year",
-        label=_("年度"),
-        validators=[year_in_range],
-        error_messages={"invalid": "年度应为整数，例如 2024。"},
-    )
 
 
 class ActivityFilterSet(ShortOrgSelects, WithinFilterSet):
@@ -64,12 +30,10 @@ class ActivityFilterSet(ShortOrgSelects, WithinFilterSet):
         label=_("标签"),
         empty_label=ALL,
     )
-    date_after = _date_filter("held_on", "gte", _("召开日期起"))
-    date_before = _date_filter("held_on", "lte", _("召开日期止"))
-    year = _year_filter("held_on")
-    member = django_filters.NumberFilter(
-        field_name="participations__member_id", label=_("参加党员"), distinct=True
-    )
+    date_after = DateFilter(field_name="held_on", lookup_expr="gte", label=_("召开日期起"))
+    date_before = DateFilter(field_name="held_on", lookup_expr="lte", label=_("召开日期止"))
+    year = YearFilter(field_name="held_on", label=_("年度"))
+    member = IdFilter(field_name="participations__member_id", label=_("参加党员"), distinct=True)
     planned = django_filters.BooleanFilter(
         field_name="held_on", lookup_expr="isnull", label=_("仅计划（未召开）")
     )
@@ -91,8 +55,8 @@ class ActivityFilterSet(ShortOrgSelects, WithinFilterSet):
 
 
 class ParticipationFilterSet(WithinFilterSet):
-    activity = django_filters.NumberFilter(field_name="activity_id", label=_("活动"))
-    member = django_filters.NumberFilter(field_name="member_id", label=_("党员"))
+    activity = IdFilter(field_name="activity_id", label=_("活动"))
+    member = IdFilter(field_name="member_id", label=_("党员"))
     org = org_filter(field_name="activity__org", label=_("党组织"))
     status = django_filters.ChoiceFilter(
         choices=ParticipationStatus.choices, label=_("参加情况"), empty_label=ALL
@@ -106,9 +70,13 @@ class ParticipationFilterSet(WithinFilterSet):
         field_name="activity__tags",
         label=_("标签"),
     )
-    date_after = _date_filter("activity__held_on", "gte", _("召开日期起"))
-    date_before = _date_filter("activity__held_on", "lte", _("召开日期止"))
-    year = _year_filter("activity__held_on")
+    date_after = DateFilter(
+        field_name="activity__held_on", lookup_expr="gte", label=_("召开日期起")
+    )
+    date_before = DateFilter(
+        field_name="activity__held_on", lookup_expr="lte", label=_("召开日期止")
+    )
+    year = YearFilter(field_name="activity__held_on", label=_("年度"))
 
     class Meta:
         model = Participation

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from dangjian.core.bounds import validate_date_range
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ScopedViewMixin
 from dangjian.orgs.models import Organization
@@ -203,11 +204,11 @@ class RecordView(ScopedViewMixin, TemplateView):
             form_probe = ActivityForm(params, user=request.user)
             org = self._org(params.get("org"), None)
             kind = params.get("kind", "")
-            day = (
-                form_probe["held_on"].field.to_python(params.get("held_on"))
-                if params.get("held_on")
-                else None
-            )
+            try:
+                day = form_probe["held_on"].field.to_python(params.get("held_on") or None)
+                validate_date_range(day)
+            except ValidationError:
+                day = None  # a bad date in the link: the form asks for one
             initial = {k: v for k, v in params.items() if k in ("org", "kind", "held_on", "title")}
         rows, members = self._rows(org, kind, day, instance=instance)
         form = ActivityForm(initial=initial, user=request.user, org=org, members=members)

@@ -24,6 +24,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from dangjian.core import services as core_services
+from dangjian.core.bounds import YEAR_MAX, YEAR_MIN, parse_id, parse_int
 from dangjian.core.models import snapshot
 from dangjian.core.scoping import has_any_scope, scope_paths
 from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectListView, ScopedViewMixin
@@ -106,8 +107,8 @@ class CalendarView(ScopedViewMixin, TemplateView):
         params = self.request.GET
         orgs = Organization.objects.restrict(user, "view")
         org = None
-        if params.get("org", "").isdigit():
-            org = orgs.filter(pk=int(params["org"])).first()
+        if (pk := parse_id(params.get("org"))) is not None:
+            org = orgs.filter(pk=pk).first()
             if org is None:
                 raise Http404(_("未找到。"))
         if org is None:
@@ -320,8 +321,8 @@ class MemberHistoryView(ScopedViewMixin, TemplateView):
             .order_by("-year")
         )
         year_param = self.request.GET.get("year", "")
-        selected = (
-            int(year_param) if year_param.isdigit() else (years[0]["year"] if years else None)
+        selected = parse_int(year_param, YEAR_MIN, YEAR_MAX) or (
+            years[0]["year"] if years else None
         )
         rows = (
             mine.filter(activity__held_on__year=selected)

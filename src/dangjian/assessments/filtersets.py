@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from dangjian.activities.filtersets import year_in_range
+from dangjian.core.filters import IdFilter, YearFilter
 from dangjian.members.filtersets import ALL, WithinFilterSet
 from dangjian.orgs.filtersets import OrgField, ShortOrgSelects
 
@@ -30,16 +30,6 @@ from .models import (
     ResultValue,
     Severity,
 )
-
-
-def _year_filter(field: str) -> django_filters.NumberFilter:
-    return django_filters.NumberFilter(
-        field_name=field,
-        lookup_expr="year",
-        label=_("年度"),
-        validators=[year_in_range],
-        error_messages={"invalid": "年度应为整数，例如 2024。"},
-    )
 
 
 def visible_campaigns(request):
@@ -71,7 +61,7 @@ class CampaignFilterSet(ScopedOrgFilterSet):
     campaign_type = django_filters.ChoiceFilter(
         choices=CampaignType.choices, label=_("督查类型"), empty_label=ALL
     )
-    year = _year_filter("period_start")
+    year = YearFilter(field_name="period_start", label=_("年度"))
     status = django_filters.ChoiceFilter(
         choices=CampaignStatus.choices, label=_("状态"), empty_label=ALL
     )
@@ -94,7 +84,7 @@ class AssessmentFilterSet(ScopedOrgFilterSet):
 
 
 class ItemResultFilterSet(ScopedOrgFilterSet):
-    assessment = django_filters.NumberFilter(field_name="assessment_id", label=_("检查对象"))
+    assessment = IdFilter(field_name="assessment_id", label=_("检查对象"))
     campaign = campaign_filter("assessment__campaign")
     result = django_filters.ChoiceFilter(
         choices=ResultValue.choices, label=_("结果"), empty_label=ALL
@@ -113,7 +103,7 @@ class FindingFilterSet(ScopedOrgFilterSet):
     severity = django_filters.ChoiceFilter(
         choices=Severity.choices, label=_("严重程度"), empty_label=ALL
     )
-    year = _year_filter("found_on")
+    year = YearFilter(field_name="found_on", label=_("年度"))
     rectification_status = django_filters.ChoiceFilter(
         field_name="rectification__status",
         choices=RectificationStatus.choices,

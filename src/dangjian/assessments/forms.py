@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core import yamlio
 from dangjian.core.db import path_prefix_q
 from dangjian.orgs.models import Organization, OrgKind, OrgStatus
 
@@ -207,6 +208,10 @@ class FrameworkImportForm(forms.Form):
         data = super().clean()
         upload = data.get("file")
         if upload:
+            if upload.size > yamlio.MAX_BYTES:
+                raise forms.ValidationError(
+                    _("模板文件过大：上限为 %(kb)s KB。") % {"kb": yamlio.MAX_BYTES // 1024}
+                )
             try:
                 data["text"] = upload.read().decode("utf-8")
             except UnicodeDecodeError as exc:

@@ -21,11 +21,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from dangjian.core import yamlio
 from dangjian.core.models import snapshot
 from dangjian.core.scoping import has_any_scope
 from dangjian.core.signals import audit_event
@@ -375,9 +375,9 @@ def parse_framework(text: str, filename: str) -> dict[str, Any]:
     unknown rule id, unknown campaign type …). Returns the normalized spec."""
     check = _Checker(filename)
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        check.add(HEADER, "（YAML 语法）", str(exc).replace("\n", " "))
+        data = yamlio.loads(text)
+    except yamlio.YamlError as exc:
+        check.add(HEADER, "（YAML 语法）", exc.message)
         check.done()
     if not isinstance(data, dict):
         check.add(HEADER, "（文件）", "文件应为包含 code、name、items 等字段的 YAML 映射")
@@ -656,7 +656,7 @@ def dump_framework(framework: Framework) -> str:
             {"label": q["label"], "share": float(q["share"])} for q in framework.quota_shares
         ]
     data["items"] = roots
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return yamlio.dumps(data)
 
 
 def _yaml_number(value: Decimal) -> int | float:

@@ -23,6 +23,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig
 
+from dangjian.core.bounds import parse_id
 from dangjian.core.scoping import has_any_scope
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDetailView, ObjectListView, ScopedViewMixin
@@ -144,9 +145,8 @@ class FrameworkImportView(FrameworkMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         initial = {}
-        base = request.GET.get("from", "")
-        if base.isdigit():
-            fw = get_object_or_404(Framework, pk=int(base))
+        if (base := parse_id(request.GET.get("from"))) is not None:
+            fw = get_object_or_404(Framework, pk=base)
             initial["text"] = frameworks.framework_yaml(fw)
         return self.render_to_response(
             self.get_context_data(form=FrameworkImportForm(initial=initial))

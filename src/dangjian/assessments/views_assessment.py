@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from dangjian.core import services as core_services
+from dangjian.core.bounds import parse_id
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDetailView, ScopedViewMixin
 
@@ -227,7 +228,7 @@ def form_rows(post: Any) -> list[dict[str, Any]]:
             continue
         item = key.removeprefix("result-")
         row = {
-            "item": int(item) if item.isdigit() else item,
+            "item": parse_id(item) or item,
             "result": post.get(key, ""),
             "score": post.get(f"score-{item}", "") or None,
             "note": post.get(f"note-{item}", ""),
@@ -327,7 +328,7 @@ class RaiseFindingView(AssessmentWriteView):
         assessment = self.get_object()
         item = get_object_or_404(
             FrameworkItem,
-            pk=request.POST.get("item") if str(request.POST.get("item", "")).isdigit() else 0,
+            pk=parse_id(request.POST.get("item")) or 0,
             framework_id=assessment.campaign.framework_id,
         )
         note = (
@@ -377,7 +378,7 @@ class EvidenceUploadView(AssessmentWriteView):
                 request.user,
                 assessment,
                 form.cleaned_data["file"],
-                item_id=int(raw_item) if raw_item.isdigit() else None,
+                item_id=parse_id(raw_item),
             )
         except (ValidationError, OutOfScope) as exc:
             messages.error(request, error_text(exc))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from dangjian.core.bounds import ID_MAX, parse_date, parse_int
 from dangjian.core.scoping import has_any_scope
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDetailView, ObjectListView, ScopedViewMixin
@@ -293,9 +294,10 @@ def int_param(request, name: str) -> int | None:
     raw = request.GET.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
-        raise Http404(_("参数 %(name)s 应为整数。") % {"name": name})
-    return int(raw)
+    value = parse_int(raw, 1, ID_MAX)
+    if value is None:
+        raise Http404(_("参数 %(name)s 应为正整数。") % {"name": name})
+    return value
 
 
 class FindingAccessMixin(LoginRequiredMixin):
@@ -396,10 +398,10 @@ def date_param(request, name: str, default: dt.date) -> dt.date:
     raw = request.GET.get(name, "").strip()
     if not raw:
         return default
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise Http404(_("日期格式不正确，请写作 2024-01-31。")) from exc
+    day = parse_date(raw)
+    if day is None:
+        raise Http404(_("日期格式不正确，请写作 2024-01-31。"))
+    return day
 
 
 class LiaisonProfileView(FindingAccessMixin, TemplateView):

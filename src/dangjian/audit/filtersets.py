@@ -6,9 +6,10 @@ import datetime as dt
 import functools
 
 import django_filters
-from django import forms
 from django.apps import apps
 from django.utils import timezone
+
+from dangjian.core.filters import DateFilter
 
 from .models import AuditEvent
 
@@ -44,12 +45,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
     object_type = django_filters.ChoiceFilter(
         label="对象类型", choices=object_type_choices, empty_label="全部"
     )
-    date_from = django_filters.DateFilter(
-        label="起始日期", method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = django_filters.DateFilter(
-        label="截止日期", method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = DateFilter(label="起始日期", method="filter_date_from")
+    date_to = DateFilter(label="截止日期", method="filter_date_to")
     request_id = django_filters.CharFilter(
         label="请求ID", field_name="request_id", lookup_expr="exact"
     )

@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from dangjian.core.bounds import HISTORY_YEAR_MIN
 from dangjian.core.crypto import blind_index
+from dangjian.core.filters import IdFilter, YearFilter
 from dangjian.orgs.models import Organization
 
 from .models import Category, Exemption, Gender, Member, MembershipState, MemberStatus, Transfer
@@ -67,9 +69,7 @@ class MemberFilterSet(WithinFilterSet):
         choices=MembershipState.choices, label=_("党籍状态"), empty_label=ALL
     )
     gender = django_filters.ChoiceFilter(choices=Gender.choices, label=_("性别"), empty_label=ALL)
-    join_year = django_filters.NumberFilter(
-        field_name="joined_on", lookup_expr="year", label=_("入党年份")
-    )
+    join_year = YearFilter(field_name="joined_on", min_year=HISTORY_YEAR_MIN, label=_("入党年份"))
 
     class Meta:
         model = Member
@@ -81,7 +81,7 @@ class MemberFilterSet(WithinFilterSet):
 
 class ExemptionFilterSet(WithinFilterSet):
     # A plain id, not a ModelChoiceFilter: that would load (and decrypt) every member.
-    member = django_filters.NumberFilter(field_name="member_id", label=_("党员"))
+    member = IdFilter(field_name="member_id", label=_("党员"))
     reason = django_filters.ChoiceFilter(choices=Exemption.Reason.choices, label=_("原因"))
 
     class Meta:
@@ -90,7 +90,7 @@ class ExemptionFilterSet(WithinFilterSet):
 
 
 class TransferFilterSet(WithinFilterSet):
-    member = django_filters.NumberFilter(field_name="member_id", label=_("党员"))
+    member = IdFilter(field_name="member_id", label=_("党员"))
 
     class Meta:
         model = Transfer

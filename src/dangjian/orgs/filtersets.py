@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from dangjian.core.bounds import parse_id
 from dangjian.core.db import path_prefix_q
 from dangjian.core.scoping import scope_paths
 
@@ -57,8 +58,8 @@ def upper_level_choices(user, selected) -> list[tuple]:
         return choices
     top = max(min(len(p) for p in paths) // Organization.steplen, 1)
     shown = Q(depth__lte=top + 1)
-    if str(selected or "").isdigit():
-        shown |= Q(pk=selected)
+    if (selected_id := parse_id(selected)) is not None:
+        shown |= Q(pk=selected_id)
     rows = (
         Organization.objects.restrict(user, "view").filter(shown).values_list("pk", "name", "depth")
     )

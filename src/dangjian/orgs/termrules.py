@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from django.core.exceptions import ImproperlyConfigured
+
+from dangjian.core import yamlio
 
 LIBRARY = Path(__file__).parent / "library" / "term_lengths.yaml"
 
@@ -29,14 +30,14 @@ class TermRule:
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, TermRule], tuple[int, int]]:
     try:
-        data = yaml.safe_load(LIBRARY.read_text(encoding="utf-8"))
+        data = yamlio.load_path(LIBRARY)
         rules = {
             item["kind"]: TermRule(item["kind"], int(item["years"]), dict(item["citation"]))
             for item in data["terms"]
         }
         far, near = sorted((int(m) for m in data["renewal_warnings_months"]), reverse=True)
-    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
-        # ValueError also covers a warning list that is not exactly two numbers.
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        # ValueError also covers yamlio.YamlError and a warning list not of two numbers.
         raise ImproperlyConfigured(f"{LIBRARY}: 届期规则文件无效：{exc}") from exc
     return rules, (far, near)
 

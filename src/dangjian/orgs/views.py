@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -13,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from dangjian.core import services as core_services
+from dangjian.core.bounds import parse_date, parse_id
 from dangjian.core.scoping import has_any_scope, scope_paths
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import (
@@ -84,10 +83,8 @@ class TreeView(ScopedViewMixin, TemplateView):
             ctx.update(q=text, found=found, truncated=truncated)
         else:
             open_org = None
-            if open_id := self.request.GET.get("open", "").strip():
-                open_org = (
-                    self.get_queryset().filter(pk=open_id).first() if open_id.isdigit() else None
-                )
+            if (open_id := parse_id(self.request.GET.get("open"))) is not None:
+                open_org = self.get_queryset().filter(pk=open_id).first()
             nodes = tree.forest(user, open_org)
         ctx.update(nodes=nodes, title=_("组织架构"))
         return ctx
@@ -195,10 +192,8 @@ class OrganizationDissolveView(ScopedViewMixin, View):
 
     def post(self, request, *args, **kwargs):
         org = self.get_object()
-        raw = request.POST.get("dissolved_on", "")
-        try:
-            day = dt.date.fromisoformat(raw)
-        except ValueError:
+        day = parse_date(request.POST.get("dissolved_on"))
+        if day is None:
             messages.error(request, _("请填写撤销日期（格式：年-月-日）。"))
             return redirect(org.get_absolute_url())
         try:
@@ -274,7 +269,7 @@ class CommitteePostEditView(ServiceEditView):
     template_name = "orgs/committeepost_edit.html"
 
     def get(self, request, *args, **kwargs):
-        if "pk" not in kwargs and not request.GET.get("term", "").isdigit():
+        if "pk" not in kwargs and parse_id(request.GET.get("term")) is None:
             messages.error(request, _("请在党组织页面的“班子成员”栏目中任命班子成员。"))
             return redirect("orgs:tree")
         return super().get(request, *args, **kwargs)

@@ -6,7 +6,12 @@ import datetime as dt
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -173,6 +178,13 @@ class NotificationSerializer(serializers.ModelSerializer):
         return instance
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("unread", OpenApiTypes.STR, description="1 或 true：只列出未读提醒")
+        ]
+    )
+)
 class NotificationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.filters import DateFilter, IdFilter
 from dangjian.members.filtersets import WithinFilterSet, org_filter
 
 from .forms import exemptible_rule_choices
@@ -16,8 +17,8 @@ class RuleExemptionFilterSet(WithinFilterSet):
     rule_id = django_filters.ChoiceFilter(
         label=_("规则"), choices=exemptible_rule_choices, empty_label=_("全部")
     )
-    active_on = django_filters.DateFilter(method="filter_active_on", label=_("在该日有效"))
-    member = django_filters.NumberFilter(field_name="member_id", label=_("党员"))
+    active_on = DateFilter(method="filter_active_on", label=_("在该日有效"))
+    member = IdFilter(field_name="member_id", label=_("党员"))
 
     class Meta:
         model = RuleExemption

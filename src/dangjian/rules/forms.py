@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.bounds import parse_id
 from dangjian.core.forms import ScopedModelForm
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
@@ -52,7 +53,7 @@ class ExemptionForm(ScopedModelForm):
         fields: dict[str, Any] = self.fields
         fields["rule_id"].choices = exemptible_rule_choices()
         fields["org"].queryset = Organization.objects.restrict(self.user, "view")
-        org_id = (
+        org_id = parse_id(
             self.data.get("org")
             or self.initial.get("org")
             or getattr(self.instance, "org_id", None)
@@ -60,6 +61,6 @@ class ExemptionForm(ScopedModelForm):
         members = Member.objects.restrict(self.user, "view").only("id", "name", "org_id")
         # Members of the chosen org only: a whole subtree's members would make a huge list.
         fields["member"].queryset = (
-            members.filter(org_id=org_id) if str(org_id or "").isdigit() else members.none()
+            members.filter(org_id=org_id) if org_id is not None else members.none()
         )
         fields["member"].help_text = _("先选择党组织并保存后可选其党员；留空表示豁免整个组织。")

@@ -21,9 +21,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from dangjian.core import yamlio
 
 from .schema import Rule, RuleFileError, parse_rule
 
@@ -107,11 +108,11 @@ def load_library(dirs: Iterable[Path] | None = None, params: Any = None) -> Libr
 
 def read_file(path: Path, source: str) -> list[Rule]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        data = yamlio.load_path(path)
+    except OSError as exc:
         raise RuleFileError(source, "", "（文件）", f"无法读取：{exc}") from exc
-    except yaml.YAMLError as exc:
-        raise RuleFileError(source, "", "（YAML 语法）", str(exc).replace("\n", " ")) from exc
+    except yamlio.YamlError as exc:
+        raise RuleFileError(source, "", "（YAML）", exc.message) from exc
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise RuleFileError(source, "", "rules", "文件应包含 version: 1 和规则列表 rules")
     if data.get("version", 1) != 1:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from dangjian.core.bounds import parse_id
 from dangjian.core.scoping import minimal_paths, scope_paths, scope_q
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
@@ -63,9 +64,10 @@ def org_param(request, name: str) -> Organization | None:
     raw = request.GET.get(name, "")
     if not raw:
         return None
-    if not raw.isdigit():
+    pk = parse_id(raw)
+    if pk is None:
         raise Http404(_("未找到该党组织。"))
-    return get_object_or_404(compliance_orgs(request.user), pk=int(raw))
+    return get_object_or_404(compliance_orgs(request.user), pk=pk)
 
 
 def rule_param(request):

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
-from dangjian.core import services
+from dangjian.core import bounds, services
 from dangjian.core.models import snapshot
 from dangjian.core.scoping import has_any_scope, scope_paths
 from dangjian.orgs.models import Organization
@@ -33,19 +33,20 @@ def parse_date(raw: str | None, today: dt.date) -> tuple[dt.date, str]:
     """(date, error message): an empty value is today; a bad one is today plus a message."""
     if not raw:
         return today, ""
-    try:
-        return dt.date.fromisoformat(raw.strip()), ""
-    except ValueError:
-        return today, f"日期“{raw}”无效，请按 2026-06-30 的格式选择排查日期；已按今天显示。"
+    day = bounds.parse_date(raw)
+    if day is not None:
+        return day, ""
+    return today, f"日期“{raw}”无效，请按 2026-06-30 的格式选择排查日期；已按今天显示。"
 
 
 def scoped_org(user: Any, raw: str | None) -> Organization | None:
     """The org named by `within`, if the user may see it; otherwise 404 (same as missing)."""
     if not raw:
         return None
-    if not raw.isdigit():
+    pk = bounds.parse_id(raw)
+    if pk is None:
         raise Http404("未找到该党组织。")
-    return get_object_or_404(Organization.objects.restrict(user, "view"), pk=int(raw))
+    return get_object_or_404(Organization.objects.restrict(user, "view"), pk=pk)
 
 
 class SweepView(LoginRequiredMixin, TemplateView):

@@ -27,6 +27,7 @@ from rest_framework.pagination import _positive_int
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from dangjian.core.bounds import ID_MAX
 from dangjian.core.permissions import Pagination
 
 
@@ -48,7 +49,8 @@ class CappedCountPagination(Pagination):
             number = max(1, math.ceil(self.count / size))
         else:
             try:
-                number = _positive_int(raw, strict=True)
+                # No page starts beyond the last possible row id (and OFFSET stays 64-bit).
+                number = _positive_int(raw, strict=True, cutoff=ID_MAX // size)
             except ValueError:
                 raise NotFound("页码无效：请填写正整数页码（超过一万条时不支持 last）。") from None
         offset = (number - 1) * size

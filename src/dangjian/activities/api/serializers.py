@@ -10,6 +10,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from dangjian.core.api import ScopedModelSerializer
+from dangjian.core.fields import IdField
 
 from ..models import (
     Activity,
@@ -29,7 +30,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 
 
 class ParticipationInputSerializer(serializers.Serializer):
-    member = serializers.IntegerField(label="党员编号")
+    member = IdField(label="党员编号")
     status = serializers.ChoiceField(
         choices=ParticipationStatus.choices, default=ParticipationStatus.ATTENDED, label="参加情况"
     )
@@ -62,13 +63,9 @@ class ActivitySerializer(ScopedModelSerializer):
     org_name = serializers.CharField(source="org.name", read_only=True)
     kind = serializers.ChoiceField(choices=ActivityKind.choices, label="活动类型")
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    host = serializers.IntegerField(
-        source="host_id", required=False, allow_null=True, label="主持人"
-    )
-    host_name = serializers.CharField(read_only=True, default=None)
-    recorder = serializers.IntegerField(
-        source="recorder_id", required=False, allow_null=True, label="记录人"
-    )
+    host = IdField(source="host_id", required=False, allow_null=True, label="主持人")
+    host_name = serializers.CharField(read_only=True, allow_null=True, default=None)
+    recorder = IdField(source="recorder_id", required=False, allow_null=True, label="记录人")
     tags = serializers.ListField(
         child=serializers.CharField(max_length=48),
         required=False,
@@ -76,7 +73,7 @@ class ActivitySerializer(ScopedModelSerializer):
         label="标签代码",
     )
     observers = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=IdField(),
         required=False,
         write_only=True,
         label="列席旁听用户编号",

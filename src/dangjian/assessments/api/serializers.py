@@ -7,6 +7,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dangjian.core.api import ScopedModelSerializer
+from dangjian.core.fields import (
+    BoundedModelSerializer,
+    DateField,
+    IdField,
+    IdRelatedField,
+    YearField,
+)
 from dangjian.orgs.models import OrgKind
 
 from ..models import (
@@ -97,12 +104,10 @@ class CampaignSerializer(ScopedModelSerializer):
     liaison_stage = serializers.ChoiceField(
         choices=LiaisonStage.choices, required=False, allow_blank=True, default="", label="巡察阶段"
     )
-    framework = serializers.PrimaryKeyRelatedField(
-        queryset=Framework.objects.all(), label="考评模板"
-    )
+    framework = IdRelatedField(queryset=Framework.objects.all(), label="考评模板")
     scope_org_name = serializers.CharField(source="scope_org.name", read_only=True)
     manual_targets = serializers.ListField(
-        child=serializers.IntegerField(), required=False, write_only=True, label="指定检查对象编号"
+        child=IdField(), required=False, write_only=True, label="指定检查对象编号"
     )
     allow_old_version = serializers.BooleanField(
         required=False, default=False, write_only=True, label="沿用旧版本模板"
@@ -141,7 +146,7 @@ class CampaignSerializer(ScopedModelSerializer):
         read_only_fields = ["sampling_plan", "results_released", "created", "updated"]
 
 
-class CampaignUpdateSerializer(serializers.ModelSerializer):
+class CampaignUpdateSerializer(BoundedModelSerializer):
     """What `campaigns.update_campaign` accepts; the rest is fixed once targets are drawn."""
 
     class Meta:
@@ -149,9 +154,17 @@ class CampaignUpdateSerializer(serializers.ModelSerializer):
         fields = ["name", "description", "period_start", "period_end", "status", "liaison_stage"]
 
 
+SEED_MAX = 2**31 - 1  # Campaign.seed is a PositiveIntegerField
+SIZE_MAX = 100_000  # more than any city has party organizations
+
+
 class RedrawSerializer(serializers.Serializer):
-    seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, label="随机种子")
-    size = serializers.IntegerField(required=False, allow_null=True, min_value=1, label="抽样数量")
+    seed = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=SEED_MAX, label="随机种子"
+    )
+    size = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=SIZE_MAX, label="抽样数量"
+    )
     ratio = serializers.DecimalField(
         max_digits=5, decimal_places=4, required=False, allow_null=True, label="抽样比例"
     )
@@ -160,7 +173,7 @@ class RedrawSerializer(serializers.Serializer):
 
 class AddTargetsSerializer(serializers.Serializer):
     targets = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         allow_empty=False,
         label="增加的检查对象（党组织 ID）",
         error_messages={"empty": "请选择要增加的检查对象。"},
@@ -264,17 +277,13 @@ class ItemResultSerializer(serializers.ModelSerializer):
 
 
 class FindingSerializer(ScopedModelSerializer):
-    org = serializers.IntegerField(
-        source="org_id", required=False, allow_null=True, label="存在问题的组织"
-    )
-    assessment = serializers.IntegerField(
+    org = IdField(source="org_id", required=False, allow_null=True, label="存在问题的组织")
+    assessment = IdField(
         source="assessment_id", required=False, allow_null=True, label="检查对象"
     )
-    item = serializers.IntegerField(source="item_id", required=False, allow_null=True, label="条目")
+    item = IdField(source="item_id", required=False, allow_null=True, label="条目")
     org_name = serializers.CharField(source="org.name", read_only=True)
-    deadline = serializers.DateField(
-        required=False, allow_null=True, write_only=True, label="整改时限"
-    )
+    deadline = DateField(required=False, allow_null=True, write_only=True, label="整改时限")
     rectification = serializers.IntegerField(
         source="rectification.pk", read_only=True, default=None, allow_null=True
     )
@@ -354,15 +363,15 @@ class VerifySerializer(serializers.Serializer):
 
 
 class NegativeListQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100, label="年度")
-    campaign = serializers.IntegerField(required=False, label="督查活动")
+    year = YearField(required=False, label="年度")
+    campaign = IdField(required=False, label="督查活动")
     campaign_type = serializers.ChoiceField(
         choices=CampaignType.choices,
         required=False,
         label="督查类型",
         help_text="只看该类型督查活动的问题，受检组织也只计该类型；不填为全部类型",
     )
-    within = serializers.IntegerField(required=False, label="所属组织（含下级）")
+    within = IdField(required=False, label="所属组织（含下级）")
 
 
 class NegativeListRowSerializer(serializers.Serializer):

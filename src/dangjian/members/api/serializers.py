@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from dangjian.core.api import ScopedModelSerializer
 from dangjian.core.crypto import mask_id_number, mask_phone
+from dangjian.core.fields import IdRelatedField
 
 from ..models import Exemption, Member, Transfer
 from ..services import clean_member, member_units
@@ -47,7 +48,7 @@ def _full_clean(candidate: models.Model, exclude: list[str]) -> None:
         raise serializers.ValidationError(exc.message_dict) from exc
 
 
-class MemberUnitField(serializers.PrimaryKeyRelatedField):
+class MemberUnitField(IdRelatedField):
     """工作单位: a unit the user may view or one of the orgs they manage members in belongs to."""
 
     def get_queryset(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from dangjian.core.api import ScopedModelSerializer, ScopedRelatedField
+from dangjian.core.fields import DateField
 
 from ..models import CommitteePost, Organization, Term, Unit
 
@@ -158,8 +159,8 @@ class CommitteePostSerializer(ScopedModelSerializer):
 
 
 class DismissSerializer(serializers.Serializer):
-    dismissed_on = serializers.DateField(required=False, help_text="免职日期，默认今天")
+    dismissed_on = DateField(required=False, help_text="免职日期，默认今天")
 
 
 class DissolveSerializer(serializers.Serializer):
-    dissolved_on = serializers.DateField(required=False, help_text="撤销日期，默认今天")
+    dissolved_on = DateField(required=False, help_text="撤销日期，默认今天")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from dangjian.core.api import ScopedModelSerializer
+from dangjian.core.fields import IdRelatedField
 from dangjian.members.models import Member
 
 from ..models import RuleExemption
@@ -69,7 +70,7 @@ class RuleSummarySerializer(serializers.Serializer):
 
 class RuleExemptionSerializer(ScopedModelSerializer):
     # A plain id input: a <select> in the browsable API would list every member in scope.
-    member = serializers.PrimaryKeyRelatedField(
+    member = IdRelatedField(
         queryset=Member.objects.all(),
         required=False,
         allow_null=True,

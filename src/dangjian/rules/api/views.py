@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from dangjian.core.api import ScopedModelViewSet
 from dangjian.core.api_views import parse_year
+from dangjian.core.bounds import parse_id
 from dangjian.core.permissions import Pagination
 from dangjian.core.scoping import scope_paths
 
@@ -121,9 +122,10 @@ class ComplianceView(APIView):
     def within(request, raw):
         if raw in (None, ""):
             return None
-        if not str(raw).isdigit():
-            raise ValidationError({"within": ["within 须为党组织编号（整数）。"]})
-        org = compliance_orgs(request.user).filter(pk=int(raw)).first()
+        pk = parse_id(raw)
+        if pk is None:
+            raise ValidationError({"within": ["within 须为党组织编号（正整数）。"]})
+        org = compliance_orgs(request.user).filter(pk=pk).first()
         if org is None:
             raise NotFound("未找到该党组织。")
         return org

@@ -12,6 +12,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from dangjian.core.bounds import parse_int
 from dangjian.core.scoping import scope_paths
 from dangjian.orgs.models import Organization
 
@@ -55,4 +56,4 @@ def compliance_panel(
 def _year(request) -> int:
     today = timezone.localdate()
     raw = request.GET.get("year", "") if request is not None else ""
-    return int(raw) if raw.isdigit() and 2018 <= int(raw) <= today.year else today.year
+    return parse_int(raw, 2018, today.year) or today.year

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.core import yamlio
 from dangjian.core.filemodes import write_private
 from dangjian.core.scoping import SYSTEM
 
@@ -65,6 +66,8 @@ class Command(BaseCommand):
         elif action == "import":
             path = Path(options["file"])
             try:
+                if path.stat().st_size > yamlio.MAX_BYTES:
+                    raise CommandError(f"{path} 过大：上限为 {yamlio.MAX_BYTES // 1024} KB")
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise CommandError(f"无法读取 {path}：{exc}") from exc

@@ -1,0 +1,78 @@
+"""A small world for the input and API fuzz tests: every list endpoint has rows to show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+
+@pytest.fixture
+def world(tree, make_user):
+    """工委 admin over the tree, members, a meeting with attendance, exemptions, a transfer,
+    a term with a post, a rule exemption, a campaign with results, a finding and a reminder."""
+    from dangjian.activities.models import Activity, Participation
+    from dangjian.assessments.models import ItemResult
+    from dangjian.assessments.tests.factories import (
+        checklist_framework,
+        make_campaign,
+        make_finding,
+    )
+    from dangjian.members.tests.factories import ExemptionFactory, MemberFactory, TransferFactory
+    from dangjian.orgs.models import CommitteePost, Term
+    from dangjian.rules.models import RuleExemption
+    from dangjian.rules.models_notifications import Notification
+
+    admin = make_user("committee_admin", tree.root, display_name="工委管理员")
+    members = [MemberFactory(org=tree.branch_a) for _ in range(3)]
+    members += [MemberFactory(org=tree.branch_b) for _ in range(2)]
+    meeting = Activity.objects.create(
+        org=tree.branch_a,
+        kind="member_assembly",
+        title="五月支部党员大会",
+        held_on=dt.date(2024, 5, 10),
+    )
+    Participation.objects.bulk_create(
+        Participation(activity=meeting, member=m, status="attended") for m in members[:3]
+    )
+    exemption = ExemptionFactory(member=members[0])
+    transfer = TransferFactory(member=members[1])
+    term = Term.objects.create(org=tree.branch_a, number=1, started_on=dt.date(2022, 6, 1))
+    post = CommitteePost.objects.create(
+        term=term, member=members[2], post="secretary", assigned_on=dt.date(2022, 6, 1)
+    )
+    rule_exemption = RuleExemption.objects.create(
+        org=tree.branch_b,
+        rule_id="branch.theme_day.monthly",
+        starts_on=dt.date(2024, 1, 1),
+        ends_on=dt.date(2024, 12, 31),
+        reason="支部改组",
+        approved_by="工委",
+    )
+    framework = checklist_framework()
+    campaign = make_campaign(framework, tree.root, [tree.branch_a, tree.branch_b])
+    assessment = campaign.assessments.get(target=tree.branch_a)
+    item = framework.items.get(code="1.1")
+    ItemResult.objects.create(assessment=assessment, item=item, result="nonconforming", note="记录不全")
+    finding = make_finding(
+        tree.branch_a, raised_by=tree.root, campaign=campaign, assessment=assessment, item=item
+    )
+    Notification.objects.create(
+        user=admin, kind="term_due", title="换届提醒", org=tree.branch_a, dedupe_key="fuzz-1"
+    )
+    return SimpleNamespace(
+        tree=tree,
+        admin=admin,
+        members=members,
+        meeting=meeting,
+        exemption=exemption,
+        transfer=transfer,
+        term=term,
+        post=post,
+        rule_exemption=rule_exemption,
+        framework=framework,
+        campaign=campaign,
+        assessment=assessment,
+        finding=finding,
+    )
