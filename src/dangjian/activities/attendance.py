@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Q
 
 from dangjian.core.crypto import blind_index, mask_id_number
+from dangjian.members import identifiers
 from dangjian.members.models import Exemption, Member
 from dangjian.members.validation import looks_like_id_number
 from dangjian.orgs.models import Organization, OrgKind
@@ -141,12 +142,14 @@ def quorum(
 
 
 def resolve_people(
-    pool: Organization, day: dt.date, tokens: list[str]
+    pool: Organization, day: dt.date, tokens: list[str], user: Any = None
 ) -> tuple[list[Member], list[str]]:
-    """Names or ID numbers typed by a user → members of `pool` on `day`; errors in Chinese.
+    """Names or ID numbers typed by `user` → members of `pool` on `day`; errors in Chinese.
 
     One query: ID numbers match through the blind index, names exactly; a name shared by
-    several members must be given as an ID number instead.
+    several members must be given as an ID number instead. Matching a full ID number is a
+    reveal (members.identifiers): only members the user may reveal, audited; without the
+    right, any ID number gets the same answer.
     """
     if not tokens:
         return [], []
@@ -156,23 +159,28 @@ def resolve_people(
         members_at(pool, day)
         .filter(Q(name__in=names) | Q(id_number_blind__in=list(ids.values())))
         .select_related("org")
-        .only(*MEMBER_COLUMNS, "id_number_blind", "org__name")
+        .only(*MEMBER_COLUMNS, "id_number_blind", "org__name", "org__path")
     )
-    by_blind = {m.id_number_blind: m for m in found}
+    by_id = identifiers.match_id_numbers(user, found, ids)
+    may_reveal = identifiers.reveals_anywhere(user)
     by_name: dict[str, list[Member]] = {}
     for m in found:
         by_name.setdefault(m.name, []).append(m)
     members: list[Member] = []
+    revealed: list[Member] = []
     errors: list[str] = []
     for token in tokens:
         if token.upper() in ids:
-            member = by_blind.get(ids[token.upper()])
-            if member is None:
+            member = by_id.get(token.upper())
+            if not may_reveal:
+                errors.append(identifiers.NEEDS_REVEAL_FOR_ATTENDANCE)
+            elif member is None:
                 errors.append(
                     f"身份证号为 {mask_id_number(token.upper())} 的人员不是“{pool.name}”在该日期的党员。"
                 )
-                continue
-            members.append(member)
+            else:
+                members.append(member)
+                revealed.append(member)
             continue
         matches = by_name.get(token, [])
         if not matches:
@@ -181,4 +189,6 @@ def resolve_people(
             errors.append(f"“{pool.name}”有 {len(matches)} 名党员叫“{token}”，请改填身份证号。")
         else:
             members.append(matches[0])
+    if revealed:
+        identifiers.audit_lookup(revealed, "id_number", "attendance")
     return members, errors

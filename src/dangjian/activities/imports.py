@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core import excel
-from dangjian.core.crypto import blind_index, mask_id_number
+from dangjian.core.crypto import mask_id_number
 from dangjian.core.excel import Column, ExportColumn, Exporter, Importer, Row, RowError, chunks
 from dangjian.core.imports import importers
 from dangjian.core.scoping import scope_q
+from dangjian.members import identifiers
 from dangjian.members.validation import looks_like_id_number
 from dangjian.orgs.imports import orgs_by_reference
 from dangjian.orgs.models import Organization, OrgKind
@@ -218,6 +219,8 @@ class ActivityImporter(Importer):
             return [RowError(0, "", _("您没有登记组织生活的权限。"))]
         col = {c.key: c.title for c in self.columns}
         errors: list[RowError] = []
+        self._user = user
+        self._revealed: list[Any] = []
         orgs = orgs_by_reference(add_q, {r["org"] for r in rows})
         found = [o for lst in orgs.values() for o in lst]
         pools = {o.pk: kinds.attendee_pool(o) for o in found if o.kind != OrgKind.LEADING_GROUP}
@@ -421,19 +424,21 @@ class ActivityImporter(Importer):
     def _title(self, key: str) -> str:
         return next(c.title for c in self.columns if c.key == key)
 
-    @staticmethod
-    def _match(on_day, tokens: list[str], pool: Organization, fail, key: str) -> list[Any]:
+    def _match(self, on_day, tokens: list[str], pool: Organization, fail, key: str) -> list[Any]:
         by_name: dict[str, list[Any]] = defaultdict(list)
-        by_blind: dict[str, Any] = {}
         for h in on_day:
             by_name[h.member.name].append(h.member)
-            if h.member.id_number_blind:
-                by_blind[h.member.id_number_blind] = h.member
+        # A full ID number is a reveal (members.identifiers): it matches only members the
+        # importer may reveal, audited after the run; without the right, the same answer
+        # for every number.
+        by_id = identifiers.match_id_numbers(self._user, (h.member for h in on_day), tokens)
         found = []
         for token in tokens:
             if looks_like_id_number(token):
-                member = by_blind.get(blind_index(token.upper()))
-                if member is None:
+                member = by_id.get(token.upper())
+                if not identifiers.reveals_anywhere(self._user):
+                    fail(key, identifiers.NEEDS_REVEAL_FOR_ATTENDANCE)
+                elif member is None:
                     fail(
                         key,
                         _("身份证号 %(i)s 不是「%(o)s」在活动当日的党员。")
@@ -441,6 +446,7 @@ class ActivityImporter(Importer):
                     )
                 else:
                     found.append(member)
+                    self._revealed.append(member)
                 continue
             matches = by_name.get(token, [])
             if not matches:
@@ -458,6 +464,13 @@ class ActivityImporter(Importer):
             else:
                 found.append(matches[0])
         return found
+
+    def run(self, user: Any, upload: Any):
+        result = super().run(user, upload)
+        # Audited after the run: a refused import rolls back everything written inside it.
+        if getattr(self, "_revealed", None):
+            identifiers.audit_lookup(self._revealed, "id_number", "attendance")
+        return result
 
     # --- write -------------------------------------------------------------------------
     def write(self, user: Any, rows: list[Row]) -> int:

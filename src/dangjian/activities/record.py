@@ -232,7 +232,10 @@ class RecordView(ScopedViewMixin, TemplateView):
         extra_members, extra_errors = [], []
         if org is not None and day is not None:
             extra_members, extra_errors = attendance.resolve_people(
-                kinds.attendee_pool(org), day, split_people(data.get("extra_attendees", ""))
+                kinds.attendee_pool(org),
+                day,
+                split_people(data.get("extra_attendees", "")),
+                request.user,
             )
         rows, members = self._rows(org, kind, day, data=data, instance=instance)
         by_member = {r.member.pk: r for r in rows}

@@ -9,6 +9,7 @@ key derived from the same secret, so the database never sees the plaintext.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import os
@@ -87,19 +88,28 @@ class EncryptedTextField(models.TextField):
         return encrypt(value)
 
 
+# Masks (decisions/0008): what they show must leave at least 10 000 candidates once combined
+# with everything else the platform returns to a role without the reveal right. The ID
+# number's digits all correlate with shown fields (area with the org's city, birth date with
+# the birth year, the 17th digit with the gender), so none is shown; the phone's last two
+# digits correlate with nothing.
+ID_NUMBER_MASK = "*" * 18
+PHONE_SHOWN_DIGITS = 2
+
+
 def mask_id_number(value: str | None) -> str:
-    """`410802199001011234` → `4108**********1234`."""
-    if not value:
-        return ""
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    """Any stored ID number → 18 asterisks: it says one is on record, nothing more."""
+    return ID_NUMBER_MASK if value else ""
+
+
+def mask_birth_date(value: dt.date | None) -> str:
+    """`1986-08-19` → `1986年`: the year alone, beside a masked ID number (decisions/0008)."""
+    return f"{value.year}年" if value else ""
 
 
 def mask_phone(value: str | None) -> str:
-    """`13812345678` → `138****5678`."""
+    """`13812345678` → `*********78` (always 11 characters, whatever was stored)."""
     if not value:
         return ""
-    if len(value) < 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    tail = value[-PHONE_SHOWN_DIGITS:] if len(value) > PHONE_SHOWN_DIGITS + 6 else ""
+    return "*" * (11 - len(tail)) + tail

@@ -9,12 +9,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from dangjian.core.bounds import HISTORY_YEAR_MIN
-from dangjian.core.crypto import blind_index
 from dangjian.core.filters import IdFilter, YearFilter
 from dangjian.orgs.models import Organization
 
+from . import identifiers
 from .models import Category, Exemption, Gender, Member, MembershipState, MemberStatus, Transfer
-from .validation import looks_like_id_number, looks_like_mobile
 
 ALL = _("全部")
 
@@ -25,13 +24,8 @@ def visible_orgs(request):
     return Organization.objects.restrict(user, "view")
 
 
-def search_q(value: str) -> Q:
-    """Name by characters or pinyin initials; a full ID or mobile number is an exact blind-index match."""
-    value = value.strip()
-    if looks_like_id_number(value):
-        return Q(id_number_blind=blind_index(value))
-    if looks_like_mobile(value):
-        return Q(phone_blind=blind_index(value))
+def name_q(value: str) -> Q:
+    """Name by characters or pinyin initials."""
     q = Q(name__icontains=value)
     if value.isascii() and value.isalpha():
         q |= Q(name_initials__startswith=value.lower())
@@ -56,7 +50,9 @@ class WithinFilterSet(django_filters.FilterSet):
 
 class MemberFilterSet(WithinFilterSet):
     q = django_filters.CharFilter(
-        method="filter_q", label=_("搜索"), help_text=_("姓名、拼音首字母、完整身份证号或手机号")
+        method="filter_q",
+        label=_("搜索"),
+        help_text=_("姓名、拼音首字母；有查看敏感信息权限时，也可填完整身份证号或手机号"),
     )
     org = org_filter(label=_("所在党组织"))
     status = django_filters.ChoiceFilter(
@@ -70,13 +66,40 @@ class MemberFilterSet(WithinFilterSet):
     )
     gender = django_filters.ChoiceFilter(choices=Gender.choices, label=_("性别"), empty_label=ALL)
     join_year = YearFilter(field_name="joined_on", min_year=HISTORY_YEAR_MIN, label=_("入党年份"))
+    id_clash = django_filters.BooleanFilter(
+        method="filter_id_clash",
+        label=_("身份证号码重复待核查"),
+        help_text=_("只列出您可查看其全部重复记录敏感信息的党员"),
+    )
 
     class Meta:
         model = Member
-        fields = ["q", "within", "org", "status", "category", "membership", "gender", "join_year"]
+        fields = [
+            "q",
+            "within",
+            "org",
+            "status",
+            "category",
+            "membership",
+            "gender",
+            "join_year",
+            "id_clash",
+        ]
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(search_q(value)) if value.strip() else queryset
+        value = value.strip()
+        if not value:
+            return queryset
+        if identifiers.exact_field(value):
+            # A full ID or mobile number is a reveal: only where the user holds the right,
+            # audited (decisions/0008).
+            return identifiers.search(getattr(self.request, "user", None), queryset, value)
+        return queryset.filter(name_q(value))
+
+    def filter_id_clash(self, queryset, name, value):
+        if not value:
+            return queryset
+        return identifiers.clashes_visible_to(getattr(self.request, "user", None), queryset)
 
 
 class ExemptionFilterSet(WithinFilterSet):

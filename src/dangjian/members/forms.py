@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core.forms import ScopedFormMixin, ScopedModelForm
 from dangjian.orgs.models import Organization
 
+from . import identifiers
 from .models import Exemption, Member
 from .services import member_orgs, member_units
 
@@ -22,6 +23,9 @@ class MemberForm(ScopedModelForm):
 
     The ID number and phone are never sent back to the browser: on edit the inputs stay
     empty (the masked value is the placeholder) and an empty input keeps the stored value.
+    For a user without the reveal right over the member the birth date is handled the same
+    way (its year is shown, decisions/0008). Cross-field rules are checked by the write
+    services, which know what the user may be told.
     """
 
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
@@ -57,32 +61,45 @@ class MemberForm(ScopedModelForm):
         # Gender may be left empty when the ID number is given: it is read from the ID.
         self.fields["gender"].required = False
         self.fields["id_number"].help_text = _("18 位；填写后自动识别出生日期和性别。")
-        self.initial["id_number"] = ""
-        self.initial["phone"] = ""
-        if self.instance.pk:
-            for name in ("id_number", "phone"):
-                masked = getattr(self.instance, f"masked_{name}")()
-                if masked:
-                    self.fields[name].widget.attrs["placeholder"] = masked
-                    self.fields[name].help_text = _("留空则保持原值不变。")
-        for name in ("id_number", "phone"):
+        # Inputs that never carry the stored value; left empty, they keep it.
+        self.write_only = ["id_number", "phone"]
+        if self.instance.pk and not identifiers.can_reveal(self.user, self.instance):
+            self.write_only.append("birth_date")
+        self.kept: set[str] = set()
+        for name in self.write_only:
+            self.initial[name] = None if name == "birth_date" else ""
             self.fields[name].widget.attrs["autocomplete"] = "off"
+            masked = getattr(self.instance, f"masked_{name}")() if self.instance.pk else ""
+            if masked:
+                self.fields[name].widget.attrs["placeholder"] = masked
+                self.fields[name].help_text = _("当前：%(m)s。留空则保持原值不变。") % {"m": masked}
 
-    def _keep_if_blank(self, name: str) -> str:
-        value = (self.cleaned_data.get(name) or "").strip()
+    def _keep_if_blank(self, name: str) -> Any:
+        value = self.cleaned_data.get(name)
+        if isinstance(value, str):
+            value = value.strip()
         if not value and self.instance.pk:
+            self.kept.add(name)
             return getattr(self.instance, name)
         return value
 
     def clean_id_number(self) -> str:
-        return self._keep_if_blank("id_number").upper()
+        return (self._keep_if_blank("id_number") or "").upper()
 
     def clean_phone(self) -> str:
-        return self._keep_if_blank("phone")
+        return self._keep_if_blank("phone") or ""
+
+    def clean_birth_date(self) -> Any:
+        if "birth_date" in self.write_only:
+            return self._keep_if_blank("birth_date")
+        return self.cleaned_data.get("birth_date")
 
     def member_fields(self) -> dict[str, Any]:
-        """The validated values, as keyword arguments for the member services."""
-        return {name: getattr(self.instance, name) for name in self.Meta.fields}
+        """The values the user gave, as keyword arguments for the member services (inputs left
+        empty to keep a stored value are left out: the services never compare against them)."""
+        return {
+            name: getattr(self.instance, name) for name in self.Meta.fields if name not in self.kept
+        }
 
 
 class TransferForm(ScopedFormMixin, forms.Form):

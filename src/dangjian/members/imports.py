@@ -34,6 +34,7 @@ from dangjian.orgs.imports import orgs_by_reference
 from dangjian.orgs.models import Organization, OrgKind, OrgStatus, Unit
 
 from . import validation
+from .identifiers import audit_lookup, can_reveal
 from .models import Category, Education, Gender, Member, MemberStatus
 
 
@@ -167,7 +168,7 @@ class MemberImporter(Importer):
         col = {c.key: c.title for c in self.columns}
         errors: list[RowError] = []
 
-        errors.extend(self._duplicate_ids(rows, col["id_number"]))
+        errors.extend(self._duplicate_ids(user, rows, col["id_number"]))
 
         orgs = orgs_by_reference(add_q, {r["org"] for r in rows})
         units = self._units(user, rows, orgs)
@@ -246,21 +247,28 @@ class MemberImporter(Importer):
             if org is not None and org.kind != OrgKind.UNIT_PARTY:
                 member.org = org
             try:
-                validation.check_member(member, check_duplicate=False)
+                validation.check_member(member)
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():
                     if field != "org":
                         errors.extend(RowError(row.number, col.get(field, ""), m) for m in messages)
             if org is not None:
                 member.org = org
+            member.id_number_clash = row.number in self._clash_rows
             self._members.append(member)
         return errors
 
-    @staticmethod
-    def _duplicate_ids(rows: list[Row], column: str) -> list[RowError]:
-        """ID numbers repeated inside the file, then those already registered to any member
-        (the blind index is unique across the whole database, whatever the importer's scope)."""
+    def _duplicate_ids(self, user: Any, rows: list[Row], column: str) -> list[RowError]:
+        """ID numbers repeated inside the file, then those already registered.
+
+        A number registered to a member the importer may reveal is refused (and that lookup
+        audited as a reveal, after the run); one registered only where the importer may not
+        look is imported marked as a clash, never refused: a refusal would confirm it
+        (members.identifiers, decisions/0008).
+        """
         errors: list[RowError] = []
+        self._clash_rows: set[int] = set()
+        self._revealed: list[Member] = []
         first_row: dict[str, int] = {}
         blinds: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
@@ -271,14 +279,33 @@ class MemberImporter(Importer):
             else:
                 first_row[number] = row.number
                 blinds[blind_index(number)].append(row)
+        refused: set[str] = set()
         for chunk in chunks(sorted(blinds)):
-            found = Member.objects.filter(id_number_blind__in=chunk)
-            for blind in found.values_list("id_number_blind", flat=True):
-                errors.extend(
-                    RowError(r.number, column, validation.DUPLICATE_ID_MESSAGE)
-                    for r in blinds[blind]
-                )
+            found = (
+                Member.objects.filter(id_number_blind__in=chunk)
+                .select_related("org")
+                .only("pk", "name", "id_number_blind", "org__path")
+            )
+            for member in found:
+                blind = member.id_number_blind or ""
+                if can_reveal(user, member):
+                    self._revealed.append(member)
+                    if blind not in refused:
+                        refused.add(blind)
+                        errors.extend(
+                            RowError(r.number, column, validation.DUPLICATE_ID_MESSAGE)
+                            for r in blinds[blind]
+                        )
+                else:
+                    self._clash_rows.update(r.number for r in blinds[blind])
         return errors
+
+    def run(self, user: Any, upload: Any):
+        result = super().run(user, upload)
+        # Audited after the run: a refused import rolls back everything written inside it.
+        if getattr(self, "_revealed", None):
+            audit_lookup(self._revealed, "id_number", "duplicate_check")
+        return result
 
     @staticmethod
     def _units(user: Any, rows: list[Row], orgs: dict[str, list[Organization]]) -> dict[str, Unit]:
@@ -309,7 +336,7 @@ class MemberExporter(Exporter):
         ExportColumn(gettext_lazy("姓名"), "name", 10),
         ExportColumn(gettext_lazy("性别"), "get_gender_display", 6),
         ExportColumn(gettext_lazy("民族"), "ethnicity", 8),
-        ExportColumn(gettext_lazy("出生日期"), "birth_date", 12),
+        ExportColumn(gettext_lazy("出生日期"), lambda m: m.birth_shown, 12),
         ExportColumn(gettext_lazy("身份证号"), "masked_id_number", 22),
         ExportColumn(gettext_lazy("手机号码"), "masked_phone", 14),
         ExportColumn(gettext_lazy("学历"), "get_education_display", 12),
@@ -322,6 +349,11 @@ class MemberExporter(Exporter):
         ExportColumn(gettext_lazy("职务"), "job_title", 12),
         ExportColumn(gettext_lazy("党籍状态"), "get_membership_display", 10),
     ]
+
+    def prepare_chunk(self, user: Any, objs: list[Any]) -> None:
+        # The full birth date only where the user may reveal the member (decisions/0008).
+        for m in objs:
+            m.birth_shown = m.birth_date if can_reveal(user, m) else m.masked_birth_date()
 
     def response(self, user: Any, queryset: Any, filters: dict[str, Any] | None = None):
         return super().response(user, queryset.select_related("org", "unit"), filters)

@@ -9,7 +9,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
 
-from dangjian.core.crypto import EncryptedTextField, blind_index, mask_id_number, mask_phone
+from dangjian.core.crypto import (
+    EncryptedTextField,
+    blind_index,
+    mask_birth_date,
+    mask_id_number,
+    mask_phone,
+)
 from dangjian.core.models import ScopedModel
 
 from . import validation
@@ -55,7 +61,10 @@ class Education(models.TextChoices):
 
 
 class Member(ScopedModel):
-    sensitive_fields: ClassVar[tuple[str, ...]] = ("id_number", "phone")
+    # Masked in audit snapshots; the birth date only to its year (decisions/0008).
+    sensitive_fields: ClassVar[tuple[str, ...]] = ("id_number", "phone", "birth_date")
+    # What the audited reveal may return in plaintext.
+    revealable_fields: ClassVar[tuple[str, ...]] = ("id_number", "phone")
 
     org = models.ForeignKey(
         "orgs.Organization",
@@ -71,9 +80,13 @@ class Member(ScopedModel):
     ethnicity = models.CharField(_("民族"), max_length=16, default="汉族")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_number = EncryptedTextField(_("身份证号"), blank=True, default="")
+    # Unique among members not marked as a clash (the constraint below): an ID number entered
+    # where the user may not learn it exists elsewhere is kept and marked instead of refused,
+    # so the refusal cannot confirm it (members.identifiers, decisions/0008).
     id_number_blind = models.CharField(
-        max_length=64, null=True, blank=True, unique=True, editable=False
+        max_length=64, null=True, blank=True, db_index=True, editable=False
     )
+    id_number_clash = models.BooleanField(_("身份证号码重复待核查"), default=False, editable=False)
     phone = EncryptedTextField(_("手机号码"), blank=True, default="")
     phone_blind = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     education = models.CharField(_("学历"), max_length=16, choices=Education.choices, blank=True)
@@ -112,6 +125,13 @@ class Member(ScopedModel):
             models.Index(fields=["org", "membership"]),
             models.Index(fields=["joined_on"]),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_blind"],
+                condition=models.Q(id_number_clash=False),
+                name="member_unique_id_number",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -125,8 +145,16 @@ class Member(ScopedModel):
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
-    def clean(self) -> None:
-        validation.check_member(self)
+    def masked_birth_date(self) -> str:
+        return mask_birth_date(self.birth_date)
+
+    @property
+    def birth_year(self) -> int | None:
+        return self.birth_date.year if self.birth_date else None
+
+    # No clean(): the cross-field rules compare submitted values with stored ones, and what
+    # may be compared depends on the user (a user without the reveal right must not learn a
+    # hidden value from an error). members.services validates every write with the user.
 
     def save(self, *args, **kwargs):
         self.prepare()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,8 +22,16 @@ from dangjian.core.models import snapshot
 from dangjian.core.scoping import scope_q
 from dangjian.orgs.models import Organization, Unit
 
+from . import identifiers
 from .models import Exemption, Member, MembershipState, Transfer
-from .validation import DUPLICATE_ID_MESSAGE, MEMBER_ORG_KINDS, fill_derived, member_org_error
+from .validation import (
+    ADULT_AGE,
+    DUPLICATE_ID_MESSAGE,
+    MEMBER_ORG_KINDS,
+    check_member,
+    fill_derived,
+    member_org_error,
+)
 
 # Derived or server-side columns a caller may not set directly.
 _NOT_WRITABLE = {
@@ -31,10 +40,18 @@ _NOT_WRITABLE = {
     "id_number_blind",
     "phone_blind",
     "name_initials",
+    "id_number_clash",
     "created",
     "updated",
 }
-CLEAN_EXCLUDE = ["id_number_blind", "phone_blind", "name_initials"]
+CLEAN_EXCLUDE = ["id_number_blind", "phone_blind", "name_initials", "id_number_clash"]
+BIRTH_FOLLOWS_ID_MESSAGE = (
+    "该党员已登记身份证号码，出生日期以身份证号码为准；如需更正，请同时重新填写正确的身份证号码。"
+)
+AGE_NEEDS_BIRTH_DATE_MESSAGE = (
+    "入党年份与出生年份相差十八年，是否已满十八周岁要看完整的出生日期；"
+    "请由可查看敏感信息的人员（如支部书记）修改入党日期。"
+)
 _YEAR_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
@@ -67,32 +84,102 @@ def _assign(member: Member, fields: dict[str, Any]) -> None:
         setattr(member, name, value)
 
 
-def clean_member(member: Member, *, validate_unique: bool = True) -> None:
-    """Full validation of a member about to be saved (field checks plus validation.check_member)."""
+def clean_member(member: Member, *, hidden: Collection[str] = ()) -> None:
+    """Field checks plus validation.check_member, every message at once.
+
+    `hidden`: stored values the writing user may not see and did not give (see
+    `hidden_fields`): no rule may compare a submitted value with them. Duplicates are the
+    write services' (`_mark_clash`): whether to say so depends on the user.
+    """
     fill_derived(member)  # may supply gender and birth date from the ID number
     # An empty gender is reported by check_member, with a message that says what to do.
     exclude = [*CLEAN_EXCLUDE, "gender"] if not member.gender else CLEAN_EXCLUDE
-    member.full_clean(exclude=exclude, validate_unique=validate_unique)
+    errors: dict[str, Any] = {}
+    try:
+        member.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    try:
+        check_member(member, birth_hidden="birth_date" in hidden)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
-def _save_validated(member: Member) -> None:
-    clean_member(member)
+def hidden_fields(user: Any, member: Member, submitted: Collection[str]) -> frozenset[str]:
+    """The stored sensitive values of `member` that `user` may not see and did not give in
+    this write. Empty for a new member or a user holding the reveal right over it; an ID
+    number given in the write makes the birth date known too (it is read from it)."""
+    if member.pk is None or identifiers.can_reveal(user, member):
+        return frozenset()
+    known = set(submitted)
+    if "id_number" in known:
+        known.add("birth_date")
+    return frozenset(f for f in identifiers.HIDDEN_FIELDS if f not in known)
+
+
+def _writable_changes(member: Member, changes: dict[str, Any], revealed: bool) -> dict[str, Any]:
+    """`changes` as the services apply them.
+
+    A new ID number brings its birth date unless one is given with it. For a user without
+    the reveal right the sensitive fields are write-only: an empty birth date means "keep"
+    (the API shows them none), and a birth date alone cannot be checked against the hidden
+    ID number without telling whether it matches, so it is refused the same way every time.
+    """
+    changes = dict(changes)
+    if not revealed:
+        if "birth_date" in changes and changes["birth_date"] is None:
+            del changes["birth_date"]
+        if "birth_date" in changes and "id_number" not in changes and member.id_number:
+            raise ValidationError({"birth_date": [BIRTH_FOLLOWS_ID_MESSAGE]})
+    if changes.get("id_number") and "birth_date" not in changes:
+        changes["birth_date"] = None  # filled from the new ID number
+    return changes
+
+
+def _check_age_at_year_level(member: Member, stored_joined_on: dt.date | None) -> None:
+    """The 18-years rule for a user who may not see the birth date: a changed joining date
+    is judged on the birth year alone, refused alike whenever only the day could tell."""
+    if not (member.birth_date and member.joined_on) or member.joined_on == stored_joined_on:
+        return
+    gap = member.joined_on.year - member.birth_date.year
+    if gap < ADULT_AGE:
+        raise ValidationError({"joined_on": ["入党时应年满十八周岁，请核对入党日期。"]})
+    if gap == ADULT_AGE:
+        raise ValidationError({"joined_on": [AGE_NEEDS_BIRTH_DATE_MESSAGE]})
+
+
+def _mark_clash(user: Any, member: Member) -> None:
+    """Set `id_number_clash`, or refuse when the duplicate is one the user may reveal."""
+    try:
+        member.id_number_clash = identifiers.id_number_clash(user, member)
+    except identifiers.DuplicateVisible as exc:
+        raise ValidationError({"id_number": [DUPLICATE_ID_MESSAGE]}) from exc
+
+
+def _save(user: Any, member: Member) -> None:
     try:
         with transaction.atomic():
             member.save()
     except IntegrityError as exc:
-        # Two requests registering the same ID number at once: the unique blind index wins.
-        if "id_number_blind" in str(exc):
-            raise ValidationError({"id_number": [DUPLICATE_ID_MESSAGE]}) from exc
-        raise
+        # Another request registered the same ID number meanwhile: decide again, now that it
+        # is there (refused if the user may reveal it, kept as a clash otherwise).
+        if "id_number" not in str(exc):
+            raise
+        _mark_clash(user, member)
+        with transaction.atomic():
+            member.save()
 
 
 def create_member(user: Any, **fields: Any) -> Member:
     """Create a member; refused (OutOfScope) unless the org is in the user's add scope."""
     member = Member()
     _assign(member, fields)
+    clean_member(member)
+    _mark_clash(user, member)
     with transaction.atomic():
-        _save_validated(member)
+        _save(user, member)
         core_services.ensure_in_scope(user, member, "add")
         core_services.emit("create", member, after=snapshot(member))
     return member
@@ -105,20 +192,33 @@ def update_member(
 
     A change of org is a transfer: it is recorded as a Transfer row dated
     `transferred_on` (default today), and refused when the new org lies outside the
-    user's change scope.
+    user's change scope. A user without the reveal right over the member writes its
+    ID number, phone and birth date without ever being told anything about the stored ones.
     """
     core_services.ensure_in_scope(user, member, "change")
     before = snapshot(member)
+    stored = {f: getattr(member, f) for f in (*identifiers.HIDDEN_FIELDS, "joined_on")}
     from_org_id = member.org_id
+    revealed = identifiers.can_reveal(user, member)
+    changes = _writable_changes(member, changes, revealed)
+    hidden = frozenset() if revealed else hidden_fields(user, member, changes)
     _assign(member, changes)
+    clean_member(member, hidden=hidden)
+    if "birth_date" in hidden:
+        _check_age_at_year_level(member, stored["joined_on"])
+    if member.id_number != stored["id_number"]:
+        _mark_clash(user, member)
     with transaction.atomic():
-        _save_validated(member)
+        _save(user, member)
         core_services.ensure_in_scope(user, member, "change")
         if member.org_id != from_org_id:
             _record_transfer(
                 member, from_org_id, member.org_id, transferred_on or timezone.localdate()
             )
-        core_services.emit("update", member, before=before, after=snapshot(member))
+        # The masked snapshots cannot show a change of a sensitive value: name the fields.
+        changed = [f for f in identifiers.HIDDEN_FIELDS if getattr(member, f) != stored[f]]
+        extra = {"sensitive_changed": changed} if changed else {}
+        core_services.emit("update", member, before=before, after=snapshot(member), **extra)
     return member
 
 
@@ -237,7 +337,7 @@ def reveal(user: Any, member: Member, field: str) -> str:
     The audit row names the field, never the value. Out of scope raises OutOfScope
     (answered as 404) after recording the refusal.
     """
-    if field not in Member.sensitive_fields:
+    if field not in Member.revealable_fields:
         raise ValidationError({"field": ["只能查看身份证号码或手机号码。"]})
     allowed = Member.objects.restrict(user, "reveal").filter(pk=member.pk).exists()
     if not allowed:

@@ -1,8 +1,9 @@
-"""Member validation shared by forms, serializers, services and the importer.
+"""Member validation shared by the write services and the importer.
 
 `check_member(member)` fills what the ID number implies (birth date, gender) and raises a
 ValidationError keyed by field, each message a Chinese sentence saying what to fix. No
-message ever contains an ID number or phone number (they would end up in logs).
+message ever contains an ID number, phone number or birth date (they would end up in logs,
+and a stored one would tell a user without the reveal right what is hidden).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dangjian.core.crypto import blind_index
 from dangjian.core.validators import (
     id_number_birth_date,
     id_number_checksum_ok,
@@ -21,6 +21,7 @@ from dangjian.core.validators import (
     validate_mobile,
 )
 from dangjian.orgs.models import GRASSROOTS_KINDS, Organization, OrgKind
+from dangjian.orgs.termrules import add_years
 
 if TYPE_CHECKING:
     from .models import Member
@@ -43,8 +44,9 @@ MEMBER_ORG_KINDS: tuple[str, ...] = (
     OrgKind.UNIT_PARTY,
 )
 
+# Said only when the registered member is one the user may reveal (members.identifiers).
 DUPLICATE_ID_MESSAGE = (
-    "该身份证号码已登记在其他党员名下，不能重复录入；如为调入，请办理组织关系转接。"
+    "该身份证号码已登记在您管辖范围内的其他党员名下，不能重复录入；如为调入，请办理组织关系转接。"
 )
 ADULT_AGE = 18  # 党章第一条：年满十八岁
 
@@ -79,13 +81,6 @@ def member_org_error(org: Organization | None) -> str | None:
     return None
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def fill_derived(member: Member) -> None:
     """Normalize the ID number and phone; fill birth date and gender from a valid ID number."""
     member.id_number = (member.id_number or "").strip().upper()
@@ -98,13 +93,15 @@ def fill_derived(member: Member) -> None:
             member.gender = gender_from_id_number(member.id_number)
 
 
-def check_member(member: Member, *, check_duplicate: bool = True) -> None:
+def check_member(member: Member, *, birth_hidden: bool = False) -> None:
     """Validate `member` in place; raise ValidationError({field: [messages]}).
 
-    Calls `fill_derived` first. `check_duplicate=False` lets a bulk importer check
-    duplicates once for all rows instead of one query per row.
+    Calls `fill_derived` first. Duplicates are not checked here: whether a user may be told
+    that an ID number is already registered depends on the user (members.identifiers).
+    `birth_hidden`: the stored birth date is one the writing user may not see (no reveal
+    right, and neither it nor an ID number given in this write), so no rule may compare a
+    submitted value with it; the write service checks what it can at year level.
     """
-    from .models import Member as MemberModel
     from .models import MemberStatus
 
     errors: dict[str, list[str]] = {}
@@ -122,15 +119,11 @@ def check_member(member: Member, *, check_duplicate: bool = True) -> None:
             add("id_number", exc.messages[0])
         else:
             id_ok = True
-    if id_ok:
-        id_birth = id_number_birth_date(member.id_number)
-        if member.birth_date != id_birth:
-            add(
-                "birth_date",
-                f"出生日期与身份证号码中的出生日期（{id_birth:%Y-%m-%d}）不一致，请核对。",
-            )
-        if member.gender != gender_from_id_number(member.id_number):
-            add("gender", "性别与身份证号码不一致（第 17 位奇数为男、偶数为女），请核对。")
+    if id_ok and not birth_hidden and member.birth_date != id_number_birth_date(member.id_number):
+        # No date in the message: it could be the stored one, not what the user typed.
+        add("birth_date", "出生日期与身份证号码第 7–14 位的出生日期不一致，请核对。")
+    if id_ok and member.gender and member.gender != gender_from_id_number(member.id_number):
+        add("gender", "性别与身份证号码不一致（第 17 位奇数为男、偶数为女），请核对。")
     if not member.gender:
         add("gender", "请选择性别（或填写身份证号码自动识别）。")
 
@@ -150,9 +143,10 @@ def check_member(member: Member, *, check_duplicate: bool = True) -> None:
             add(field, f"{label}不能晚于今天，请核对。")
 
     if (
-        member.birth_date
+        not birth_hidden
+        and member.birth_date
         and member.joined_on
-        and member.joined_on < _add_years(member.birth_date, ADULT_AGE)
+        and member.joined_on < add_years(member.birth_date, ADULT_AGE)
     ):
         add("joined_on", "入党时应年满十八周岁，请核对入党日期和出生日期。")
     if member.status == MemberStatus.PROBATIONARY and member.full_member_on:
@@ -165,13 +159,6 @@ def check_member(member: Member, *, check_duplicate: bool = True) -> None:
     if org_error:
         add("org", org_error)
 
-    if check_duplicate and member.id_number and "id_number" not in errors:
-        clash = MemberModel.objects.filter(id_number_blind=blind_index(member.id_number))
-        if member.pk:
-            clash = clash.exclude(pk=member.pk)
-        if clash.exists():
-            add("id_number", DUPLICATE_ID_MESSAGE)
-
     if errors:
         raise ValidationError(errors)
 
@@ -180,7 +167,7 @@ def check_exemption(exemption: Any) -> None:
     errors: dict[str, list[str]] = {}
     if exemption.ends_on and exemption.starts_on and exemption.ends_on < exemption.starts_on:
         errors["ends_on"] = ["结束日期不能早于开始日期，请核对。"]
-    if exemption.starts_on and exemption.starts_on > _add_years(timezone.localdate(), 1):
+    if exemption.starts_on and exemption.starts_on > add_years(timezone.localdate(), 1):
         errors["starts_on"] = ["开始日期不能晚于一年以后，请核对。"]
     if errors:
         raise ValidationError(errors)

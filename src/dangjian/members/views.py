@@ -26,7 +26,7 @@ from dangjian.core.views import (
 )
 from dangjian.orgs.models import CommitteePost
 
-from . import services
+from . import identifiers, services
 from .filtersets import MemberFilterSet
 from .forms import ExemptionForm, MemberForm, TransferForm
 from .imports import MemberExporter
@@ -66,6 +66,9 @@ class MemberListView(ObjectListView):
             # must appear there masked, like everywhere else.
             qs, _fs = self.filtered()
             return self.exporter.response(request.user, qs, filters=masked_filters(request.GET))
+        q = request.GET.get("q", "").strip()
+        if identifiers.exact_field(q) and not identifiers.reveals_anywhere(request.user):
+            messages.info(request, identifiers.NEEDS_REVEAL_MESSAGE)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -92,6 +95,14 @@ class MemberDetailView(ObjectDetailView):
             transfers=Transfer.objects.restrict(user, "view")
             .filter(member=member)
             .select_related("from_org", "to_org"),
+            # decisions/0008: the full birth date and a duplicated ID number only for those
+            # who may reveal every member concerned.
+            birth_shown=(
+                f"{member.birth_date:%Y-%m-%d}"
+                if member.birth_date and identifiers.can_reveal(user, member)
+                else member.masked_birth_date()
+            ),
+            clash_partners=identifiers.clash_partners(user, member),
         )
         return ctx
 

@@ -12,8 +12,9 @@ from dangjian.core.api import ScopedModelSerializer
 from dangjian.core.crypto import mask_id_number, mask_phone
 from dangjian.core.fields import IdRelatedField
 
+from .. import identifiers
 from ..models import Exemption, Member, Transfer
-from ..services import clean_member, member_units
+from ..services import member_units
 
 # Render member foreign keys as a plain id input in the browsable API: a <select> would
 # load (and decrypt) every member in scope.
@@ -59,9 +60,15 @@ class MemberUnitField(IdRelatedField):
 
 
 class MemberSerializer(ScopedModelSerializer):
+    """ID number and phone are write-only in effect (masked out); the birth date is given in
+    full only where the user holds the reveal right over the member, else null beside
+    `birth_year` (decisions/0008). Validation is the write services' (members.services):
+    what may be compared with stored values depends on the user."""
+
     unit = MemberUnitField(required=False, allow_null=True, label="工作单位")
     id_number = MaskedField(mask_id_number, max_length=18, label="身份证号")
     phone = MaskedField(mask_phone, max_length=11, label="手机号码")
+    birth_year = serializers.IntegerField(read_only=True, allow_null=True, label="出生年份")
     org_name = serializers.CharField(source="org.name", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True, default="")
 
@@ -74,6 +81,7 @@ class MemberSerializer(ScopedModelSerializer):
             "gender",
             "ethnicity",
             "birth_date",
+            "birth_year",
             "id_number",
             "phone",
             "education",
@@ -95,31 +103,27 @@ class MemberSerializer(ScopedModelSerializer):
         # Gender may be omitted when the ID number is given: it is read from the ID.
         extra_kwargs = {"gender": {"required": False}}
 
-    def _unchanged_if_masked(self, name: str, value: str, masker) -> str:
-        """A client that echoes back the masked value it was given means "keep it"."""
-        stored = getattr(self.instance, name, "") if self.instance is not None else ""
-        if stored and value == masker(stored):
-            return stored
-        return value
+    def to_representation(self, instance: Member) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if not identifiers.can_reveal(request.user if request else None, instance):
+            data["birth_date"] = None
+        return data
 
     def validate_id_number(self, value: str) -> str:
-        return self._unchanged_if_masked("id_number", value.strip().upper(), mask_id_number)
+        return value.strip().upper()
 
     def validate_phone(self, value: str) -> str:
-        return self._unchanged_if_masked("phone", value.strip(), mask_phone)
+        return value.strip()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        candidate = _copy(self.instance, Member)
-        for name, value in attrs.items():
-            setattr(candidate, name, value)
-        try:
-            clean_member(candidate, validate_unique=False)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from exc
-        # Carry back what validation derived from the ID number.
-        for name in ("id_number", "phone", "birth_date", "gender"):
-            if name in attrs or getattr(candidate, name) != getattr(self.instance, name, None):
-                attrs[name] = getattr(candidate, name)
+        # A client echoing back the masked value it was given means "keep it": drop it, so
+        # the services see only what the client really wrote.
+        if self.instance is not None:
+            for name, masker in (("id_number", mask_id_number), ("phone", mask_phone)):
+                stored = getattr(self.instance, name)
+                if name in attrs and stored and attrs[name] == masker(stored):
+                    del attrs[name]
         return attrs
 
 

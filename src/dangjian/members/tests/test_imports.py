@@ -202,8 +202,8 @@ def test_template_fill_import_export_round_trip(unit_admin, tree):
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:6] == ("姓名", "性别", "民族", "出生日期", "身份证号", "手机号码")
     exported = {r[0]: r for r in rows[1:]}
-    assert exported["张伟"][4] == ID_1[:4] + "*" * 10 + ID_1[-4:]
-    assert exported["张伟"][5] == "138****5678"
+    assert exported["张伟"][4] == "*" * 18
+    assert exported["张伟"][5] == "*********78"
     assert exported["李娜"][8] == "预备党员" and exported["李娜"][11] == "第一党小组"
     flat = str(rows)
     assert ID_1 not in flat and ID_2 not in flat and "13812345678" not in flat
@@ -250,13 +250,27 @@ def test_duplicate_id_numbers_in_the_file(unit_admin):
 
 
 def test_duplicate_id_number_against_the_database(unit_admin, tree):
-    MemberFactory(org=tree.branch_b, id_number=ID_2)  # registered elsewhere, outside the scope
+    """Registered where the importer may reveal: refused, and the lookup audited as a reveal."""
+    holder = MemberFactory(org=tree.branch_a, id_number=ID_2)
     before = Member.objects.count()
     resp = upload(unit_admin, member_xlsx([member_row("张伟", ID_1), member_row("王芳", ID_2)]))
     assert errors_of(resp) == [
-        "第 3 行「身份证号」：该身份证号码已登记在其他党员名下，不能重复录入；如为调入，请办理组织关系转接。"
+        "第 3 行「身份证号」：该身份证号码已登记在您管辖范围内的其他党员名下，不能重复录入；如为调入，请办理组织关系转接。"
     ]
     assert Member.objects.count() == before
+    event = AuditEvent.objects.get(action="reveal")
+    assert event.object_id == str(holder.pk) and event.detail["via"] == "duplicate_check"
+
+
+def test_duplicate_id_number_outside_the_scope_is_imported_for_review(unit_admin, tree):
+    """Registered only where the importer may not look: a refusal would confirm it, so the row
+    is imported, marked as a clash for those who may reveal both (decisions/0008)."""
+    MemberFactory(org=tree.branch_b, id_number=ID_2)
+    resp = upload(unit_admin, member_xlsx([member_row("张伟", ID_1), member_row("王芳", ID_2)]))
+    assert resp.context["result"].ok, errors_of(resp)
+    assert Member.objects.get(name="王芳").id_number_clash
+    assert not Member.objects.get(name="张伟").id_number_clash
+    assert not AuditEvent.objects.filter(action="reveal").exists()
 
 
 def test_malformed_id_numbers(unit_admin):

@@ -33,7 +33,7 @@ def test_allowed_roles_see_plaintext_and_it_is_audited(zhang, tree, login, role)
     assert event.actor_id == client.user.pk
     assert event.object_type == "members.member" and event.object_id == str(zhang.pk)
     assert event.detail == {"field": "id_number"}
-    assert ID_NUMBER not in str(event.chained_fields())
+    assert ID_NUMBER not in str(vars(event))
 
 
 def test_htmx_gets_a_fragment(zhang, tree, login):
