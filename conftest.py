@@ -64,11 +64,11 @@ def make_user(db):
 
 
 @pytest.fixture(autouse=True)
-def _audit_anchor_per_test(settings, tmp_path):
+def _audit_anchor_per_test(settings, tmp_path_factory):
     """Each test's audit chain starts empty, so its checkpoints go to a file of its own
     (begun as migration 0003 begins one), never to the shared data dir's."""
     from dangjian.audit import anchor, chain
 
-    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchor.log"
+    settings.AUDIT_ANCHOR_FILE = tmp_path_factory.mktemp("audit") / "audit-anchor.log"
     if chain.key_text() is not None:  # no key before the first test database is made
         anchor.append("setup", 0, chain.GENESIS)

@@ -21,7 +21,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from . import anchor, chain
-from .verify import Report, _rows, walk
+from .verify import Report, events_in_order, walk
 
 logger = logging.getLogger("dangjian.audit")
 BATCH = 2000
@@ -64,7 +64,7 @@ def reseal(event_model: Any, head_model: Any, *, accept_breaks: bool) -> Reseale
         key = chain.event_key()
         prev, count, last_id = chain.GENESIS, 0, 0
         pending: list[tuple[str, str, int, int]] = []
-        for event in _rows(event_model, 0, None, BATCH):
+        for event in events_in_order(event_model, 0, None, BATCH):
             sealed = chain.seal(key, prev, chain.fields_of(event))
             pending.append((prev, sealed, chain.HMAC_SHA256, event.id))
             prev, count, last_id = sealed, count + 1, event.id

@@ -201,7 +201,8 @@ class _Walker:
         self.lost = []
 
 
-def _rows(event_model: Any, after: int, up_to: int | None, batch: int) -> Iterator[Any]:
+def events_in_order(event_model: Any, after: int, up_to: int | None, batch: int) -> Iterator[Any]:
+    """Events with after < id ≤ up_to in id order, read `batch` at a time (keyset paging)."""
     qs = event_model._base_manager.order_by("id")
     if up_to is not None:
         qs = qs.filter(id__lte=up_to)
@@ -235,7 +236,7 @@ def walk(
     report = walker.report
 
     def catch_up(up_to: int | None) -> None:
-        for event in _rows(event_model, report.last_id, up_to, batch):
+        for event in events_in_order(event_model, report.last_id, up_to, batch):
             walker.feed(event)
 
     # Rows up to a head read before them are committed; rows appended meanwhile are
