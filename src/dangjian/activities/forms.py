@@ -14,7 +14,6 @@ from dangjian.core.forms import ScopedFormMixin
 from dangjian.orgs.models import Organization
 
 from .models import ActivityKind, ServiceType, Tag, TrainingType
-from .services import activity_orgs
 
 SEPARATORS = re.compile(r"[、，,；;\s]+")
 
@@ -103,7 +102,9 @@ class ActivityForm(ScopedFormMixin, forms.Form):
     ) -> None:
         super().__init__(*args, user=user, **kwargs)
         fields: dict[str, Any] = self.fields
-        fields["org"].queryset = activity_orgs(user, "add").order_by("path")
+        fields["org"].queryset = Organization.objects.holding(
+            user, "activities.add_activity"
+        ).order_by("path")
         fields["observers"].queryset = observer_choices(org)
         people = [("", "—")] + [(m.pk, m.name) for m in members]
         fields["host"].choices = people

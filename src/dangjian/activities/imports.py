@@ -25,7 +25,7 @@ from dangjian.core import excel
 from dangjian.core.crypto import mask_id_number
 from dangjian.core.excel import Column, ExportColumn, Exporter, Importer, Row, RowError, chunks
 from dangjian.core.imports import importers
-from dangjian.core.scoping import scope_q
+from dangjian.core.scoping import holds
 from dangjian.members import identifiers
 from dangjian.members.validation import looks_like_id_number
 from dangjian.orgs.imports import orgs_by_reference
@@ -214,14 +214,15 @@ class ActivityImporter(Importer):
     ]
 
     def validate_rows(self, user: Any, rows: list[Row]) -> list[RowError]:
-        add_q = scope_q(user, "activities.add_activity", "path")
-        if add_q is None:
+        if not holds(user, "activities.add_activity"):
             return [RowError(0, "", _("您没有登记组织生活的权限。"))]
         col = {c.key: c.title for c in self.columns}
         errors: list[RowError] = []
         self._user = user
         self._revealed: list[Any] = []
-        orgs = orgs_by_reference(add_q, {r["org"] for r in rows})
+        orgs = orgs_by_reference(
+            Organization.objects.holding(user, "activities.add_activity"), {r["org"] for r in rows}
+        )
         found = [o for lst in orgs.values() for o in lst]
         pools = {o.pk: kinds.attendee_pool(o) for o in found if o.kind != OrgKind.LEADING_GROUP}
         pools.update(

@@ -92,7 +92,11 @@ class RecordView(ScopedViewMixin, TemplateView):
             pk = int(raw)
         except (TypeError, ValueError):
             return None
-        return services.activity_orgs(self.request.user, "add").filter(pk=pk).first()
+        return (
+            Organization.objects.holding(self.request.user, "activities.add_activity")
+            .filter(pk=pk)
+            .first()
+        )
 
     def _rows(self, org, kind, day, data=None, instance=None) -> tuple[list[Row], list[Any]]:
         """Attendance rows (posted values win) and the members to offer as host/recorder."""

@@ -12,7 +12,6 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.http import FileResponse, Http404
@@ -26,7 +25,7 @@ from django.views.generic import TemplateView
 from dangjian.core import services as core_services
 from dangjian.core.bounds import YEAR_MAX, YEAR_MIN, parse_id, parse_int
 from dangjian.core.models import snapshot
-from dangjian.core.scoping import has_any_scope, scope_paths
+from dangjian.core.scoping import has_any_scope, holds_at_top
 from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectListView, ScopedViewMixin
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
@@ -224,12 +223,10 @@ class ActivityDetailView(ObjectDetailView):
 
 class ActivityDeleteView(ObjectDeleteView):
     queryset = Activity.objects.select_related("org")
+    success_url = "activities:activity_list"
 
-    def post(self, request, *args, **kwargs):
-        activity = self.get_object()
-        services.delete_activity(request.user, activity)
-        messages.success(request, _("已删除。"))
-        return redirect("activities:activity_list")
+    def delete(self, obj) -> None:
+        services.delete_activity(self.request.user, obj)
 
 
 class AttachmentUploadView(ScopedViewMixin, View):
@@ -357,8 +354,7 @@ class MemberHistoryView(ScopedViewMixin, TemplateView):
 
 def can_manage_tags(user) -> bool:
     """Tags are shared by the whole tree: `activities.change_tag` held over a root (the 工委)."""
-    paths = scope_paths(user, "activities.change_tag")
-    return "" in paths or any(len(p) == Organization.steplen for p in paths)
+    return holds_at_top(user, "activities.change_tag", Organization.steplen)
 
 
 class TagAdminMixin(LoginRequiredMixin):
@@ -399,11 +395,7 @@ class TagEditView(TagAdminMixin, TemplateView):
         before = snapshot(tag) if tag.pk else None
         form = TagForm(request.POST, instance=tag)
         if form.is_valid():
-            with transaction.atomic():
-                form.save()
-                core_services.emit(
-                    "update" if before else "create", tag, before=before, after=snapshot(tag)
-                )
+            services.save_tag(request.user, form.save(commit=False), before)
             messages.success(request, _("已保存标签“%(name)s”。") % {"name": tag.name})
             return redirect("activities:tag_list")
         return self.render_to_response(self.get_context_data(form=form, object=tag))

@@ -28,7 +28,7 @@ from django.db.models import Max
 from dangjian.core import yamlio
 from dangjian.core.models import snapshot
 from dangjian.core.scoping import has_any_scope
-from dangjian.core.signals import audit_event
+from dangjian.core.services import emit
 from dangjian.orgs.models import OrgKind
 
 from .models import CampaignType, Framework, FrameworkItem, ItemKind, Method
@@ -534,32 +534,16 @@ def sync_library(directory: Path | None = None, *, audit: bool = False) -> list[
             make_current = current is None or current.source == "package"
             framework = _create_version(spec, text, "package", make_current=make_current)
             if audit:
-                _audit(
-                    None,
+                emit(
                     "create",
                     framework,
+                    user=None,
                     after=snapshot(framework),
                     operation="framework_sync",
                     file=path.name,
                 )
             loaded.append(framework)
     return loaded
-
-
-def _audit(user: Any, action: str, obj: Any, **kwargs: Any) -> None:
-    """An audit event naming `user` (services run outside requests too: CLI, migrate)."""
-    before = kwargs.pop("before", None)
-    after = kwargs.pop("after", None)
-    audit_event.send(
-        sender=type(obj),
-        action=action,
-        obj=obj,
-        before=before,
-        after=after,
-        outcome="success",
-        detail=kwargs,
-        user=user,
-    )
 
 
 def can_manage_frameworks(user: Any) -> bool:
@@ -589,10 +573,10 @@ def import_framework(user: Any, text: str, filename: str) -> Framework:
                 f"考评模板文件 {filename} 与已有的“{same.name}”第 {same.version} 版内容相同，未导入。"
             )
         framework = _create_version(spec, text, "uploaded", make_current=True)
-        _audit(
-            user,
+        emit(
             "import",
             framework,
+            user=user,
             after=snapshot(framework),
             operation="framework_import",
             file=filename,
@@ -611,7 +595,7 @@ def make_current(user: Any, framework: Framework) -> Framework:
         )
         Framework.objects.filter(pk=framework.pk).update(is_current=True)
         framework.is_current = True
-        _audit(user, "update", framework, operation="framework_make_current")
+        emit("update", framework, user=user, operation="framework_make_current")
     return framework
 
 

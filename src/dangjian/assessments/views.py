@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 from django_tables2 import RequestConfig
 
 from dangjian.core.bounds import parse_id
+from dangjian.core.forms import add_service_errors
 from dangjian.core.scoping import has_any_scope
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDetailView, ObjectListView, ScopedViewMixin
@@ -65,14 +66,11 @@ def error_text(exc: ValidationError | OutOfScope) -> str:
 
 
 def add_errors(form: Any, exc: ValidationError | OutOfScope) -> None:
-    """Put a service's error on the form: on the field it names, else on top."""
+    """Put a service's error on the form (core.forms.add_service_errors), a refusal on top."""
     if isinstance(exc, OutOfScope):
         form.add_error(None, error_text(exc))
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(None, exc.messages)
+        add_service_errors(form, exc)
 
 
 # --- frameworks (shared reference data: any holder of view_framework reads them) ----------

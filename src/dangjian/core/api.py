@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import transaction
 from django.http import Http404
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -14,10 +13,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import services
 from .fields import BoundedFieldsMixin, IdRelatedField
 from .models import snapshot
-from .permissions import METHOD_ACTIONS, Pagination, ScopedPermission
+from .permissions import METHOD_ACTIONS, ActionScopedPermission, Pagination, ScopedPermission
 
 __all__ = [
+    "ActionScopedPermission",
     "Pagination",
+    "ScopedActionsMixin",
     "ScopedModelSerializer",
     "ScopedModelViewSet",
     "ScopedPermission",
@@ -48,20 +49,30 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         return self.queryset.restrict(self.request.user, action)
 
     def perform_create(self, serializer):
-        with transaction.atomic():
-            instance = serializer.save()
-            services.ensure_in_scope(self.request.user, instance, "add")
-            services.emit("create", instance, after=snapshot(instance))
+        services.save_object(self.request.user, save=serializer.save)
 
     def perform_update(self, serializer):
         before = snapshot(serializer.instance)
-        with transaction.atomic():
-            instance = serializer.save()
-            services.ensure_in_scope(self.request.user, instance, "change")
-            services.emit("update", instance, before=before, after=snapshot(instance))
+        services.save_object(self.request.user, before=before, save=serializer.save)
 
     def perform_destroy(self, instance):
         services.delete_object(self.request.user, instance)
+
+
+class ScopedActionsMixin:
+    """For a viewset with custom actions: `action_scopes` maps an action to the scope action
+    its rows are fetched with (`{"release": "change"}`), so a custom action's object is
+    looked up in `restrict(user, <that action>)` and out of scope answers 404."""
+
+    action_scopes: dict[str, str] = {}
+    permission_classes: Any = [ActionScopedPermission]
+
+    def get_queryset(self):
+        scope = self.action_scopes.get(self.action) or METHOD_ACTIONS.get(  # type: ignore[attr-defined]
+            self.request.method or "GET",  # type: ignore[attr-defined]
+            "view",
+        )
+        return self.queryset.restrict(self.request.user, scope)  # type: ignore[attr-defined]
 
 
 def exception_handler(exc, context):

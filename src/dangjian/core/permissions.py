@@ -43,3 +43,16 @@ class ScopedPermission(permissions.BasePermission):
             return True
         action = METHOD_ACTIONS.get(request.method or "GET", "view")
         return has_any_scope(request.user, model, action)
+
+
+class ActionScopedPermission(ScopedPermission):
+    """ScopedPermission, with the scope action of a custom viewset action taken from the
+    view's `action_scopes` (e.g. `{"release": "change"}`) instead of the HTTP method."""
+
+    def has_permission(self, request, view) -> bool:
+        scopes = getattr(view, "action_scopes", {})
+        if getattr(view, "action", None) in scopes:
+            if not request.user or not request.user.is_authenticated:
+                return False
+            return has_any_scope(request.user, view.queryset.model, scopes[view.action])
+        return super().has_permission(request, view)

@@ -76,14 +76,25 @@ def scope_q(user: Any, perm: str, path_field: str) -> Q | None:
     return q
 
 
-def holds(user: Any, perm: str, path: str) -> bool:
+def holds(user: Any, perm: str, path: str | None = None) -> bool:
     """Does `user` hold `perm` over the org at tree `path` (granted there or above it)?
+    Without `path`: anywhere in the tree.
 
     The one path check (no query: the user's grants are loaded once per request). For the
     orgs where a user holds a permission as a queryset, use
     `Organization.objects.holding(user, perm)`.
     """
-    return any(path.startswith(p) for p in scope_paths(user, perm))
+    paths = scope_paths(user, perm)
+    if path is None:
+        return bool(paths)
+    return any(path.startswith(p) for p in paths)
+
+
+def holds_at_top(user: Any, perm: str, top_len: int) -> bool:
+    """Does `user` hold `perm` over a whole tree: granted at a root (a path of `top_len`
+    characters, one tree step) or as the whole-tree actor? For deployment-wide settings
+    (tags, holidays, rule switches) that no single branch owns."""
+    return any(len(p) <= top_len for p in scope_paths(user, perm))
 
 
 def perm_name(model: Any, action: str) -> str:
@@ -93,7 +104,7 @@ def perm_name(model: Any, action: str) -> str:
 
 def has_any_scope(user: Any, model: Any, action: str) -> bool:
     """Does the user hold `action` on `model` anywhere? False answers 403, True then 404s."""
-    return bool(scope_paths(user, perm_name(model, action)))
+    return holds(user, perm_name(model, action))
 
 
 def has_global_perm(user: Any, perm: str) -> bool:

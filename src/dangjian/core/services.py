@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
 from .models import snapshot
@@ -20,8 +20,21 @@ class OutOfScope(PermissionDenied):
     """Raised when a write would leave the object outside the actor's scope."""
 
 
-def emit(action: str, obj: Any = None, *, before=None, after=None, outcome="success", **detail):
-    """Send an audit event (the audit app writes it inside the current transaction)."""
+def emit(
+    action: str,
+    obj: Any = None,
+    *,
+    before=None,
+    after=None,
+    outcome="success",
+    user: Any = None,
+    **detail,
+):
+    """Send an audit event (the audit app writes it inside the current transaction).
+
+    `user` names the actor; without it the request's user is recorded. Services that also
+    run outside a request (CLI, cron, migrations) pass the user they were given.
+    """
     audit_event.send(
         sender=type(obj) if obj is not None else None,
         action=action,
@@ -30,7 +43,26 @@ def emit(action: str, obj: Any = None, *, before=None, after=None, outcome="succ
         after=after,
         outcome=outcome,
         detail=detail,
+        user=user,
     )
+
+
+class ErrorCollector:
+    """Validation messages gathered field by field, raised together as one ValidationError:
+    a service checks everything before writing and reports every problem at once."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.by_field.setdefault(name, []).append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
 
 
 def ensure_in_scope(user: Any, instance: models.Model, action: str) -> None:
@@ -41,7 +73,7 @@ def ensure_in_scope(user: Any, instance: models.Model, action: str) -> None:
 
 def save_object(
     user: Any,
-    instance: models.Model,
+    instance: models.Model | None = None,
     *,
     before: dict | None = None,
     save: Callable[[], Any] | None = None,
@@ -49,18 +81,21 @@ def save_object(
     """Create or update `instance` for `user`; audited; rolled back when out of scope.
 
     `before` is the snapshot taken when the object was loaded (None for a create).
-    `save` lets a caller save related rows too (e.g. a form's save_m2m) in the same
-    transaction.
+    `save` writes instead of `instance.save()`, in the same transaction: a form's save with
+    its many-to-many rows, or a serializer's save (whose returned object is the instance).
     """
-    creating = instance.pk is None or before is None
-    action = "create" if creating else "update"
+    creating = before is None
     with transaction.atomic():
-        if save is not None:
-            save()
-        else:
+        if save is None:
+            assert instance is not None
             instance.save()
+        else:
+            saved = save()
+            if isinstance(saved, models.Model):
+                instance = saved
+        assert instance is not None
         ensure_in_scope(user, instance, "add" if creating else "change")
-        emit(action, instance, before=before, after=snapshot(instance))
+        emit("create" if creating else "update", instance, before=before, after=snapshot(instance))
     return instance
 
 

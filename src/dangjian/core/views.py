@@ -6,19 +6,21 @@ action anywhere gets 403, an object outside their subtree 404.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig
 
 from . import services
+from .forms import add_service_errors
 from .models import snapshot
 from .scoping import has_any_scope
 
@@ -107,10 +109,20 @@ class ObjectDetailView(ScopedViewMixin, TemplateView):
 
 
 class ObjectEditView(ScopedViewMixin, TemplateView):
-    """Create (no pk) or update (pk) through a ScopedModelForm and `services.save_object`."""
+    """Create (no pk) or update (pk) through a ScopedModelForm and the app's write service.
+
+    A concrete view names `queryset` and `form_class`; when its writes go through a domain
+    service it overrides `save(form, instance)` to call it (the default is
+    `services.save_object`). Whatever the service refuses lands on the form: its
+    ValidationError through `add_service_errors`, a write that would leave the object
+    outside the user's scope as `out_of_scope_message`.
+    """
 
     template_name = "core/object_edit.html"
     form_class: Any = None
+    success_message = gettext_lazy("已保存。")
+    out_of_scope_message = gettext_lazy("保存后的对象将超出您的管辖范围，已取消保存。")
+    error_labels: dict[str, str] = {}  # labels of service error keys the form has no field for
 
     def dispatch(self, request, *args, **kwargs):
         self.action = "change" if "pk" in kwargs else "add"
@@ -121,34 +133,67 @@ class ObjectEditView(ScopedViewMixin, TemplateView):
             return self.get_object()
         return self.model()
 
+    def get_initial(self) -> dict[str, Any]:
+        return self.request.GET.dict()
+
+    def get_form(self, instance, data=None, files=None):
+        if data is None:
+            return self.form_class(
+                instance=instance, user=self.request.user, initial=self.get_initial()
+            )
+        return self.form_class(data, files, instance=instance, user=self.request.user)
+
+    def save(self, form, instance):
+        """Write the validated `form` and return the saved object.
+
+        `instance` is the object as loaded, untouched by the form (the form edits a copy),
+        so a service can compare and audit before/after.
+        """
+        before = snapshot(instance) if instance.pk else None
+        obj = form.save(commit=False)
+        return services.save_object(
+            self.request.user, obj, before=before, save=lambda: (obj.save(), form.save_m2m())
+        )
+
+    def get_success_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
     def get(self, request, *args, **kwargs):
         instance = self.get_instance()
-        form = self.form_class(instance=instance, user=request.user, initial=request.GET.dict())
+        form = self.get_form(instance)
         return self.render_to_response(self.get_context_data(form=form, object=instance))
 
     def post(self, request, *args, **kwargs):
         instance = self.get_instance()
-        before = snapshot(instance) if instance.pk else None
-        form = self.form_class(request.POST, request.FILES, instance=instance, user=request.user)
+        form = self.get_form(copy.copy(instance), request.POST, request.FILES)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    obj = form.save(commit=False)
-                    services.save_object(
-                        request.user, obj, before=before, save=lambda: (obj.save(), form.save_m2m())
-                    )
+                obj = self.save(form, instance)
             except services.OutOfScope:
-                form.add_error(None, _("保存后的对象将超出您的管辖范围，已取消保存。"))
+                form.add_error(None, self.out_of_scope_message)
+            except ValidationError as exc:
+                add_service_errors(form, exc, self.error_labels)
             else:
-                messages.success(request, _("已保存。"))
-                return redirect(obj.get_absolute_url())
+                messages.success(request, self.success_message)
+                return redirect(self.get_success_url(obj))
         return self.render_to_response(self.get_context_data(form=form, object=instance))
 
 
 class ObjectDeleteView(ScopedViewMixin, TemplateView):
+    """Confirm (GET) and delete (POST) through the app's service (`delete`, default
+    `services.delete_object`); a ValidationError from it (e.g. rows still depend on the
+    object) is shown on the object's page and nothing is deleted."""
+
     template_name = "core/object_delete.html"
     action = "delete"
-    success_url = "/"
+    success_url = "/"  # a path or URL name
+    success_message = gettext_lazy("已删除。")
+
+    def delete(self, obj) -> None:
+        services.delete_object(self.request.user, obj)
+
+    def get_success_url(self, obj) -> str:
+        return str(self.success_url)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -157,9 +202,15 @@ class ObjectDeleteView(ScopedViewMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         obj = self.get_object()
-        services.delete_object(request.user, obj)
-        messages.success(request, _("已删除。"))
-        return redirect(self.success_url)
+        back, done = obj.get_absolute_url(), self.get_success_url(obj)  # before the pk is gone
+        try:
+            self.delete(obj)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(back)
+        messages.success(request, self.success_message)
+        return redirect(done)
 
 
 def not_found() -> HttpResponse:

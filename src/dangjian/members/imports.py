@@ -13,7 +13,6 @@ from collections import defaultdict
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,7 +28,7 @@ from dangjian.core.excel import (
     chunks,
 )
 from dangjian.core.imports import importers
-from dangjian.core.scoping import scope_q
+from dangjian.core.scoping import holds
 from dangjian.orgs.imports import orgs_by_reference
 from dangjian.orgs.models import Organization, OrgKind, OrgStatus, Unit
 
@@ -162,15 +161,16 @@ class MemberImporter(Importer):
     ]
 
     def validate_rows(self, user: Any, rows: list[Row]) -> list[RowError]:
-        add_q = scope_q(user, "members.add_member", "path")
-        if add_q is None:
+        if not holds(user, "members.add_member"):
             return [RowError(0, "", _("您没有新增党员的权限。"))]
         col = {c.key: c.title for c in self.columns}
         errors: list[RowError] = []
 
         errors.extend(self._duplicate_ids(user, rows, col["id_number"]))
 
-        orgs = orgs_by_reference(add_q, {r["org"] for r in rows})
+        orgs = orgs_by_reference(
+            Organization.objects.holding(user, "members.add_member"), {r["org"] for r in rows}
+        )
         units = self._units(user, rows, orgs)
         org_problems: dict[int, str | None] = {}
         self._members: list[Member] = []
@@ -314,13 +314,10 @@ class MemberImporter(Importer):
         if not names:
             return {}
         own = {o.unit_id for lst in orgs.values() for o in lst if o.unit_id}
-        view_q = scope_q(user, "orgs.view_unit", "party_org__path")
-        allowed = Q(pk__in=own)
-        if view_q is not None:
-            allowed |= view_q
+        allowed = Unit.objects.filter(pk__in=own) | Unit.objects.restrict(user, "view")
         found: dict[str, Unit] = {}
         for chunk in chunks(names):
-            found.update({u.name: u for u in Unit.objects.filter(allowed, name__in=chunk)})
+            found.update({u.name: u for u in allowed.filter(name__in=chunk)})
         return found
 
     def write(self, user: Any, rows: list[Row]) -> int:

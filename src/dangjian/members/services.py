@@ -14,12 +14,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from dangjian.core import services as core_services
 from dangjian.core.models import snapshot
-from dangjian.core.scoping import scope_q
 from dangjian.orgs.models import Organization, Unit
 
 from . import identifiers
@@ -57,10 +56,9 @@ _YEAR_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 def member_orgs(user: Any, action: str = "add"):
     """Orgs where `user` may `action` members and that can hold members (form and API choices)."""
-    q = scope_q(user, f"members.{action}_member", "path")
-    if q is None:
-        return Organization.objects.none()
-    return Organization.objects.filter(q, kind__in=MEMBER_ORG_KINDS)
+    return Organization.objects.holding(user, f"members.{action}_member").filter(
+        kind__in=MEMBER_ORG_KINDS
+    )
 
 
 def member_units(user: Any, action: str = "add"):
@@ -69,11 +67,8 @@ def member_units(user: Any, action: str = "add"):
     A branch secretary cannot view the 甲局 Unit record (it hangs on the unit-level org),
     yet must be able to keep or set it as the workplace of the branch's members.
     """
-    cond = Q(pk__in=member_orgs(user, action).exclude(unit_id=None).values("unit_id"))
-    view_q = scope_q(user, "orgs.view_unit", "party_org__path")
-    if view_q is not None:
-        cond |= view_q
-    return Unit.objects.filter(cond)
+    own = member_orgs(user, action).exclude(unit_id=None).values("unit_id")
+    return Unit.objects.filter(pk__in=own) | Unit.objects.restrict(user, "view")
 
 
 def _assign(member: Member, fields: dict[str, Any]) -> None:

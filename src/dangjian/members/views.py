@@ -15,7 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from dangjian.core.crypto import mask_id_number, mask_phone
-from dangjian.core.scoping import scope_q
+from dangjian.core.forms import add_service_errors
+from dangjian.core.scoping import holds
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import (
     ObjectDeleteView,
@@ -48,12 +49,6 @@ def masked_filters(params) -> dict:
     return filters
 
 
-def _holds(user, member: Member, perm: str) -> bool:
-    """Does `user` hold `perm` over the subtree `member` sits in?"""
-    q = scope_q(user, perm, "org__path")
-    return q is not None and Member.objects.filter(q, pk=member.pk).exists()
-
-
 class MemberListView(ObjectListView):
     queryset = Member.objects.select_related("org", "unit")
     table = MemberTable
@@ -84,9 +79,9 @@ class MemberDetailView(ObjectDetailView):
         member = ctx["object"]
         user = self.request.user
         ctx.update(
-            can_reveal=_holds(user, member, "members.reveal_member"),
-            can_delete=_holds(user, member, "members.delete_member"),
-            can_add_exemption=_holds(user, member, "members.add_exemption"),
+            can_reveal=holds(user, "members.reveal_member", member.org.path),
+            can_delete=holds(user, "members.delete_member", member.org.path),
+            can_add_exemption=holds(user, "members.add_exemption", member.org.path),
             posts=CommitteePost.objects.restrict(user, "view")
             .filter(member=member)
             .select_related("term__org")
@@ -110,44 +105,23 @@ class MemberDetailView(ObjectDetailView):
 class MemberEditView(ObjectEditView):
     queryset = Member.objects.select_related("org", "unit")
     form_class = MemberForm
+    out_of_scope_message = OUT_OF_SCOPE_MESSAGE
+
+    def save(self, form, instance):
+        if instance.pk:
+            return services.update_member(self.request.user, instance, **form.member_fields())
+        return services.create_member(self.request.user, **form.member_fields())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {"cancel_url": reverse("members:member_list")}
 
-    def post(self, request, *args, **kwargs):
-        instance = self.get_instance()
-        form = self.form_class(request.POST, instance=instance, user=request.user)
-        if form.is_valid():
-            try:
-                if instance.pk:
-                    # A fresh copy: the form has already written its values onto `instance`.
-                    member = services.update_member(
-                        request.user, self.get_object(), **form.member_fields()
-                    )
-                else:
-                    member = services.create_member(request.user, **form.member_fields())
-            except OutOfScope:
-                form.add_error(None, OUT_OF_SCOPE_MESSAGE)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect(member.get_absolute_url())
-        return self.render_to_response(self.get_context_data(form=form, object=instance))
-
 
 class MemberDeleteView(ObjectDeleteView):
     queryset = Member.objects.select_related("org")
+    success_url = "members:member_list"
 
-    def post(self, request, *args, **kwargs):
-        member = self.get_object()
-        try:
-            services.delete_member(request.user, member)
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-            return redirect(member.get_absolute_url())
-        messages.success(request, _("已删除。"))
-        return redirect("members:member_list")
+    def delete(self, obj) -> None:
+        services.delete_member(self.request.user, obj)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -202,7 +176,7 @@ class MemberTransferView(ScopedViewMixin, TemplateView):
             except OutOfScope:
                 form.add_error(None, OUT_OF_SCOPE_MESSAGE)
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("已办理组织关系转接。"))
                 return redirect(member.get_absolute_url())
@@ -242,7 +216,7 @@ class ExemptionAddView(ScopedViewMixin, TemplateView):
             except OutOfScope:
                 form.add_error(None, OUT_OF_SCOPE_MESSAGE)
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("已登记免于参加组织生活。"))
                 return redirect(reverse("members:member_detail", args=[member.pk]))

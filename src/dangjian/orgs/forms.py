@@ -1,4 +1,5 @@
-"""Forms for orgs, terms and committee posts. They validate input; the services write (see views.ServiceEditView)."""
+"""Forms for orgs, terms and committee posts. They validate input; the services write (each
+edit view's `save` calls its service)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import services as core_services
 from dangjian.core.db import path_prefix_q
 from dangjian.core.forms import ScopedModelForm
-from dangjian.core.models import snapshot
-from dangjian.core.scoping import scope_q
 
-from . import services, termrules
+from . import termrules
 from .models import (
     ACTIVE_MEMBERSHIP,
     ALLOWED_CHILDREN,
@@ -50,14 +48,6 @@ def chosen_org(form: forms.BaseForm, name: str) -> Organization | None:
         return None
 
 
-def orgs_with_perm(user: Any, perm: str):
-    """Orgs where `user` holds `perm` (e.g. "orgs.add_organization" for a parent choice)."""
-    q = scope_q(user, perm, "path")
-    if q is None:
-        return Organization.objects.none()
-    return Organization.objects.filter(q)
-
-
 def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -74,7 +64,7 @@ class OrganizationForm(ScopedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         parent_kinds = [k for k, children in ALLOWED_CHILDREN.items() if children]
-        choice_field(self, "parent").queryset = orgs_with_perm(
+        choice_field(self, "parent").queryset = Organization.objects.holding(
             self.user, "orgs.add_organization"
         ).filter(kind__in=parent_kinds, status=OrgStatus.ACTIVE)
         editing = self.instance.pk is not None
@@ -123,13 +113,6 @@ class OrganizationForm(ScopedModelForm):
                 self.add_error("parent", exc.message_dict["parent"])
         return data
 
-    def save_with_services(self) -> Organization:
-        fields = {k: self.cleaned_data[k] for k in self.Meta.fields if k != "parent"}
-        parent = self.cleaned_data.get("parent")
-        if self.instance.pk is None:
-            return services.create_org(self.user, parent, **fields)
-        return services.update_org(self.user, self.instance, parent=parent, **fields)
-
 
 class TermForm(ScopedModelForm):
     """Add (换届: opens the next term, ending the current one) or correct a term."""
@@ -158,9 +141,9 @@ class TermForm(ScopedModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             del self.fields["ended_on"]
-            choice_field(self, "org").queryset = orgs_with_perm(self.user, "orgs.add_term").filter(
-                kind__in=termrules.term_kinds()
-            )
+            choice_field(self, "org").queryset = Organization.objects.holding(
+                self.user, "orgs.add_term"
+            ).filter(kind__in=termrules.term_kinds())
             self.fields["started_on"].help_text = _(
                 "保存后，该组织的当前届次以此日期结束，新一届开始。"
             )
@@ -179,15 +162,6 @@ class TermForm(ScopedModelForm):
             if rule
             else _("应换届日期按组织类别的任期年限自动计算。")
         )
-
-    def save_with_services(self) -> Term:
-        data = {k: v for k, v in self.cleaned_data.items() if k in self.fields}
-        if self.instance.pk is None:
-            org = data.pop("org")
-            return services.start_term(
-                self.user, org, data.pop("started_on"), data.pop("number"), **data
-            )
-        return services.update_term(self.user, self.instance, **data)
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -232,7 +206,6 @@ class CommitteePostForm(ScopedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.before = snapshot(self.instance) if self.instance.pk else None
         self.chosen_term: Term | None
         if self.instance.pk:
             # Who holds the post is the record itself: correcting it means a new 任命.
@@ -240,9 +213,11 @@ class CommitteePostForm(ScopedModelForm):
             self.chosen_term = self.instance.term
             return
         del self.fields["dismissed_on"]
-        terms = Term.objects.filter(ended_on__isnull=True).select_related("org")
-        q = scope_q(self.user, "orgs.add_committeepost", "org__path")
-        choice_field(self, "term").queryset = terms.filter(q) if q is not None else terms.none()
+        choice_field(self, "term").queryset = (
+            Term.objects.holding(self.user, "orgs.add_committeepost")
+            .filter(ended_on__isnull=True)
+            .select_related("org")
+        )
         raw = self.data.get("term") if self.is_bound else self.initial.get("term")
         self.chosen_term = None
         terms_offered = choice_field(self, "term").queryset
@@ -279,15 +254,3 @@ class CommitteePostForm(ScopedModelForm):
                 if holder is not None:
                     self.add_error("post", f"本届已有书记（{holder.member}），请先免去其职务。")
         return data
-
-    def save_with_services(self) -> CommitteePost:
-        data = self.cleaned_data
-        if self.instance.pk is None:
-            return services.assign_post(
-                self.user, data["term"], data["member"], data["post"], data.get("assigned_on")
-            )
-        item = self.save(commit=False)
-        if item.assigned_on is None:
-            item.assigned_on = item.term.started_on
-        core_services.save_object(self.user, item, before=self.before)
-        return item

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,7 +33,7 @@ from dangjian.core.excel import (
     chunks,
 )
 from dangjian.core.imports import importers
-from dangjian.core.scoping import scope_paths, scope_q
+from dangjian.core.scoping import holds
 
 from .models import Organization, OrgKind, OrgStatus, Unit
 
@@ -66,11 +66,11 @@ class _Database:
     taken_names: set[tuple[str, str]]  # (parent path, child name) already in the tree
 
     @classmethod
-    def load(cls, add_q: Q, rows: list[Row]) -> _Database:
+    def load(cls, parents: QuerySet[Organization], rows: list[Row]) -> _Database:
         db = cls(defaultdict(list), defaultdict(list), {}, set(), set())
         refs = sorted({r["parent"] for r in rows})
         for chunk in chunks(refs):
-            found = Organization.objects.filter(add_q).filter(Q(code__in=chunk) | Q(name__in=chunk))
+            found = parents.filter(Q(code__in=chunk) | Q(name__in=chunk))
             # Locked: treebeard computes the new children's paths from these parents.
             wanted = set(chunk)
             for fetched in found.select_for_update():
@@ -90,8 +90,9 @@ class _Database:
         return db
 
 
-def orgs_by_reference(scope: Q, refs) -> dict[str, list[Organization]]:
-    """Import references (组织编码 first, else name) → matching orgs within `scope`, chunked queries.
+def orgs_by_reference(scope: QuerySet[Organization], refs) -> dict[str, list[Organization]]:
+    """Import references (组织编码 first, else name) → matching orgs of `scope` (e.g.
+    `Organization.objects.holding(user, perm)`), chunked queries.
 
     Shared by every importer whose rows name an org (members, activities).
     """
@@ -100,7 +101,7 @@ def orgs_by_reference(scope: Q, refs) -> dict[str, list[Organization]]:
     by_name: dict[str, list[Organization]] = defaultdict(list)
     for chunk in chunks(refs):
         wanted = set(chunk)
-        for org in Organization.objects.filter(scope).filter(Q(code__in=chunk) | Q(name__in=chunk)):
+        for org in scope.filter(Q(code__in=chunk) | Q(name__in=chunk)):
             if org.code in wanted:
                 by_code[org.code].append(org)
             if org.name in wanted:
@@ -173,14 +174,12 @@ class OrganizationImporter(Importer):
     ]
 
     def validate_rows(self, user: Any, rows: list[Row]) -> list[RowError]:
-        add_q = scope_q(user, "orgs.add_organization", "path")
-        if add_q is None:
+        if not holds(user, "orgs.add_organization"):
             return [RowError(0, "", _("您没有新增党组织的权限。"))]
         col = {c.key: c.title for c in self.columns}
         errors: list[RowError] = []
-        db = _Database.load(add_q, rows)
+        db = _Database.load(Organization.objects.holding(user, "orgs.add_organization"), rows)
         units = self._units(user, rows, list(db.orgs.values()))
-        unit_paths = scope_paths(user, "orgs.add_unit")
 
         file_by_code: dict[str, _Pending] = {}
         file_by_name: dict[str, list[_Pending]] = defaultdict(list)
@@ -253,7 +252,7 @@ class OrganizationImporter(Importer):
                         )
                     )
                 file_siblings.add(sibling_key)
-                problem = self._resolve_unit(p, units, new_units, unit_paths)
+                problem = self._resolve_unit(user, p, units, new_units)
                 if problem:
                     errors.append(RowError(row.number, col["unit"], problem))
             file_by_name[row["name"]].append(p)
@@ -292,10 +291,9 @@ class OrganizationImporter(Importer):
         parent_unit_ids = {o.unit_id for o in parents if o.unit_id}
         if parent_unit_ids:
             found.update({u.name: u for u in Unit.objects.filter(pk__in=parent_unit_ids)})
-        view_q = scope_q(user, "orgs.view_unit", "party_org__path")
+        visible = Unit.objects.restrict(user, "view")
         for chunk in chunks(names):
-            if view_q is not None:
-                found.update({u.name: u for u in Unit.objects.filter(view_q, name__in=chunk)})
+            found.update({u.name: u for u in visible.filter(name__in=chunk)})
         missing = [n for n in names if n not in found]
         self._unit_names_taken: set[str] = set()
         for chunk in chunks(missing):
@@ -305,11 +303,7 @@ class OrganizationImporter(Importer):
         return found
 
     def _resolve_unit(
-        self,
-        p: _Pending,
-        units: dict[str, Unit],
-        new_units: dict[str, _Pending],
-        unit_paths: list[str],
+        self, user: Any, p: _Pending, units: dict[str, Unit], new_units: dict[str, _Pending]
     ) -> str:
         """Blank: inherit the parent's unit when written. Else an existing unit, or a new one for a 机关党组织."""
         name = p.row["unit"]
@@ -339,7 +333,7 @@ class OrganizationImporter(Importer):
                 "无法使用单位「%(u)s」：该单位已存在但不在您的管辖范围内，请联系工委管理员。"
             ) % {"u": name}
         parent_path = p.parent.org.path if isinstance(p.parent, _Pending) else p.parent.path
-        if not any(parent_path.startswith(path) for path in unit_paths):
+        if not holds(user, "orgs.add_unit", parent_path):
             return _("您没有新增单位的权限，请先由工委管理员新增单位「%(u)s」。") % {"u": name}
         p.unit, p.new_unit, p.link_unit = Unit(name=name), True, True
         new_units[name] = p

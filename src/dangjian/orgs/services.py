@@ -18,9 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.core.models import snapshot
-from dangjian.core.scoping import scope_paths, scope_q
-from dangjian.core.services import OutOfScope, ensure_in_scope
-from dangjian.core.signals import audit_event
+from dangjian.core.scoping import holds
+from dangjian.core.services import OutOfScope, emit, ensure_in_scope
 
 from .models import (
     ACTIVE_MEMBERSHIP,
@@ -48,38 +47,19 @@ TERM_FIELDS = frozenset(
 NOT_FOUND = "对象不在您的管辖范围内。"
 
 
-def _emit(
-    user: Any, action: str, obj: Any, *, before=None, after=None, outcome="success", **detail
-):
-    """core.services.emit, naming the acting user (services are also called outside requests)."""
-    audit_event.send(
-        sender=type(obj) if obj is not None else None,
-        action=action,
-        obj=obj,
-        before=before,
-        after=after,
-        outcome=outcome,
-        detail=detail,
-        user=user,
-    )
-
-
 @contextmanager
 def _audit_refusal(user: Any, obj: Any, operation: str) -> Iterator[None]:
     """Record a scope refusal after its transaction rolled back (the event must survive it)."""
     try:
         yield
     except OutOfScope:
-        _emit(user, "permission_denied", obj, outcome="failure", operation=operation)
+        emit("permission_denied", obj, user=user, outcome="failure", operation=operation)
         raise
 
 
 def _org_for(user: Any, perm: str, pk: Any, *, lock: bool = False) -> Organization:
     """The org `pk` if `perm` covers it for `user`, else OutOfScope (same answer as missing)."""
-    q = scope_q(user, perm, "path")
-    if q is None:
-        raise OutOfScope(NOT_FOUND)
-    qs = Organization.objects.filter(q)
+    qs = Organization.objects.holding(user, perm)
     if lock:
         qs = qs.select_for_update()
     org = qs.filter(pk=pk).first()
@@ -109,7 +89,7 @@ def create_org(user: Any, parent: Organization | None, **fields: Any) -> Organiz
     with _audit_refusal(user, parent, "create_org"), transaction.atomic():
         if parent is None:
             # A new root is outside every subtree: only the whole-tree actor (CLI) may add one.
-            if "" not in scope_paths(user, "orgs.add_organization"):
+            if not holds(user, "orgs.add_organization", ""):  # "" lies above every root
                 raise OutOfScope(NOT_FOUND)
         else:
             # Locked and fresh: treebeard computes the child's path from the parent's numchild.
@@ -126,7 +106,7 @@ def create_org(user: Any, parent: Organization | None, **fields: Any) -> Organiz
         else:
             org = parent.add_child(instance=org)
         ensure_in_scope(user, org, "add")
-        _emit(user, "create", org, after=snapshot(org), parent_id=parent.pk if parent else None)
+        emit("create", org, user=user, after=snapshot(org), parent_id=parent.pk if parent else None)
     return org
 
 
@@ -154,7 +134,7 @@ def update_org(
         ensure_in_scope(user, org, "change")
         after = snapshot(org)
         if after != before:  # a bare move was audited by _move already
-            _emit(user, "update", org, before=before, after=after)
+            emit("update", org, user=user, before=before, after=after)
     return org
 
 
@@ -202,10 +182,10 @@ def _move(
     org.move(new_parent, "last-child")
     org = Organization.objects.get(pk=org.pk)  # treebeard does not refresh the moved instance
     ensure_in_scope(user, org, "change")
-    _emit(
-        user,
+    emit(
         "update",
         org,
+        user=user,
         before=before,
         after=snapshot(org),
         operation="move",
@@ -241,7 +221,7 @@ def dissolve_org(user: Any, org: Organization, dissolved_on: dt.date | None = No
         if current is not None:
             _end_term(user, current, max(dissolved_on, current.started_on), operation="dissolve")
         ensure_in_scope(user, org, "change")
-        _emit(user, "update", org, before=before, after=snapshot(org), operation="dissolve")
+        emit("update", org, user=user, before=before, after=snapshot(org), operation="dissolve")
     return org
 
 
@@ -254,7 +234,7 @@ def _end_term(user: Any, term: Term, ended_on: dt.date, **detail: Any) -> None:
     term.full_clean()
     term.save()
     ensure_in_scope(user, term, "change")
-    _emit(user, "update", term, before=before, after=snapshot(term), **detail)
+    emit("update", term, user=user, before=before, after=snapshot(term), **detail)
 
 
 def start_term(
@@ -282,7 +262,7 @@ def start_term(
         _check_no_overlap(term)
         term.save()
         ensure_in_scope(user, term, "add")
-        _emit(user, "create", term, after=snapshot(term))
+        emit("create", term, user=user, after=snapshot(term))
     return term
 
 
@@ -298,7 +278,7 @@ def update_term(user: Any, term: Term, **fields: Any) -> Term:
         _check_no_overlap(term)
         term.save()
         ensure_in_scope(user, term, "change")
-        _emit(user, "update", term, before=before, after=snapshot(term))
+        emit("update", term, user=user, before=before, after=snapshot(term))
     return term
 
 
@@ -351,7 +331,7 @@ def assign_post(
         item.full_clean()
         item.save()
         ensure_in_scope(user, item, "add")
-        _emit(user, "create", item, after=snapshot(item))
+        emit("create", item, user=user, after=snapshot(item))
     return item
 
 
@@ -377,5 +357,5 @@ def dismiss_post(
         item.full_clean()
         item.save()
         ensure_in_scope(user, item, "change")
-        _emit(user, "update", item, before=before, after=snapshot(item), operation="dismiss")
+        emit("update", item, user=user, before=before, after=snapshot(item), operation="dismiss")
     return item

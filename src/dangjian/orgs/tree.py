@@ -117,7 +117,7 @@ def _children_q(paths: Iterable[str]) -> Q:
 
 def forest(user: Any, open_org: Organization | None = None) -> list[Node]:
     """The user's visible subtree(s), each root with its children; `open_org`'s branch expanded."""
-    roots = minimal_paths(scope_paths(user, "orgs.view_organization"))
+    roots = scope_paths(user, "orgs.view_organization")  # one path per visible subtree
     if "" in roots:  # whole-tree actor: start at the real roots
         roots = list(Organization.get_root_nodes().values_list("path", flat=True))
     expanded = set(roots)

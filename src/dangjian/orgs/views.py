@@ -10,10 +10,8 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from dangjian.core import services as core_services
 from dangjian.core.bounds import parse_date, parse_id
-from dangjian.core.scoping import has_any_scope, scope_paths
-from dangjian.core.services import OutOfScope
+from dangjian.core.scoping import has_any_scope, holds
 from dangjian.core.views import (
     ObjectDeleteView,
     ObjectDetailView,
@@ -32,37 +30,16 @@ from .tables import OrganizationTable, UnitTable
 MEMBER_PREVIEW = 20
 
 
-def holds(user, perm: str, org: Organization) -> bool:
-    """Does `perm` cover `org` for `user`? (The scope paths are already loaded: no query.)"""
-    return any(org.path.startswith(p) for p in scope_paths(user, perm))
-
-
 def _member_model():
     # orgs sits below members (import-linter layers): reach the model through the relation.
     return Organization._meta.get_field("members").related_model
 
 
-class ServiceEditView(ObjectEditView):
-    """ObjectEditView whose form saves through the app's services (`form.save_with_services`)."""
+class OrgsEditView(ObjectEditView):
+    """The orgs app's edit page: its own template and a way back to the tree."""
 
     template_name = "orgs/edit.html"
     extra_context = {"cancel_url": reverse_lazy("orgs:tree")}
-
-    def post(self, request, *args, **kwargs):
-        instance = self.get_instance()
-        form = self.form_class(request.POST, instance=instance, user=request.user)
-        if form.is_valid():
-            try:
-                obj = form.save_with_services()
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            except OutOfScope:
-                form.add_error(None, _("保存后的对象将超出您的管辖范围，已取消保存。"))
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect(obj.get_absolute_url())
-        return self.render_to_response(self.get_context_data(form=form, object=instance))
 
 
 # --- tree --------------------------------------------------------------------------------
@@ -143,16 +120,16 @@ class OrganizationDetailView(ObjectDetailView):
             posts=self._posts(current),
             can_add_child=bool(org.allowed_child_kinds())
             and not org.is_dissolved
-            and holds(user, "orgs.add_organization", org),
+            and holds(user, "orgs.add_organization", org.path),
             can_add_term=org.has_terms
             and not org.is_dissolved
-            and holds(user, "orgs.add_term", org),
-            can_change_term=holds(user, "orgs.change_term", org),
+            and holds(user, "orgs.add_term", org.path),
+            can_change_term=holds(user, "orgs.change_term", org.path),
             can_add_post=current is not None
             and not org.is_dissolved
-            and holds(user, "orgs.add_committeepost", org),
-            can_change_post=holds(user, "orgs.change_committeepost", org),
-            can_delete_post=holds(user, "orgs.delete_committeepost", org),
+            and holds(user, "orgs.add_committeepost", org.path),
+            can_change_post=holds(user, "orgs.change_committeepost", org.path),
+            can_delete_post=holds(user, "orgs.delete_committeepost", org.path),
             status_labels=termrules.TermStatus.LABELS,
             **self._members(org),
         )
@@ -205,9 +182,17 @@ class OrganizationDissolveView(ScopedViewMixin, View):
         return redirect(org.get_absolute_url())
 
 
-class OrganizationEditView(ServiceEditView):
+class OrganizationEditView(OrgsEditView):
     queryset = Organization.objects.all()
     form_class = OrganizationForm
+
+    def save(self, form, instance):
+        data = form.cleaned_data
+        fields = {k: data[k] for k in OrganizationForm.Meta.fields if k != "parent"}
+        parent = data.get("parent")
+        if instance.pk is None:
+            return services.create_org(self.request.user, parent, **fields)
+        return services.update_org(self.request.user, instance, parent=parent, **fields)
 
 
 # --- units ---------------------------------------------------------------------------------
@@ -250,23 +235,46 @@ class UnitDetailView(ObjectDetailView):
 # --- terms ---------------------------------------------------------------------------------
 
 
-class TermEditView(ServiceEditView):
+class TermEditView(OrgsEditView):
     """Add: 登记换届 (the current term ends, the new one opens). Edit: correct a term record."""
 
     queryset = Term.objects.select_related("org")
     form_class = TermForm
 
+    def save(self, form, instance):
+        data = {k: v for k, v in form.cleaned_data.items() if k in form.fields}
+        if instance.pk is None:
+            org = data.pop("org")
+            return services.start_term(
+                self.request.user, org, data.pop("started_on"), data.pop("number"), **data
+            )
+        return services.update_term(self.request.user, instance, **data)
+
 
 # --- committee posts (班子成员) ---------------------------------------------------------------
 
 
-class CommitteePostEditView(ServiceEditView):
+class CommitteePostEditView(OrgsEditView):
     """Add: 任命 a member to a post of the current term (`?term=` from the org page).
     Edit: correct the post or its dates, or record the 免职 date."""
 
     queryset = CommitteePost.objects.select_related("term__org", "member")
     form_class = CommitteePostForm
     template_name = "orgs/committeepost_edit.html"
+
+    def save(self, form, instance):
+        data = form.cleaned_data
+        if instance.pk is None:
+            return services.assign_post(
+                self.request.user,
+                data["term"],
+                data["member"],
+                data["post"],
+                data.get("assigned_on"),
+            )
+        if form.instance.assigned_on is None:
+            form.instance.assigned_on = instance.term.started_on
+        return super().save(form, instance)
 
     def get(self, request, *args, **kwargs):
         if "pk" not in kwargs and parse_id(request.GET.get("term")) is None:
@@ -297,9 +305,5 @@ class CommitteePostDeleteView(ObjectDeleteView):
 
     queryset = CommitteePost.objects.select_related("term__org", "member")
 
-    def post(self, request, *args, **kwargs):
-        item = self.get_object()
-        back = item.get_absolute_url()
-        core_services.delete_object(request.user, item)
-        messages.success(request, _("已删除。"))
-        return redirect(back)
+    def get_success_url(self, obj) -> str:
+        return obj.get_absolute_url()

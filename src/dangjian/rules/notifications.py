@@ -37,7 +37,7 @@ from django.utils import timezone
 from dangjian.accounts.models import RoleAssignment
 from dangjian.accounts.roles import ROLES
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.signals import audit_event
+from dangjian.core.services import emit
 from dangjian.orgs.models import Organization
 
 from .models_notifications import Notification, NotificationKind
@@ -319,19 +319,12 @@ def run(
             drafts = SOURCES[name](day, links)
             result.drafts[name] = len(drafts)
             result.created[name] = insert_new(address(drafts, day))
-        audit_event.send(
-            sender=Notification,
-            action="remind",
-            obj=None,
-            before=None,
-            after=None,
-            outcome="success",
-            detail={
-                "date": day.isoformat(),
-                "created": dict(result.created),
-                "skipped": sorted(result.skipped),
-            },
+        emit(
+            "remind",
             user=SYSTEM,
+            date=day.isoformat(),
+            created=dict(result.created),
+            skipped=sorted(result.skipped),
         )
     if email:
         result.emailed = send_emails()

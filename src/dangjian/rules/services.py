@@ -15,7 +15,7 @@ from django.db import transaction
 
 from dangjian.core import services
 from dangjian.core.models import snapshot
-from dangjian.core.scoping import scope_paths
+from dangjian.core.scoping import holds_at_top
 from dangjian.orgs.models import Organization, OrgKind
 
 from .loader import get_library
@@ -113,12 +113,7 @@ def delete_exemption(user: Any, exemption: RuleExemption) -> None:
 
 def can_manage_switches(user: Any) -> bool:
     """Switches are deployment-wide: only a holder of `rules.change_rulesetting` over a root."""
-    paths = scope_paths(user, "rules.change_rulesetting")
-    if not paths:
-        return False
-    if "" in paths:
-        return True
-    return Organization.get_root_nodes().filter(path__in=paths).exists()
+    return holds_at_top(user, "rules.change_rulesetting", Organization.steplen)
 
 
 def set_rule_enabled(user: Any, rule_id: str, enabled: bool, note: str = "") -> RuleSetting:

@@ -15,12 +15,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
 from dangjian.core.bounds import parse_id
-from dangjian.core.scoping import minimal_paths, scope_paths, scope_q
-from dangjian.core.services import OutOfScope
+from dangjian.core.scoping import holds, scope_paths
 from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 from dangjian.orgs.models import Organization
 
@@ -47,14 +47,9 @@ def year_param(request) -> int:
     return year if FIRST_YEAR <= year <= today.year else today.year
 
 
-def compliance_orgs(user: Any):
-    q = scope_q(user, VIEW_PERM, "path")
-    return Organization.objects.none() if q is None else Organization.objects.filter(q)
-
-
 def scope_roots(user: Any) -> list[Organization]:
     """The top org of each subtree the user may see compliance of."""
-    paths = minimal_paths(scope_paths(user, VIEW_PERM))
+    paths = scope_paths(user, VIEW_PERM)  # already minimal: one path per subtree
     if "" in paths:
         return list(Organization.get_root_nodes())
     return list(Organization.objects.filter(path__in=paths).order_by("path"))
@@ -67,7 +62,7 @@ def org_param(request, name: str) -> Organization | None:
     pk = parse_id(raw)
     if pk is None:
         raise Http404(_("未找到该党组织。"))
-    return get_object_or_404(compliance_orgs(request.user), pk=pk)
+    return get_object_or_404(Organization.objects.holding(request.user, VIEW_PERM), pk=pk)
 
 
 def rule_param(request):
@@ -84,7 +79,7 @@ class ComplianceAccessMixin(LoginRequiredMixin):
     """Any org role may see compliance (rules.view_compliance); others get 403."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not scope_paths(request.user, VIEW_PERM):
+        if request.user.is_authenticated and not holds(request.user, VIEW_PERM):
             raise PermissionDenied(_("您没有查看制度落实情况的权限。"))
         return super().dispatch(request, *args, **kwargs)
 
@@ -126,12 +121,12 @@ class RuleDetailView(LoginRequiredMixin, TemplateView):
             switch=switches([rule])[rule.id],
             can_switch=services.can_manage_switches(user),
         )
-        if rule.is_evaluated and scope_paths(user, VIEW_PERM):
+        if rule.is_evaluated and holds(user, VIEW_PERM):
             year = year_param(self.request)
             rules = [rule] if ctx["switch"].enabled else []
             summary = evaluate(user, year, rules=rules).summaries().get(rule.id)
             ctx.update(year=year, summary=summary, status_labels=Status.LABELS)
-        if scope_paths(user, "rules.view_ruleexemption"):
+        if holds(user, "rules.view_ruleexemption"):
             ctx["exemptions"] = (
                 RuleExemption.objects.restrict(user, "view")
                 .filter(rule_id=rule.id)
@@ -177,10 +172,14 @@ class ComplianceView(ComplianceAccessMixin, TemplateView):
         summaries = {}
         if root is not None:
             evaluation = evaluate(user, year, within=root, rules=rules)
-            children = list(compliance_orgs(user).children_of(root))
+            children = list(Organization.objects.holding(user, VIEW_PERM).children_of(root))
             rows = heatmap.build_rows(evaluation, root, children, rule.id if rule else None)
             summaries = evaluation.summaries()
-        ancestors = list(compliance_orgs(user).ancestors_of(root)) if root is not None else []
+        ancestors = (
+            list(Organization.objects.holding(user, VIEW_PERM).ancestors_of(root))
+            if root is not None
+            else []
+        )
         ctx.update(
             title=_("制度落实情况"),
             year=year,
@@ -302,33 +301,18 @@ class ExemptionDetailView(ObjectDetailView):
 class ExemptionEditView(ObjectEditView):
     queryset = RuleExemption.objects.select_related("org", "member")
     form_class = ExemptionForm
+    out_of_scope_message = gettext_lazy("保存后的豁免将超出您的管辖范围，已取消保存。")
 
-    def get(self, request, *args, **kwargs):
-        instance = self.get_instance()
-        initial = request.GET.dict()
-        if instance.pk is None:
+    def get_initial(self):
+        initial = super().get_initial()
+        if "pk" not in self.kwargs:
             initial = services.exemption_defaults(timezone.localdate()) | initial
-        form = self.form_class(instance=instance, user=request.user, initial=initial)
-        return self.render_to_response(self.get_context_data(form=form, object=instance))
+        return initial
 
-    def post(self, request, *args, **kwargs):
-        instance = self.get_instance()
-        form = self.form_class(request.POST, instance=instance, user=request.user)
-        if form.is_valid():
-            fields = {f: form.cleaned_data.get(f) for f in services.EXEMPTION_FIELDS}
-            fields["approval_document"] = fields["approval_document"] or ""
-            target = self.get_object() if instance.pk else RuleExemption()
-            try:
-                saved = services.save_exemption(request.user, target, **fields)
-            except OutOfScope:
-                form.add_error(None, _("保存后的豁免将超出您的管辖范围，已取消保存。"))
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                messages.success(request, _("已保存。"))
-                return redirect(saved.get_absolute_url())
-        return self.render_to_response(self.get_context_data(form=form, object=instance))
+    def save(self, form, instance):
+        fields = {f: form.cleaned_data.get(f) for f in services.EXEMPTION_FIELDS}
+        fields["approval_document"] = fields["approval_document"] or ""
+        return services.save_exemption(self.request.user, instance, **fields)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {"cancel_url": reverse("rules:exemption_list")}
@@ -336,7 +320,7 @@ class ExemptionEditView(ObjectEditView):
 
 class ExemptionDeleteView(ObjectDeleteView):
     queryset = RuleExemption.objects.select_related("org", "member")
+    success_url = "rules:exemption_list"
 
-    @property
-    def success_url(self):  # type: ignore[override]
-        return reverse("rules:exemption_list")
+    def delete(self, obj) -> None:
+        services.delete_exemption(self.request.user, obj)

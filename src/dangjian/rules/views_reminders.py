@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 
 from dangjian.core import bounds, services
 from dangjian.core.models import snapshot
-from dangjian.core.scoping import has_any_scope, scope_paths
+from dangjian.core.scoping import has_any_scope, holds_at_top
 from dangjian.orgs.models import Organization
 
 from . import holidays, notifications, sweep
@@ -164,8 +164,7 @@ class NotificationOpenView(LoginRequiredMixin, View):
 
 def can_manage_holidays(user: Any) -> bool:
     """Holiday schedules apply to the whole city: only a role over the whole tree edits them."""
-    paths = scope_paths(user, "orgs.change_organization")
-    return any(len(p) <= Organization.steplen for p in paths)
+    return holds_at_top(user, "orgs.change_organization", Organization.steplen)
 
 
 class HolidayView(LoginRequiredMixin, TemplateView):

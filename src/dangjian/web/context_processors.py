@@ -22,7 +22,7 @@ from django.utils.functional import SimpleLazyObject
 from dangjian.accounts.roles import ROLES
 from dangjian.activities.models import Activity
 from dangjian.assessments.models import Campaign, Finding, Framework, Rectification
-from dangjian.core.scoping import has_any_scope, has_global_perm, scope_paths
+from dangjian.core.scoping import has_any_scope, has_global_perm, holds
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, Unit
 from dangjian.rules.notifications import unread_count
@@ -95,9 +95,9 @@ def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
 
 def _rules_menu(user: Any) -> NavItem | None:
     """制度落实 for org roles: the compliance heatmap, the rule library and exemptions."""
-    if not scope_paths(user, "rules.view_compliance"):
+    if not holds(user, "rules.view_compliance"):
         return None
-    exemptions = bool(scope_paths(user, "rules.view_ruleexemption"))
+    exemptions = holds(user, "rules.view_ruleexemption")
     children = [
         e
         for e in (

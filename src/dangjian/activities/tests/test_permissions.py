@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dangjian.activities.models import Activity, Attachment, Participation
+from dangjian.activities.models import Activity, AgendaItem, Attachment, Participation
 from dangjian.core.testing.permissions import ApiWritePermissionTestMixin, PermissionTestMixin
 
 from .helpers import make_activity, make_attachment, make_participation
@@ -11,7 +11,10 @@ from .helpers import make_activity, make_attachment, make_participation
 class TestActivityPermissions(ApiWritePermissionTestMixin):
     model = Activity
     list_url = "activities:activity_list"
+    list_query = "?year="  # every year: the list shows the current one by default
     detail_url = "activities:activity_detail"
+    edit_url = "activities:activity_edit"
+    delete_url = "activities:activity_delete"
     api_list = "/api/activities/"
 
     def make_object(self, org):
@@ -37,15 +40,24 @@ class TestParticipationPermissions(PermissionTestMixin):
 class TestAttachmentPermissions(PermissionTestMixin):
     model = Attachment
     detail_url = "activities:attachment_download"
+    delete_url = "activities:attachment_delete"
 
     def make_object(self, org):
         return make_attachment(org)
 
 
+class TestAgendaItemPermissions(PermissionTestMixin):
+    """No page or endpoint of its own (it is written and shown with its activity): the
+    checks that remain are the scoped queryset's."""
+
+    model = AgendaItem
+
+    def make_object(self, org):
+        return AgendaItem.objects.create(activity=make_activity(org), order=1, title="学习")
+
+
 def test_agenda_items_follow_their_activity_scope(tree, make_user):
     """AgendaItem has no endpoint of its own; it is read through restrict() like every model."""
-    from dangjian.activities.models import AgendaItem
-
     inside = AgendaItem.objects.create(activity=make_activity(tree.branch_a), order=1, title="甲")
     outside = AgendaItem.objects.create(activity=make_activity(tree.branch_b), order=1, title="乙")
     viewer = make_user("viewer", tree.unit_a)

@@ -6,8 +6,6 @@ rectification is a change of it (the answering org holds change_rectification, n
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
@@ -19,9 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dangjian.core import services as core_services
-from dangjian.core.api import ScopedModelViewSet
-from dangjian.core.permissions import METHOD_ACTIONS, ScopedPermission
-from dangjian.core.scoping import has_any_scope
+from dangjian.core.api import ActionScopedPermission, ScopedActionsMixin, ScopedModelViewSet
+from dangjian.core.permissions import ScopedPermission
 from dangjian.orgs.models import Organization
 
 from .. import campaigns, frameworks, negative_list, services
@@ -50,29 +47,6 @@ def api_error(exc: DjangoValidationError) -> ValidationError:
     if hasattr(exc, "error_dict"):
         return ValidationError(exc.message_dict)
     return ValidationError({"detail": exc.messages})
-
-
-class ActionScopedPermission(ScopedPermission):
-    """ScopedPermission, with the scope action of a custom action taken from `action_scopes`."""
-
-    def has_permission(self, request, view) -> bool:
-        scopes = getattr(view, "action_scopes", {})
-        if getattr(view, "action", None) in scopes:
-            if not request.user or not request.user.is_authenticated:
-                return False
-            return has_any_scope(request.user, view.queryset.model, scopes[view.action])
-        return super().has_permission(request, view)
-
-
-class ScopedActionsMixin:
-    action_scopes: dict[str, str] = {}
-    permission_classes: Any = [ActionScopedPermission]
-
-    def get_queryset(self):
-        scope = self.action_scopes.get(self.action) or METHOD_ACTIONS.get(
-            self.request.method or "GET", "view"
-        )
-        return self.queryset.restrict(self.request.user, scope)
 
 
 class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):

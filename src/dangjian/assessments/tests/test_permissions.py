@@ -35,6 +35,13 @@ class TestCampaignPermissions(ApiWritePermissionTestMixin):
     model = Campaign
     list_url = "assessments:campaign_list"
     detail_url = "assessments:campaign_detail"
+    other_write_urls = (
+        "assessments:campaign_release",
+        "assessments:campaign_status",
+        "assessments:campaign_quota",
+        "assessments:campaign_add_targets",
+        "assessments:redraw",
+    )
     api_list = "/api/campaigns/"
 
     def make_object(self, org):
@@ -60,6 +67,13 @@ class TestAssessmentPermissions(PermissionTestMixin):
     model = Assessment
     list_url = "assessments:assessment_list"
     detail_url = "assessments:assessment_detail"
+    other_write_urls = (
+        "assessments:assessment_results",
+        "assessments:assessment_status",
+        "assessments:assessment_info",
+        "assessments:assessment_raise",
+        "assessments:evidence_upload",
+    )
     api_list = "/api/assessments/"
 
     def make_object(self, org):
@@ -102,6 +116,11 @@ class TestRectificationPermissions(PermissionTestMixin):
     model = Rectification
     list_url = "assessments:rectification_board"
     detail_url = "assessments:rectification_detail"
+    other_write_urls = (
+        "assessments:rectification_submit",
+        "assessments:rectification_verify",
+        "assessments:rectification_file_upload",
+    )
     api_list = "/api/rectifications/"
 
     def make_object(self, org):

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from dangjian.assessments.models import ItemResult
-from dangjian.core.testing.querycount import assert_query_count_constant, check_baseline
+from dangjian.core.testing.querycount import (
+    assert_query_count_constant,
+    check_baseline,
+    occurrences,
+    table_rows,
+)
 from dangjian.orgs.models import OrgKind
 
 from .factories import checklist_framework, make_assessment, make_campaign, make_finding
@@ -34,11 +39,19 @@ def grow(tree):
             tree.unit_a.refresh_from_db()
             a = make_assessment(campaign, branch, status="done", total_score=k, rating="合格")
             ItemResult.objects.create(assessment=a, item=item, result="nonconforming")
-            make_finding(branch, raised_by=tree.root, category=f"类别{k % 3}", assessment=a)
+            # Two findings a category: the negative list groups them, and still grows.
+            make_finding(branch, raised_by=tree.root, category=f"类别{k // 2}", assessment=a)
             make_campaign(checklist_framework(), tree.unit_a, [])
 
     add(1)
     return campaign, add
+
+
+# How each page shows a row when it is not a table row.
+SHOWN = {
+    "assessments:rectification_board": occurrences('data-rectification="'),
+    "api:negative-list": lambda resp: len(resp.json()["rows"]),
+}
 
 
 @pytest.mark.parametrize(
@@ -51,7 +64,7 @@ def grow(tree):
         ("assessments:finding_list", "/assessments/findings/"),
         ("assessments:rectification_board", "/assessments/rectifications/"),
         ("assessments:framework_list", "/assessments/frameworks/?all=1"),
-        ("assessments:negative_list", "/assessments/negative-list/?year=2024"),
+        ("assessments:negative_list", "/assessments/negative-list/?year=2024&campaign_type=all"),
         ("api:frameworks", "/api/frameworks/"),
         ("api:campaigns", "/api/campaigns/"),
         ("api:assessments", "/api/assessments/?campaign={campaign}"),
@@ -65,7 +78,8 @@ def test_assessment_lists(client, tree, make_user, grow, key, url):
     campaign, add = grow
     client.force_login(make_user("committee_admin", tree.root))
     url = url.format(unit_a=tree.unit_a.pk, campaign=campaign.pk)
-    count = assert_query_count_constant(client, url, lambda: add(6))
+    rows = SHOWN.get(key, table_rows)
+    count = assert_query_count_constant(client, url, lambda: add(6), rows=rows)
     check_baseline(BASELINES, key, count)
 
 
@@ -79,8 +93,11 @@ def test_assessment_page_and_org_panel(client, tree, make_user, grow):
         for _ in range(5):
             make_finding(a.target, raised_by=tree.root, assessment=a, item=a.results.get().item)
 
-    count = assert_query_count_constant(client, page, more_findings)
+    # Findings show as badges on the item they were raised against.
+    count = assert_query_count_constant(client, page, more_findings, rows=occurrences("问题 #"))
     check_baseline(BASELINES, "assessments:assessment_detail", count)
     panel = f"/assessments/org-panel/{tree.unit_a.pk}/"
-    count = assert_query_count_constant(client, panel, lambda: add(4))
+    count = assert_query_count_constant(
+        client, panel, lambda: add(4), rows=lambda resp: resp.context["finding_total"]
+    )
     check_baseline(BASELINES, "assessments:org_panel", count)

@@ -15,6 +15,9 @@ class TestMemberPermissions(ApiWritePermissionTestMixin):
     model = Member
     list_url = "members:member_list"
     detail_url = "members:member_detail"
+    edit_url = "members:member_edit"
+    delete_url = "members:member_delete"
+    other_write_urls = ("members:member_reveal", "members:member_transfer")
     api_list = "/api/members/"
 
     def make_object(self, org):

@@ -8,7 +8,6 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from dangjian.core.testing.permissions import PermissionTestMixin
 from dangjian.orgs.forms import CommitteePostForm
 from dangjian.orgs.models import CommitteePost
 
@@ -26,18 +25,6 @@ def term(tree):
 @pytest.fixture
 def secretary(tree, make_user):
     return make_user("branch_secretary", tree.branch_a)
-
-
-class TestCommitteePostPagePermissions(PermissionTestMixin):
-    """The edit page answers like a detail page: 403 without the role, 404 outside scope."""
-
-    model = CommitteePost
-    detail_url = "orgs:committeepost_edit"
-    view_role = "organization_officer"  # TERM_MANAGE: may change posts in its subtree
-
-    def make_object(self, org):
-        term = make_term(org, dt.date(2023, 5, 1))
-        return CommitteePost.objects.create(term=term, member=make_member(org), post="secretary")
 
 
 def test_member_choices_are_only_the_orgs_own_active_members(tree, term, secretary):

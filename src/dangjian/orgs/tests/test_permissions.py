@@ -18,6 +18,8 @@ class TestOrganizationPermissions(ApiWritePermissionTestMixin):
     model = Organization
     list_url = "orgs:organization_list"
     detail_url = "orgs:organization_detail"
+    edit_url = "orgs:organization_edit"
+    other_write_urls = ("orgs:organization_dissolve",)
     api_list = "/api/orgs/"
 
     def make_object(self, org):
@@ -45,6 +47,7 @@ class TestUnitPermissions(ApiWritePermissionTestMixin):
 
 class TestTermPermissions(ApiWritePermissionTestMixin):
     model = Term
+    edit_url = "orgs:term_edit"
     api_list = "/api/terms/"
 
     def make_object(self, org):
@@ -56,6 +59,8 @@ class TestTermPermissions(ApiWritePermissionTestMixin):
 
 class TestCommitteePostPermissions(ApiWritePermissionTestMixin):
     model = CommitteePost
+    edit_url = "orgs:committeepost_edit"
+    delete_url = "orgs:committeepost_delete"
     api_list = "/api/committee-posts/"
 
     def make_object(self, org):

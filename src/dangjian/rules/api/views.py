@@ -15,7 +15,8 @@ from dangjian.core.api import ScopedModelViewSet
 from dangjian.core.api_views import parse_year
 from dangjian.core.bounds import parse_id
 from dangjian.core.permissions import Pagination
-from dangjian.core.scoping import scope_paths
+from dangjian.core.scoping import holds
+from dangjian.orgs.models import Organization
 
 from .. import services
 from ..evaluator import VIEW_PERM, Status, evaluate
@@ -23,7 +24,6 @@ from ..filtersets import RuleExemptionFilterSet
 from ..loader import get_library
 from ..models import RuleExemption
 from ..switches import enabled_rules, switches
-from ..views import compliance_orgs
 from .serializers import (
     ComplianceCellSerializer,
     RuleExemptionSerializer,
@@ -96,7 +96,7 @@ class ComplianceView(APIView):
         ),
     )
     def get(self, request):
-        if not scope_paths(request.user, VIEW_PERM):
+        if not holds(request.user, VIEW_PERM):
             raise PermissionDenied("您没有查看制度落实情况的权限。")
         params = request.query_params
         year = parse_year(params.get("year"))
@@ -125,7 +125,7 @@ class ComplianceView(APIView):
         pk = parse_id(raw)
         if pk is None:
             raise ValidationError({"within": ["within 须为党组织编号（正整数）。"]})
-        org = compliance_orgs(request.user).filter(pk=pk).first()
+        org = Organization.objects.holding(request.user, VIEW_PERM).filter(pk=pk).first()
         if org is None:
             raise NotFound("未找到该党组织。")
         return org

@@ -13,7 +13,7 @@ from django import template
 from django.utils import timezone
 
 from dangjian.core.bounds import parse_int
-from dangjian.core.scoping import scope_paths
+from dangjian.core.scoping import holds
 from dangjian.orgs.models import Organization
 
 from ..evaluator import VIEW_PERM, Status, evaluate
@@ -29,7 +29,7 @@ def compliance_panel(
     request = context.get("request")
     user = getattr(request, "user", None)
     # The user's grants are loaded once per request: this costs no query.
-    if not any(org.path.startswith(p) for p in scope_paths(user, VIEW_PERM)):
+    if not holds(user, VIEW_PERM, org.path):
         return {"visible": False}
     year = year or _year(request)
     rules = [r for r in enabled_rules() if r.is_evaluated]

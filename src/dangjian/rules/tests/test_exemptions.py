@@ -25,6 +25,8 @@ class TestRuleExemptionPermissions(ApiWritePermissionTestMixin):
     model = RuleExemption
     list_url = "rules:exemption_list"
     detail_url = "rules:exemption_detail"
+    edit_url = "rules:exemption_edit"
+    delete_url = "rules:exemption_delete"
     api_list = "/api/rule-exemptions/"
 
     def make_object(self, org):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.testing.querycount import assert_query_count_constant
+from dangjian.core.testing.querycount import assert_query_count_constant, occurrences
 from dangjian.rules.models import Notification, NotificationKind
 
 _key = itertools.count(1)
@@ -166,6 +166,7 @@ def test_inbox_query_count_is_constant(client, tree, alice):
         client,
         reverse("rules:inbox"),
         lambda: [note(alice, org=tree.branch_a, read=i % 2 == 0) for i in range(12)],
+        rows=occurrences('id="notification-'),
     )
 
 

@@ -144,7 +144,12 @@ def test_heatmap_query_count_does_not_grow_with_orgs(client, tree, make_user):
             branch.add_child(kind=OrgKind.PARTY_GROUP, name=f"新小组{i}")
             act(branch, "theme_day", D(2024, 3, 3))
 
-    assert_query_count_constant(client, reverse("rules:compliance") + "?year=2024", more)
+    assert_query_count_constant(
+        client,
+        reverse("rules:compliance") + f"?year=2024&within={tree.unit_b.pk}",
+        more,
+        rows=lambda resp: len(resp.context["rows"]),
+    )
 
 
 @pytest.mark.django_db
