@@ -34,6 +34,22 @@ def test_no_template_loads_assets_from_another_host(path):
     )
 
 
+# Django's {# #} comment ends at the line's end: one spread over lines prints its text.
+OPEN_LINE_COMMENT = re.compile(r"\{#(?:(?!#\}).)*$", re.M)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_line_comment_spans_lines(path):
+    text = path.read_text(encoding="utf-8")
+    match = OPEN_LINE_COMMENT.search(text)
+    assert match is None, f"{path}: a {{# comment spans lines (use {{% comment %}}): {match[0]!r}"
+
+
+def test_open_comment_pattern_catches_what_it_should():
+    assert OPEN_LINE_COMMENT.search("<p>{# starts here\n ends here #}</p>")
+    assert not OPEN_LINE_COMMENT.search("<p>{# one line #}</p>\n{# another #}")
+
+
 def test_cdn_pattern_catches_what_it_should():
     for bad in (
         '<script src="https://cdn.example/x.js">',
