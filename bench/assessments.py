@@ -84,7 +84,7 @@ def worker(runs: int, year: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from dangjian.accounts.models import User
-    from dangjian.assessments import campaigns, frameworks, negative_list, services
+    from dangjian.assessments import campaigns, frameworks, negative_list, sampling, services
     from dangjian.assessments.models import Assessment, Campaign, Finding, Framework
     from dangjian.orgs.models import Organization, OrgKind
 
@@ -110,7 +110,7 @@ def worker(runs: int, year: int) -> dict:
             seed=20240301,
         )
 
-    population = campaigns.population_for(root, [OrgKind.BRANCH, OrgKind.PARTY_GROUP]).count()
+    population = sampling.population_for(root, [OrgKind.BRANCH, OrgKind.PARTY_GROUP]).count()
     with CaptureQueriesContext(connection) as ctx:
         rolled_back(sample)()
     median, samples = timed(rolled_back(sample), runs, warmup=1)

@@ -1,15 +1,12 @@
-"""Campaigns (督查活动): who is checked, with which framework version, and the sampling plan.
+"""Campaigns (督查活动): who is checked, with which framework version — the writes.
 
 Selection is `all` (every org of the target kinds in the scope), `manual` (a list), or a
-random `sample` stratified by unit. The sample is reproducible: the population is ordered
-by tree path in Python, each unit's share is allocated by the largest-remainder method with
-integer arithmetic, and each unit's draw uses `random.Random` seeded from (seed, the unit's
-tree path) — nothing depends on database ordering, primary keys or the vendor, so the same
-seed and population give the same sample on SQLite and PostgreSQL.
+random `sample` stratified by unit (`sampling.py`: population, strata, the reproducible
+draw and the saved plan). `create_campaign` is three steps: validate the request, select
+the targets, write the campaign and its assessments. A re-draw replaces the plan, only
+while no assessment has results, and is audited with its reason.
 
-The plan (population, strata, seed, who was drawn, when, by whom) is saved in
-`Campaign.sampling_plan`; `plan_rows` turns it into printable rows. A re-draw replaces it,
-only while no assessment has results, and is audited with its reason.
+Who: `Campaign.write_sides` — the scope org's side creates, changes and deletes a campaign.
 
 A new campaign uses the current version of its framework. An older version may be pinned
 explicitly (`allow_old_version=True`), e.g. to repeat last year's check on the same
@@ -19,25 +16,19 @@ checklist; the UI offers it as a deliberate choice.
 from __future__ import annotations
 
 import datetime as dt
-import random
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from dangjian.core.db import path_prefix_q
 from dangjian.core.models import snapshot
-from dangjian.core.scoping import scope_q
-from dangjian.core.services import OutOfScope, ensure_in_scope
-from dangjian.core.signals import audit_event
-from dangjian.orgs.models import Organization, OrgKind, OrgStatus
+from dangjian.core.services import ErrorCollector, OutOfScope, emit, ensure_in_scope
+from dangjian.orgs.models import Organization, OrgStatus
 
 from .models import (
     Assessment,
@@ -52,144 +43,26 @@ from .models import (
     LiaisonStage,
     SelectionMode,
 )
+from .sampling import (
+    KIND_LABELS,
+    Stratum,
+    build_plan,
+    draw,
+    org_rows,
+    population_for,
+    ratio_size,
+    stratify,
+    units_for,
+)
 
 MAX_SEED = 2_147_483_647  # PositiveIntegerField on PostgreSQL
-STEPLEN = Organization.steplen
-UNIT_KINDS = (OrgKind.UNIT_PARTY,)
-NO_UNIT = "（不属于任何单位）"
 UPDATABLE = ("name", "description", "period_start", "period_end", "status", "liaison_stage")
-KIND_LABELS = {k.value: str(k.label) for k in OrgKind}
-SELECTION_LABELS = {s.value: str(s.label) for s in SelectionMode}
-
-
-# --- the population and its strata --------------------------------------------------------
-
-
-def population(campaign: Campaign) -> QuerySet[Organization]:
-    """Orgs of the campaign's target kinds in its scope org's subtree (deterministic order)."""
-    return population_for(campaign.scope_org, campaign.target_kinds)
-
-
-def population_for(scope_org: Organization, target_kinds: Iterable[str]) -> QuerySet[Organization]:
-    return Organization.objects.filter(
-        path_prefix_q("path", scope_org.path),
-        kind__in=list(target_kinds),
-        status=OrgStatus.ACTIVE,
-    ).order_by("path")
-
-
-@dataclass
-class Stratum:
-    """One unit (its unit-level party org) and the targets under it."""
-
-    path: str  # "" for targets that belong to no unit
-    unit_id: int | None
-    unit_name: str
-    members: list[tuple[str, int, str]] = field(default_factory=list)  # (path, id, name)
-    drawn: int = 0
-
-
-def stratify(
-    orgs: Iterable[tuple[str, int, str]], units: dict[str, tuple[int, str]]
-) -> list[Stratum]:
-    """Group (path, id, name) rows under the unit whose path is a prefix of theirs.
-
-    `units` maps unit-org paths to (id, name). Strata and their members come back sorted by
-    path, whatever order the rows arrived in.
-    """
-    strata: dict[str, Stratum] = {}
-    for path, pk, name in sorted(orgs):
-        unit_path = next(
-            (path[:n] for n in range(STEPLEN, len(path) + 1, STEPLEN) if path[:n] in units), ""
-        )
-        stratum = strata.get(unit_path)
-        if stratum is None:
-            unit_id, unit_name = units.get(unit_path, (None, NO_UNIT))
-            stratum = strata[unit_path] = Stratum(unit_path, unit_id, unit_name)
-        stratum.members.append((path, pk, name))
-    return [strata[k] for k in sorted(strata)]
-
-
-def allocate(sizes: list[int], total: int, seed: int | None = None) -> list[int]:
-    """Largest-remainder (Hamilton) allocation of `total` over strata of `sizes`.
-
-    Integer arithmetic only; ties in the remainder go to the larger stratum, then — with a
-    seed — to a seeded shuffle of the tied strata (else to the earlier one; strata are in
-    path order). Without the shuffle, a sample of units (each its own stratum of one) would
-    always take the first units in the tree. Each share is ≤ its stratum's size.
-    """
-    population_size = sum(sizes)
-    if not 0 <= total <= population_size:
-        raise ValueError("sample size outside 0..population")
-    if population_size == 0:
-        return [0 for _ in sizes]
-    shares = [total * n // population_size for n in sizes]
-    remainders = [total * n % population_size for n in sizes]
-    left = total - sum(shares)
-    if seed is None:
-        tiebreak = list(range(len(sizes)))
-    else:
-        tiebreak = random.Random(f"{seed}|allocate").sample(range(len(sizes)), len(sizes))
-    order = sorted(range(len(sizes)), key=lambda i: (-remainders[i], -sizes[i], tiebreak[i]))
-    for i in order[:left]:
-        shares[i] += 1
-    return shares
-
-
-def draw(strata: list[Stratum], size: int, seed: int) -> list[tuple[str, int, str]]:
-    """The drawn rows, in path order; sets each stratum's `drawn`."""
-    shares = allocate([len(s.members) for s in strata], size, seed)
-    chosen: list[tuple[str, int, str]] = []
-    for stratum, share in zip(strata, shares, strict=True):
-        stratum.drawn = share
-        rng = random.Random(f"{seed}|{stratum.path}")  # str seeds hash with SHA-512: stable
-        picks = sorted(rng.sample(range(len(stratum.members)), share))
-        chosen.extend(stratum.members[i] for i in picks)
-    return sorted(chosen)
-
-
-def ratio_size(population_size: int, ratio: Decimal) -> int:
-    """Sample size for a ratio: rounded half up, at least 1 of a non-empty population."""
-    size = int((Decimal(population_size) * ratio).to_integral_value(rounding=ROUND_HALF_UP))
-    return max(1, size) if population_size else 0
-
-
-def units_for(scope_org: Organization) -> dict[str, tuple[int, str]]:
-    """Unit-level orgs that can be a target's stratum: in the scope, or above it."""
-    ancestors = [scope_org.path[:n] for n in range(STEPLEN, len(scope_org.path), STEPLEN)]
-    rows = Organization.objects.filter(
-        path_prefix_q("path", scope_org.path) | Q(path__in=ancestors), kind__in=UNIT_KINDS
-    ).values_list("path", "pk", "name")
-    return {path: (pk, name) for path, pk, name in rows}
-
-
-def org_rows(qs: QuerySet[Organization]) -> list[tuple[str, int, str]]:
-    """(path, id, name) of each org: what `stratify` takes."""
-    return [(p, pk, n) for p, pk, n in qs.values_list("path", "pk", "name")]
 
 
 # --- validation ---------------------------------------------------------------------------
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.by_field.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
-
-
-def _check_scope(user: Any, org: Organization) -> None:
-    q = scope_q(user, "assessments.add_campaign", "path")
-    if q is None or not Organization.objects.filter(q, pk=org.pk).exists():
-        raise OutOfScope("您无权在该组织范围内开展督查。")
-
-
-def _parse_ratio(errors: _Errors, ratio: Any) -> Decimal | None:
+def _parse_ratio(errors: ErrorCollector, ratio: Any) -> Decimal | None:
     if ratio in (None, ""):
         return None
     try:
@@ -206,7 +79,7 @@ def _parse_ratio(errors: _Errors, ratio: Any) -> Decimal | None:
     return value
 
 
-def _check_seed(errors: _Errors, seed: Any) -> int | None:
+def _check_seed(errors: ErrorCollector, seed: Any) -> int | None:
     if seed in (None, ""):
         return None
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
@@ -216,7 +89,7 @@ def _check_seed(errors: _Errors, seed: Any) -> int | None:
 
 
 def _check_sample_args(
-    errors: _Errors, size: Any, ratio: Any, seed: Any
+    errors: ErrorCollector, size: Any, ratio: Any, seed: Any
 ) -> tuple[int | None, Decimal | None, int | None]:
     ratio_value = _parse_ratio(errors, ratio)
     size_value = None
@@ -246,124 +119,7 @@ def _target_problem(
     return None
 
 
-# --- plan ---------------------------------------------------------------------------------
-
-
-def build_plan(
-    *,
-    mode: str,
-    user: Any,
-    scope_org: Organization,
-    target_kinds: list[str],
-    strata: list[Stratum],
-    drawn: list[tuple[str, int, str]],
-    unit_of: dict[int, Stratum],
-    seed: int | None = None,
-    size: int | None = None,
-    ratio: Decimal | None = None,
-    draw_number: int = 1,
-    added: list | None = None,
-) -> dict[str, Any]:
-    return {
-        "mode": mode,
-        "scope_org": {"id": scope_org.pk, "name": scope_org.name},
-        "target_kinds": list(target_kinds),
-        "population": sum(len(s.members) for s in strata),
-        "seed": seed,
-        "size": size,
-        "ratio": str(ratio) if ratio is not None else None,
-        "method": (
-            "按单位分层；各单位抽取数按总体占比以最大余额法分配；单位内以“种子|单位路径”为随机种子不放回抽取"
-            if mode == SelectionMode.SAMPLE
-            else ""
-        ),
-        "strata": [
-            {
-                "unit_id": s.unit_id,
-                "unit_name": s.unit_name,
-                "path": s.path,
-                "population": len(s.members),
-                "drawn": s.drawn,
-            }
-            for s in strata
-        ],
-        "drawn": [
-            {"id": pk, "name": name, "unit_id": unit_of[pk].unit_id} for _path, pk, name in drawn
-        ],
-        "added": added or [],
-        "draw_number": draw_number,
-        "drawn_at": timezone.now().isoformat(timespec="seconds"),
-        "drawn_by": getattr(user, "username", "") or str(user),
-    }
-
-
-def plan_time(value: Any) -> str:
-    """The plan stores its time as ISO 8601; print it as local 年-月-日 时:分."""
-    moment = parse_datetime(str(value)) if value else None
-    if moment is None:
-        return str(value or "")
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def plan_rows(plan: dict[str, Any]) -> dict[str, list]:
-    """Printable rows of a saved plan: `summary` (label, value), `strata` and `drawn` tables
-    (each a header row then data rows), every value ready to print (the draw time in local
-    time). Pure: no database access."""
-    if not plan:
-        return {"summary": [], "strata": [], "drawn": []}
-    mode = plan.get("mode", "")
-    population_size = plan.get("population", 0)
-    drawn = plan.get("drawn", [])
-    summary: list[tuple[str, str]] = [
-        ("选取方式", SELECTION_LABELS.get(mode, mode)),
-        ("组织范围", plan.get("scope_org", {}).get("name", "")),
-        ("检查对象层级", "、".join(KIND_LABELS.get(k, k) for k in plan.get("target_kinds", []))),
-        ("总体数量", str(population_size)),
-    ]
-    if mode == SelectionMode.SAMPLE:
-        ratio = plan.get("ratio")
-        summary += [
-            ("随机种子", str(plan.get("seed"))),
-            ("抽样数量", str(plan.get("size"))),
-            ("抽样比例", f"{Decimal(ratio) * 100:.2f}%" if ratio else "—"),
-            ("抽样方法", plan.get("method", "")),
-            ("第几次抽取", str(plan.get("draw_number", 1))),
-        ]
-    summary += [
-        ("选中数量", str(len(drawn))),
-        ("另行增加", str(len(plan.get("added", [])))),
-        ("抽取时间", plan_time(plan.get("drawn_at"))),
-        ("操作人", plan.get("drawn_by", "")),
-    ]
-    strata: list[list[Any]] = [["序号", "单位", "总体数", "选中数", "选中比例"]]
-    for n, s in enumerate(plan.get("strata", []), start=1):
-        share = f"{s['drawn'] / s['population'] * 100:.1f}%" if s["population"] else "—"
-        strata.append([n, s["unit_name"], s["population"], s["drawn"], share])
-    names = {s["unit_id"]: s["unit_name"] for s in plan.get("strata", [])}
-    table: list[list[Any]] = [["序号", "检查对象", "所属单位"]]
-    for n, row in enumerate(drawn, start=1):
-        table.append([n, row["name"], names.get(row.get("unit_id"), NO_UNIT)])
-    return {"summary": summary, "strata": strata, "drawn": table}
-
-
 # --- writes -------------------------------------------------------------------------------
-
-
-def _audit(user: Any, action: str, obj: Any, **kwargs: Any) -> None:
-    before = kwargs.pop("before", None)
-    after = kwargs.pop("after", None)
-    audit_event.send(
-        sender=type(obj),
-        action=action,
-        obj=obj,
-        before=before,
-        after=after,
-        outcome="success",
-        detail=kwargs,
-        user=user,
-    )
 
 
 def _bulk_assessments(
@@ -376,7 +132,39 @@ def _bulk_assessments(
     return Assessment.objects.bulk_create(objs, batch_size=500)
 
 
-def create_campaign(
+@dataclass
+class CampaignSpec:
+    """A campaign request that passed validation: every value checked and normalized."""
+
+    name: str
+    campaign_type: str
+    framework: Framework
+    scope_org: Organization
+    target_kinds: list[str]
+    period_start: dt.date
+    period_end: dt.date
+    selection: str
+    size: int | None  # a sample's size (from the ratio once the population is known)
+    ratio: Decimal | None
+    seed: int | None
+    manual: list[Organization]
+    description: str
+    liaison_stage: str
+
+
+@dataclass
+class Selection:
+    """The targets chosen for a campaign, with the strata they were chosen from."""
+
+    strata: list[Stratum]
+    chosen: list[tuple[str, int, str]]  # (path, id, name) in path order
+    unit_of: dict[int, Stratum]
+    population: int
+    size: int | None
+    seed: int | None
+
+
+def validate_campaign(
     user: Any,
     *,
     name: str,
@@ -394,14 +182,13 @@ def create_campaign(
     description: str = "",
     liaison_stage: str = "",
     allow_old_version: bool = False,
-) -> Campaign:
-    """Validate, create the campaign, select the targets (all / manual / stratified sample)
-    and create one Assessment per target; atomic, audited. Raises ValidationError (Chinese).
-
-    `allow_old_version`: pin a framework version that is no longer current (deliberately).
-    """
-    _check_scope(user, scope_org)
-    errors = _Errors()
+) -> CampaignSpec:
+    """Step 1: may the user run a campaign there, and is every field right? Raises
+    OutOfScope, or ValidationError naming each field to fix (Chinese). No query beyond
+    the scope check."""
+    if not Campaign(scope_org=scope_org).allows(user, "add"):
+        raise OutOfScope("您无权在该组织范围内开展督查。")
+    errors = ErrorCollector()
     name = (name or "").strip()
     if not name:
         errors.add("name", "请填写督查活动名称。")
@@ -456,49 +243,7 @@ def create_campaign(
     elif manual:
         errors.add("manual_targets", "只有“指定”选取方式可以逐个选择检查对象。")
     errors.raise_if_any()
-
-    units = units_for(scope_org)
-    strata = stratify(org_rows(population_for(scope_org, target_kinds)), units)
-    if selection == SelectionMode.MANUAL:
-        chosen = sorted((o.path, o.pk, o.name) for o in manual)
-    else:
-        chosen = [m for s in strata for m in s.members]
-    population_size = sum(len(s.members) for s in strata)
-    if population_size == 0:
-        errors.add("target_kinds", f"{scope_org.name} 范围内没有符合条件的检查对象。")
-    if selection == SelectionMode.SAMPLE:
-        if ratio is not None:
-            size = ratio_size(population_size, ratio)
-        if size is not None and size > population_size:
-            errors.add(
-                "sample_size",
-                f"抽样数量 {size} 超过了总体数量 {population_size}，请减少抽样数量。",
-            )
-    errors.raise_if_any()
-
-    unit_of = {pk: s for s in strata for _p, pk, _n in s.members}
-    if selection == SelectionMode.SAMPLE:
-        if seed is None:
-            seed = secrets.randbelow(1_000_000)
-        assert size is not None
-        chosen = draw(strata, size, seed)
-    else:
-        picked = {pk for _p, pk, _n in chosen}
-        for s in strata:
-            s.drawn = sum(1 for _p, pk, _n in s.members if pk in picked)
-    plan = build_plan(
-        mode=selection,
-        user=user,
-        scope_org=scope_org,
-        target_kinds=target_kinds,
-        strata=strata,
-        drawn=chosen,
-        unit_of=unit_of,
-        seed=seed if selection == SelectionMode.SAMPLE else None,
-        size=size,
-        ratio=ratio,
-    )
-    campaign = Campaign(
+    return CampaignSpec(
         name=name,
         campaign_type=campaign_type,
         framework=framework,
@@ -507,27 +252,109 @@ def create_campaign(
         period_start=period_start,
         period_end=period_end,
         selection=selection,
-        sample_size=size if selection == SelectionMode.SAMPLE else None,
-        sample_ratio=ratio,
+        size=size,
+        ratio=ratio,
         seed=seed if selection == SelectionMode.SAMPLE else None,
-        sampling_plan=plan,
+        manual=manual,
         description=description or "",
         liaison_stage=liaison_stage or "",
+    )
+
+
+def select_targets(spec: CampaignSpec) -> Selection:
+    """Step 2: the population of the scope and the targets chosen from it — all of it, the
+    manual list, or the stratified sample (a seed drawn when none was given). Raises
+    ValidationError for an empty population or a sample larger than it."""
+    errors = ErrorCollector()
+    strata = stratify(
+        org_rows(population_for(spec.scope_org, spec.target_kinds)), units_for(spec.scope_org)
+    )
+    population_size = sum(len(s.members) for s in strata)
+    if population_size == 0:
+        errors.add("target_kinds", f"{spec.scope_org.name} 范围内没有符合条件的检查对象。")
+    size, seed = spec.size, spec.seed
+    if spec.selection == SelectionMode.SAMPLE:
+        if spec.ratio is not None:
+            size = ratio_size(population_size, spec.ratio)
+        if size is not None and size > population_size:
+            errors.add(
+                "sample_size",
+                f"抽样数量 {size} 超过了总体数量 {population_size}，请减少抽样数量。",
+            )
+    errors.raise_if_any()
+
+    unit_of = {pk: s for s in strata for _p, pk, _n in s.members}
+    if spec.selection == SelectionMode.SAMPLE:
+        if seed is None:
+            seed = secrets.randbelow(1_000_000)
+        assert size is not None
+        chosen = draw(strata, size, seed)
+    else:
+        if spec.selection == SelectionMode.MANUAL:
+            chosen = sorted((o.path, o.pk, o.name) for o in spec.manual)
+        else:
+            chosen = [m for s in strata for m in s.members]
+        picked = {pk for _p, pk, _n in chosen}
+        for s in strata:
+            s.drawn = sum(1 for _p, pk, _n in s.members if pk in picked)
+    return Selection(strata, chosen, unit_of, population_size, size, seed)
+
+
+def write_campaign(user: Any, spec: CampaignSpec, selection: Selection) -> Campaign:
+    """Step 3: the campaign with its saved plan and one assessment per target, in one
+    transaction; scope re-checked on the saved row; audited."""
+    sample = spec.selection == SelectionMode.SAMPLE
+    plan = build_plan(
+        mode=spec.selection,
+        user=user,
+        scope_org=spec.scope_org,
+        target_kinds=spec.target_kinds,
+        strata=selection.strata,
+        drawn=selection.chosen,
+        unit_of=selection.unit_of,
+        seed=selection.seed,
+        size=selection.size,
+        ratio=spec.ratio,
+    )
+    campaign = Campaign(
+        name=spec.name,
+        campaign_type=spec.campaign_type,
+        framework=spec.framework,
+        scope_org=spec.scope_org,
+        target_kinds=spec.target_kinds,
+        period_start=spec.period_start,
+        period_end=spec.period_end,
+        selection=spec.selection,
+        sample_size=selection.size if sample else None,
+        sample_ratio=spec.ratio,
+        seed=selection.seed if sample else None,
+        sampling_plan=plan,
+        description=spec.description,
+        liaison_stage=spec.liaison_stage,
         created_by=user if getattr(user, "pk", None) else None,
     )
     with transaction.atomic():
         campaign.save()
         ensure_in_scope(user, campaign, "add")
-        _bulk_assessments(campaign, chosen, unit_of)
-        _audit(
-            user,
+        _bulk_assessments(campaign, selection.chosen, selection.unit_of)
+        emit(
             "create",
             campaign,
+            user=user,
             after=snapshot(campaign),
-            targets=len(chosen),
-            population=population_size,
+            targets=len(selection.chosen),
+            population=selection.population,
         )
     return campaign
+
+
+def create_campaign(user: Any, **fields: Any) -> Campaign:
+    """Validate, select the targets (all / manual / stratified sample), write the campaign
+    and one Assessment per target; atomic, audited. Raises ValidationError (Chinese) or
+    OutOfScope. `fields` are `validate_campaign`'s; `allow_old_version` pins a framework
+    version that is no longer current (deliberately)."""
+    spec = validate_campaign(user, **fields)
+    return write_campaign(user, spec, select_targets(spec))
 
 
 def _has_results(campaign: Campaign) -> bool:
@@ -554,7 +381,7 @@ def redraw(
     again keep their assessment (and its assessors); targets added by hand stay.
     """
     ensure_in_scope(user, campaign, "change")
-    errors = _Errors()
+    errors = ErrorCollector()
     if campaign.selection != SelectionMode.SAMPLE:
         errors.add("selection", "只有分层随机抽样的督查活动可以重新抽样。")
     if not (reason or "").strip():
@@ -626,10 +453,10 @@ def redraw(
         campaign.save(
             update_fields=["seed", "sample_size", "sample_ratio", "sampling_plan", "updated"]
         )
-        _audit(
-            user,
+        emit(
             "update",
             campaign,
+            user=user,
             before=before,
             after={
                 "seed": seed,
@@ -648,7 +475,7 @@ def add_targets(user: Any, campaign: Campaign, orgs: Iterable[Organization]) -> 
     """Add targets by hand (must be in scope and of a target kind)."""
     ensure_in_scope(user, campaign, "change")
     orgs = list(dict.fromkeys(orgs))
-    errors = _Errors()
+    errors = ErrorCollector()
     if not orgs:
         errors.add("targets", "请选择要增加的检查对象。")
     if campaign.status == CampaignStatus.CLOSED:
@@ -683,10 +510,10 @@ def add_targets(user: Any, campaign: Campaign, orgs: Iterable[Organization]) -> 
         ]
         campaign.sampling_plan = plan
         campaign.save(update_fields=["sampling_plan", "updated"])
-        _audit(
-            user,
+        emit(
             "update",
             campaign,
+            user=user,
             operation="add_targets",
             targets=[pk for _p, pk, _n in rows],
         )
@@ -696,7 +523,7 @@ def add_targets(user: Any, campaign: Campaign, orgs: Iterable[Organization]) -> 
 def update_campaign(user: Any, campaign: Campaign, **fields: Any) -> Campaign:
     """Edit name/description/period/status/liaison_stage; audited."""
     ensure_in_scope(user, campaign, "change")
-    errors = _Errors()
+    errors = ErrorCollector()
     for key in fields:
         if key not in UPDATABLE:
             errors.add(key, "该项不能修改（可修改：名称、说明、检查期间、状态、巡察阶段）。")
@@ -721,7 +548,7 @@ def update_campaign(user: Any, campaign: Campaign, **fields: Any) -> Campaign:
             errors.add("liaison_stage", "只有“党建+巡察”督查活动可以设置巡察阶段。")
         errors.raise_if_any()
         campaign.save()
-        _audit(user, "update", campaign, before=before, after=snapshot(campaign))
+        emit("update", campaign, user=user, before=before, after=snapshot(campaign))
     return campaign
 
 
@@ -735,12 +562,27 @@ def release_results(user: Any, campaign: Campaign, released: bool = True) -> Cam
         before = snapshot(campaign)
         campaign.results_released = released
         campaign.save(update_fields=["results_released", "updated"])
-        _audit(
-            user,
+        emit(
             "update",
             campaign,
+            user=user,
             before=before,
             after=snapshot(campaign),
             operation="release_results" if released else "withdraw_results",
         )
     return campaign
+
+
+def delete_campaign(user: Any, campaign: Campaign) -> None:
+    """Delete a campaign that has no results yet (its planned assessments go with it);
+    one with results, findings or evidence is closed instead, never deleted. Audited."""
+    ensure_in_scope(user, campaign, "delete")
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if _has_results(campaign):
+            raise ValidationError(
+                "该督查活动已有检查结果、问题或检查材料，不能删除；如已结束，请将状态改为“已结束”。"
+            )
+        targets = campaign.assessments.count()
+        emit("delete", campaign, user=user, before=snapshot(campaign), after=None, targets=targets)
+        campaign.delete()

@@ -29,7 +29,7 @@ from dangjian.core.scoping import has_any_scope
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDetailView, ObjectListView, ScopedViewMixin
 
-from . import campaigns, frameworks, services
+from . import campaigns, frameworks, sampling, services
 from .filtersets import AssessmentFilterSet, CampaignFilterSet
 from .forms import AddTargetsForm, CampaignForm, FrameworkImportForm, RedrawForm
 from .models import (
@@ -470,7 +470,7 @@ class SamplingView(ObjectDetailView):
             .select_related("target", "unit_org")
             .order_by("unit_org__path", "target__path")
         )
-        rows = campaigns.plan_rows(campaign.sampling_plan or {})
+        rows = sampling.plan_rows(campaign.sampling_plan or {})
         ctx.update(
             summary=rows["summary"],
             strata_header=rows["strata"][:1],

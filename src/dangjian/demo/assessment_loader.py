@@ -20,9 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from dangjian.accounts.models import User
-from dangjian.assessments import campaigns as sampling
-from dangjian.assessments import frameworks, services
-from dangjian.assessments.campaigns import Stratum
+from dangjian.assessments import frameworks, sampling, services
 from dangjian.assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -36,6 +34,7 @@ from dangjian.assessments.models import (
     RectificationEvidence,
     RectificationStatus,
 )
+from dangjian.assessments.sampling import Stratum
 from dangjian.orgs.models import Organization
 
 from . import bulk, supervision

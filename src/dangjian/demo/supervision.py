@@ -29,8 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from dangjian.assessments import campaigns as sampling
-from dangjian.assessments.campaigns import Stratum
+from dangjian.assessments import sampling
 from dangjian.assessments.models import (
     AssessmentStatus,
     CampaignStatus,
@@ -41,6 +40,7 @@ from dangjian.assessments.models import (
     SelectionMode,
     Severity,
 )
+from dangjian.assessments.sampling import Stratum
 from dangjian.orgs.models import OrgKind
 
 from . import supervision_texts as texts

@@ -278,9 +278,7 @@ class ItemResultSerializer(serializers.ModelSerializer):
 
 class FindingSerializer(ScopedModelSerializer):
     org = IdField(source="org_id", required=False, allow_null=True, label="存在问题的组织")
-    assessment = IdField(
-        source="assessment_id", required=False, allow_null=True, label="检查对象"
-    )
+    assessment = IdField(source="assessment_id", required=False, allow_null=True, label="检查对象")
     item = IdField(source="item_id", required=False, allow_null=True, label="条目")
     org_name = serializers.CharField(source="org.name", read_only=True)
     deadline = DateField(required=False, allow_null=True, write_only=True, label="整改时限")

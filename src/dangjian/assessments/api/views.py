@@ -109,6 +109,12 @@ class CampaignViewSet(ScopedActionsMixin, ScopedModelViewSet):
             return s.ReleaseSerializer
         return s.CampaignSerializer
 
+    def perform_destroy(self, instance):
+        try:
+            campaigns.delete_campaign(self.request.user, instance)
+        except DjangoValidationError as exc:
+            raise api_error(exc) from exc
+
     def _answer(self, campaign: Campaign, code=status.HTTP_200_OK) -> Response:
         fresh = self.queryset.get(pk=campaign.pk)
         return Response(

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from dangjian.assessments import campaigns
+from dangjian.assessments import campaigns, sampling
 from dangjian.assessments.frameworks import import_framework
 from dangjian.assessments.models import (
     Assessment,
@@ -310,4 +310,32 @@ def test_population_excludes_dissolved_orgs(admin, tree):
     Organization.objects.filter(pk=tree.branch_b.pk).update(status=OrgStatus.DISSOLVED)
     campaign = make(admin, tree.root)
     assert not campaign.assessments.filter(target=tree.branch_b).exists()
-    assert [o.pk for o in campaigns.population(campaign)] == [tree.branch_a.pk, tree.group_a.pk]
+    assert [o.pk for o in sampling.population(campaign)] == [tree.branch_a.pk, tree.group_a.pk]
+
+
+def test_a_campaign_is_deleted_only_while_it_has_no_results(client, tree, make_user):
+    """DELETE /api/campaigns/<id>/ of a campaign with a finding was a 500 (the finding
+    protects it): now a Chinese 400 saying to close it instead; an untouched one goes,
+    its planned assessments with it, audited."""
+    from dangjian.assessments.models import Assessment, Campaign
+
+    from .factories import checklist_framework, make_campaign, make_finding
+
+    committee = make_user("committee_admin", tree.root)
+    used = make_campaign(checklist_framework(), tree.root, [tree.branch_a])
+    make_finding(
+        tree.branch_a, raised_by=tree.root, campaign=used, assessment=used.assessments.get()
+    )
+    fresh = make_campaign(checklist_framework(), tree.root, [tree.branch_a, tree.branch_b])
+    client.force_login(committee)
+    resp = client.delete(f"/api/campaigns/{used.pk}/")
+    assert resp.status_code == 400 and "不能删除" in str(resp.json())
+    assert Campaign.objects.filter(pk=used.pk).exists()
+    assert client.delete(f"/api/campaigns/{fresh.pk}/").status_code == 204
+    assert not Assessment.objects.filter(campaign_id=fresh.pk).exists()
+    assert AuditEvent.objects.filter(
+        action="delete", object_type="assessments.campaign", object_id=str(fresh.pk)
+    ).exists()
+    # the checked unit's admin cannot delete the 工委's campaign (not even see it)
+    client.force_login(make_user("unit_admin", tree.unit_a))
+    assert client.delete(f"/api/campaigns/{used.pk}/").status_code == 404

@@ -10,18 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dangjian.assessments.campaigns import (
+from dangjian.assessments.campaigns import create_campaign
+from dangjian.assessments.models import Framework
+from dangjian.assessments.sampling import (
     NO_UNIT,
     Stratum,
     allocate,
-    create_campaign,
     draw,
     plan_rows,
     population_for,
     ratio_size,
     stratify,
 )
-from dangjian.assessments.models import Framework
 from dangjian.core.scoping import SYSTEM
 from dangjian.orgs.models import OrgKind
 

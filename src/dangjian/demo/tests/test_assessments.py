@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from dangjian.assessments import campaigns
+from dangjian.assessments import sampling
 from dangjian.assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -115,10 +115,10 @@ def test_the_current_half_year_is_in_progress_and_the_next_a_draft(loaded):
 
 def test_samples_are_what_the_campaign_engine_draws_with_the_saved_seed(loaded):
     for c in Campaign.objects.filter(selection="sample"):
-        strata = campaigns.stratify(
-            campaigns.org_rows(campaigns.population(c)), campaigns.units_for(c.scope_org)
+        strata = sampling.stratify(
+            sampling.org_rows(sampling.population(c)), sampling.units_for(c.scope_org)
         )
-        drawn = {pk for _path, pk, _name in campaigns.draw(strata, c.sample_size, c.seed)}
+        drawn = {pk for _path, pk, _name in sampling.draw(strata, c.sample_size, c.seed)}
         assert drawn == set(c.assessments.values_list("target_id", flat=True)), c.name
         assert c.sampling_plan["seed"] == c.seed
         assert {d["id"] for d in c.sampling_plan["drawn"]} == drawn
