@@ -8,6 +8,7 @@ import itertools
 import factory
 
 from dangjian.members.models import Exemption, Member, Transfer
+from dangjian.orgs.termrules import add_years
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -39,7 +40,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     )
     phone = factory.Sequence(lambda n: f"139{n:08d}")
     org = None  # pass org=...
-    joined_on = factory.LazyAttribute(lambda o: o.birth_date.replace(year=o.birth_date.year + 25))
+    joined_on = factory.LazyAttribute(lambda o: add_years(o.birth_date, 25))  # 29 Feb safe
     full_member_on = factory.LazyAttribute(lambda o: o.joined_on + dt.timedelta(days=366))
     status = "full"
 
