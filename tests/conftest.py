@@ -25,8 +25,11 @@ def world(tree, make_user):
     from dangjian.rules.models_notifications import Notification
 
     admin = make_user("committee_admin", tree.root, display_name="工委管理员")
-    members = [MemberFactory(org=tree.branch_a) for _ in range(3)]
-    members += [MemberFactory(org=tree.branch_b) for _ in range(2)]
+    # Fixed birth dates: the factory's sequence can land on 29 February (no 25th birthday).
+    members = [
+        MemberFactory(org=org, birth_date=dt.date(1975 + i, 3, 1 + i))
+        for i, org in enumerate([tree.branch_a] * 3 + [tree.branch_b] * 2)
+    ]
     meeting = Activity.objects.create(
         org=tree.branch_a,
         kind="member_assembly",
@@ -54,7 +57,9 @@ def world(tree, make_user):
     campaign = make_campaign(framework, tree.root, [tree.branch_a, tree.branch_b])
     assessment = campaign.assessments.get(target=tree.branch_a)
     item = framework.items.get(code="1.1")
-    ItemResult.objects.create(assessment=assessment, item=item, result="nonconforming", note="记录不全")
+    ItemResult.objects.create(
+        assessment=assessment, item=item, result="nonconforming", note="记录不全"
+    )
     finding = make_finding(
         tree.branch_a, raised_by=tree.root, campaign=campaign, assessment=assessment, item=item
     )

@@ -117,5 +117,7 @@ def not_found(request, exception=None):
     """The 404 handler: under /api/ a path no route takes (e.g. /api/orgs/1.5/) answers
     JSON like every API answer; pages keep Django's own 404 page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "未找到。"}, status=404)
+        return JsonResponse(
+            {"detail": "未找到。"}, status=404, json_dumps_params={"ensure_ascii": False}
+        )
     return page_not_found(request, exception)

@@ -34,6 +34,8 @@ class RefuseNulMiddleware:
             or (request.method == "POST" and form_body and _has_nul(request.POST))
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": MESSAGE}, status=400)
+                return JsonResponse(
+                    {"detail": MESSAGE}, status=400, json_dumps_params={"ensure_ascii": False}
+                )
             return render(request, "core/bad_request.html", {"message": MESSAGE}, status=400)
         return self.get_response(request)

@@ -203,7 +203,7 @@ class HolidayView(LoginRequiredMixin, TemplateView):
             services.emit("permission_denied", None, outcome="failure", path=request.path)
             raise PermissionDenied("只有工委管理员可以录入放假安排。")
         if "delete" in request.POST:
-            row = get_object_or_404(HolidaySchedule, pk=request.POST.get("delete"))
+            row = get_object_or_404(HolidaySchedule, pk=bounds.parse_id(request.POST["delete"]))
             with transaction.atomic():
                 services.emit("delete", row, before=snapshot(row), after=None)
                 row.delete()
@@ -225,9 +225,8 @@ class HolidayView(LoginRequiredMixin, TemplateView):
             if not raw:
                 parsed[key] = None
                 continue
-            try:
-                parsed[key] = dt.date.fromisoformat(raw)
-            except ValueError:
+            parsed[key] = bounds.parse_date(raw)
+            if parsed[key] is None:
                 errors.append(f"{label}“{raw}”无效，请按 2031-10-01 的格式填写。")
         if not values["name"]:
             errors.append("请填写节日名称，如：国庆节。")
