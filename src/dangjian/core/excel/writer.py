@@ -34,6 +34,7 @@ from ..filemodes import open_private
 
 # First characters that make some spreadsheet treat text as a formula (OWASP's list).
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_LEADS = frozenset(FORMULA_LEADS)
 _ERROR_CODES = frozenset(ERROR_CODES)
 
 HEADER_FONT = Font(bold=True)
@@ -67,19 +68,21 @@ def cell_value(value: Any) -> Any:
     Aware datetimes become local wall time (Excel has no time zones); characters XML cannot
     hold (control characters other than tab, LF, CR) are dropped rather than failing the
     whole export."""
+    if isinstance(value, str):
+        # isprintable() is the cheap test; only text with control characters is scanned.
+        return value if value.isprintable() else ILLEGAL_CHARACTERS_RE.sub("", value)
     if value is None or isinstance(value, bool | int | float | Decimal):
         return value
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, dt.date | dt.time):
         return value
-    text = value if isinstance(value, str) else str(value)
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
 def needs_text_cell(value: Any) -> bool:
     """Would openpyxl store this str as something other than text, or could a spreadsheet?"""
-    return isinstance(value, str) and (value.startswith(FORMULA_LEADS) or value in _ERROR_CODES)
+    return isinstance(value, str) and (value[:1] in _LEADS or value in _ERROR_CODES)
 
 
 def _text_cell(ws: Any, value: str) -> Cell:
@@ -95,10 +98,13 @@ def _write_only(ws: Any) -> bool:
 
 
 def _row_values(ws: Any, values: Iterable[Any]) -> list[Any]:
-    row = []
+    # Written out (not needs_text_cell per value): a city-wide export passes ~10^6 values.
+    row: list[Any] = []
     for raw in values:
-        value = cell_value(raw)
-        row.append(_text_cell(ws, value) if needs_text_cell(value) else value)
+        value = raw if type(raw) is str and raw.isprintable() else cell_value(raw)
+        if type(value) is str and (value[:1] in _LEADS or value in _ERROR_CODES):
+            value = _text_cell(ws, value)
+        row.append(value)
     return row
 
 
