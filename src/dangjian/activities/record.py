@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from dangjian.core.bounds import validate_date_range
+from dangjian.core.forms import add_service_errors
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ScopedViewMixin
 from dangjian.orgs.models import Organization
@@ -29,6 +30,10 @@ from .models import (
     ActivityKind,
     ParticipationStatus,
 )
+
+# What the service's errors about the attendance table and the agenda are about (they
+# have no form field of their own).
+ERROR_LABELS = {"participations": "参加情况", "agenda": "议题"}
 
 
 class Row:
@@ -281,7 +286,7 @@ class RecordView(ScopedViewMixin, TemplateView):
             except OutOfScope:
                 form.add_error(None, _("该党组织不在您的管辖范围内，未保存。"))
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                add_service_errors(form, exc, ERROR_LABELS)
             else:
                 messages.success(request, _("已保存组织生活记录。"))
                 quorum = getattr(activity, "quorum", None)
@@ -291,14 +296,3 @@ class RecordView(ScopedViewMixin, TemplateView):
         for message in extra_errors:
             form.add_error("extra_attendees", message)
         return self.render_to_response(self._context(form, org, kind, day, rows, instance, agenda))
-
-
-def _attach_errors(form: ActivityForm, exc: ValidationError) -> None:
-    for field, messages_ in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages_:
-            form.add_error(target, message if target else f"{_label(field)}：{message}")
-
-
-def _label(field: str) -> str:
-    return {"participations": "参加情况", "agenda": "议题"}.get(field, field)

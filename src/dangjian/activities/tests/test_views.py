@@ -99,6 +99,18 @@ def test_form_future_date_shows_chinese_error_and_saves_nothing(client, tree, wr
     assert not Activity.objects.exists() and not Participation.objects.exists()
 
 
+def test_form_shows_agenda_errors_labelled_on_top(client, tree, writer):
+    """The agenda has no form field: its error goes on top, saying what it is about."""
+    members = make_members(tree.branch_a, 3)
+    client.force_login(writer)
+    resp = _post_meeting(
+        client, tree.branch_a, members, agenda_key=["a"], agenda_title=["议" * 201]
+    )
+    assert resp.status_code == 200
+    assert resp.context["form"].non_field_errors() == ["议题：第 1 项议题超过 200 个字，请精简。"]
+    assert not Activity.objects.exists()
+
+
 def test_form_extra_attendee_by_name(client, branch, writer, tree):
     client.force_login(writer)
     data = {
