@@ -57,16 +57,39 @@ def world(tree, make_user):
     campaign = make_campaign(framework, tree.root, [tree.branch_a, tree.branch_b])
     assessment = campaign.assessments.get(target=tree.branch_a)
     item = framework.items.get(code="1.1")
-    ItemResult.objects.create(
+    result = ItemResult.objects.create(
         assessment=assessment, item=item, result="nonconforming", note="记录不全"
     )
     finding = make_finding(
         tree.branch_a, raised_by=tree.root, campaign=campaign, assessment=assessment, item=item
     )
-    Notification.objects.create(
+    notification = Notification.objects.create(
         user=admin, kind="term_due", title="换届提醒", org=tree.branch_a, dedupe_key="fuzz-1"
     )
+    clerk = make_user("viewer", tree.unit_b, display_name="只读用户")
+    # A row of each API resource, by its URL name: what a fuzzed detail URL may point at.
+    rows = {
+        "activities": meeting.pk,
+        "assessments": assessment.pk,
+        "campaigns": campaign.pk,
+        "committee-posts": post.pk,
+        "exemptions": exemption.pk,
+        "findings": finding.pk,
+        "frameworks": framework.pk,
+        "item-results": result.pk,
+        "members": members[0].pk,
+        "notifications": notification.pk,
+        "orgs": tree.branch_a.pk,
+        "participations": meeting.participations.values_list("pk", flat=True)[0],
+        "rectifications": finding.rectification.pk,
+        "rule-exemptions": rule_exemption.pk,
+        "terms": term.pk,
+        "transfers": transfer.pk,
+        "units": tree.dept_a.pk,
+        "users": clerk.pk,
+    }
     return SimpleNamespace(
+        rows=rows,
         tree=tree,
         admin=admin,
         members=members,

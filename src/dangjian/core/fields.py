@@ -98,7 +98,8 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class BoundedFieldsMixin:
-    """Model serializer mixin: dates, datetimes and related ids are range-checked."""
+    """Model serializer mixin: dates, datetimes and related ids are range-checked, and the
+    answer to a PATCH is the whole object the schema describes."""
 
     serializer_field_mapping: ClassVar[dict[type[models.Field], type[serializers.Field]]] = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -106,6 +107,16 @@ class BoundedFieldsMixin:
         models.DateTimeField: DateTimeField,
     }
     serializer_related_field: ClassVar[type[serializers.RelatedField]] = IdRelatedField
+    partial: bool
+
+    def to_representation(self, instance: Any) -> Any:
+        # DRF drops a read-only field that falls back to its default (`unit.name` of a member
+        # without a unit) when the serializer is partial: "partial" is about the input only.
+        partial, self.partial = self.partial, False
+        try:
+            return super().to_representation(instance)  # type: ignore[misc]
+        finally:
+            self.partial = partial
 
 
 class BoundedModelSerializer(BoundedFieldsMixin, serializers.ModelSerializer):

@@ -141,7 +141,9 @@ class TermSweepView(APIView):
 
 class NotificationSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    org_name = serializers.CharField(source="org.name", read_only=True, default=None)
+    org_name = serializers.CharField(
+        source="org.name", read_only=True, allow_null=True, default=None
+    )
     read = serializers.BooleanField(
         source="is_read", required=False, help_text='已读（PATCH {"read": true} 标为已读）'
     )
