@@ -27,6 +27,7 @@ from django.utils import timezone
 from pyotp import utils as otp_utils
 
 from dangjian.audit.services import record
+from dangjian.core.bounds import is_digits
 from dangjian.core.crypto import blind_index
 from dangjian.core.scoping import has_global_perm
 
@@ -115,7 +116,7 @@ def _accept_totp(device: TotpDevice, code: str) -> bool:
     code cannot both succeed.
     """
     code = _normalize(code)
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not is_digits(code):
         return False
     totp = pyotp.TOTP(device.secret, interval=STEP_SECONDS)
     now_step = totp.timecode(time.time())

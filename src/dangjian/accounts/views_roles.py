@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
 
+from dangjian.core.bounds import parse_id
 from dangjian.core.scoping import has_global_perm
 
 from . import services
@@ -49,10 +50,10 @@ class RoleRevokeView(UserActionView):
     permission = "accounts.revoke_role"
 
     def act(self, request, user: User) -> str:
-        assignment_id = request.POST.get("assignment", "")
-        if not assignment_id.isdigit():
+        assignment_id = parse_id(request.POST.get("assignment"))
+        if assignment_id is None:
             raise Http404("未找到。")
-        assignment = get_object_or_404(RoleAssignment, pk=int(assignment_id), user=user)
+        assignment = get_object_or_404(RoleAssignment, pk=assignment_id, user=user)
         label = str(assignment)
         services.revoke_role(request.user, assignment)
         return f"已撤销角色：{label}。"

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from dangjian.core.bounds import validate_date_range
+from dangjian.core.bounds import parse_id, validate_date_range
 from dangjian.core.forms import add_service_errors
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ScopedViewMixin
@@ -150,7 +150,7 @@ class RecordView(ScopedViewMixin, TemplateView):
         if data is not None:
             # Rows added on an earlier round (from 其他参加人员) that are not expected.
             extra_ids = [
-                int(i) for i in data.getlist("att_ids") if i.isdigit() and int(i) not in listed
+                pk for i in data.getlist("att_ids") if (pk := parse_id(i)) and pk not in listed
             ]
             if extra_ids:
                 extra = (

@@ -79,6 +79,11 @@ def validate_date_range(value: dt.date | dt.datetime | None, label: Any = None) 
 _ASCII_INT = re.compile(r"-?[0-9]{1,19}")
 
 
+def is_digits(text: str) -> bool:
+    """Only the digits 0-9 (str.isdigit() also says yes to "²", which int() refuses)."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_int(raw: Any, lo: int, hi: int) -> int | None:
     """An integer in [lo, hi] written in ASCII digits, else None (absent, malformed, out of range)."""
     text = "" if raw is None else str(raw).strip()

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from . import services
+from .bounds import parse_int
 from .excel import Importer, ImportResult, RowError, format_bytes
 from .scoping import has_any_scope
 
@@ -106,7 +107,7 @@ def run(request, name: str):
     """
     importer = _importer_for(request, name)
     if request.method == "POST":
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = parse_int(request.META.get("CONTENT_LENGTH"), 0, 2**63 - 1) or 0
         if length > settings.IMPORT_MAX_FILE_BYTES + _MULTIPART_SLACK:
             message = _("文件大小超过上限 %(max)s，请分批导入。") % {
                 "max": format_bytes(settings.IMPORT_MAX_FILE_BYTES)

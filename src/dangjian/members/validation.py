@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dangjian.core.bounds import is_digits
 from dangjian.core.validators import (
     id_number_birth_date,
     id_number_checksum_ok,
@@ -58,12 +59,12 @@ def gender_from_id_number(value: str) -> str:
 
 def looks_like_id_number(value: str) -> bool:
     v = value.strip().upper()
-    return len(v) == 18 and v[:17].isdigit() and (v[17].isdigit() or v[17] == "X")
+    return len(v) == 18 and is_digits(v[:17]) and (is_digits(v[17]) or v[17] == "X")
 
 
 def looks_like_mobile(value: str) -> bool:
     v = value.strip()
-    return len(v) == 11 and v.isdigit() and v.startswith("1")
+    return len(v) == 11 and is_digits(v) and v.startswith("1")
 
 
 def member_org_error(org: Organization | None) -> str | None:

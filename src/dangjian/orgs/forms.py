@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.bounds import parse_id
 from dangjian.core.db import path_prefix_q
 from dangjian.core.forms import ScopedModelForm
 
@@ -221,8 +222,8 @@ class CommitteePostForm(ScopedModelForm):
         raw = self.data.get("term") if self.is_bound else self.initial.get("term")
         self.chosen_term = None
         terms_offered = choice_field(self, "term").queryset
-        if str(raw or "").isdigit() and terms_offered is not None:
-            self.chosen_term = terms_offered.filter(pk=raw).first()
+        if (term_id := parse_id(raw)) is not None and terms_offered is not None:
+            self.chosen_term = terms_offered.filter(pk=term_id).first()
         member_model: Any = CommitteePost._meta.get_field("member").related_model
         members = member_model.objects.none()
         if self.chosen_term is not None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import services as core_services
+from dangjian.core.bounds import parse_id
 from dangjian.core.models import snapshot
 
 from ..models import (
@@ -108,8 +109,8 @@ def _resolve_item(
     if isinstance(ref, str):
         if ref in by_code:
             return by_code[ref]
-        if ref.isdigit():
-            return by_id.get(int(ref))
+        if (pk := parse_id(ref)) is not None:
+            return by_id.get(pk)
     return None
 
 

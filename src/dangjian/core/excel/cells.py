@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import validators
+from ..bounds import is_digits
 
 Parser = Callable[[Any], Any]
 
@@ -70,7 +71,7 @@ def date(not_future: bool = True) -> Parser:
         else:
             s = _as_text(value)
             m = _DATE_RE.match(s)
-            if m is None and len(s) == 8 and s.isdigit():
+            if m is None and len(s) == 8 and is_digits(s):
                 m = re.match(r"^(\d{4})(\d{2})(\d{2})$", s)
             if m is None:
                 raise ValueError(

@@ -182,6 +182,48 @@ def test_serializer_fields_answer_in_chinese():
         assert words in str(probe.errors[field][0]), (data, probe.errors)
 
 
+def test_no_isdigit_outside_the_helpers():
+    """str.isdigit() says yes to "²" and int() then fails: digits are checked with
+    core.bounds.is_digits / parse_id / parse_int. (A password's character classes only
+    count characters.)"""
+    allowed = {"core/bounds.py", "accounts/validators.py"}
+    offenders = [
+        rel
+        for path in SRC.rglob("*.py")
+        if "tests" not in path.parts
+        and (rel := str(path.relative_to(SRC))) not in allowed
+        and ".isdigit()" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == [], offenders
+
+
+@pytest.mark.django_db
+def test_superscript_digits_are_a_400_not_a_500(client, tree, make_user):
+    from dangjian.assessments.tests.factories import checklist_framework, make_campaign
+
+    client.force_login(make_user("committee_admin", tree.root))
+    # "²" passed the ID number's digit check, then its check digit failed to compute.
+    resp = client.post(
+        "/api/members/",
+        {
+            "name": "张三",
+            "org": tree.branch_a.pk,
+            "joined_on": "2010-07-01",
+            "id_number": "²1010119900307123X",
+        },
+        content_type="application/json",
+    )
+    assert resp.status_code == 400 and "身份证" in str(resp.json()), resp.content
+    campaign = make_campaign(checklist_framework(), tree.root, [tree.branch_a])
+    assessment = campaign.assessments.get()
+    resp = client.post(
+        f"/api/assessments/{assessment.pk}/results/",
+        {"rows": [{"item": "²", "result": "conforming"}]},
+        content_type="application/json",
+    )
+    assert resp.status_code == 400 and re.search(r"[\u4e00-\u9fff]", str(resp.json()))
+
+
 # --- hole 7: the reported 500s, now a Chinese 400 (or a visible message on the page) --------
 
 
