@@ -23,7 +23,7 @@ TERM_MANAGE = _crud("orgs", "term") | _crud("orgs", "committeepost")
 MEMBER_VIEW = {f"members.view_{m}" for m in ("member", "exemption", "transfer")}
 MEMBER_MANAGE = set().union(*(_crud("members", m) for m in ("member", "exemption", "transfer")))
 MEMBER_REVEAL = {"members.reveal_member"}
-_ACTIVITY_MODELS = ("activity", "agendaitem", "participation", "attachment")
+_ACTIVITY_MODELS = ("activity", "agendaitem", "participation", "attachment", "noticereceipt")
 ACTIVITY_VIEW = {f"activities.view_{m}" for m in _ACTIVITY_MODELS}
 ACTIVITY_MANAGE = set().union(*(_crud("activities", m) for m in _ACTIVITY_MODELS))
 # Tags (e.g. 党纪学习教育) are shared by the whole tree: only the 工委 defines them, and only

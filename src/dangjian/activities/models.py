@@ -2,18 +2,22 @@
 
 An activity is recorded once by the org that held it; compliance, metrics and a member's
 history are computed from these rows. `held_on` is the date it actually took place; a
-planned activity has only `planned_on` (held_on is NULL) and counts for nothing until held.
+scheduled activity (会议通知) has only `planned_on` (held_on is NULL) and counts for nothing
+until held. Its status is derived from `held_on`, never stored (decisions/0010): use
+`Activity.objects.held()` / `.scheduled()` / `.upcoming()` / `.notices_for(member)`.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime as dt
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.models import ScopedModel, StoredFile
@@ -91,6 +95,13 @@ class ReviewStatus(models.TextChoices):
     RETURNED = "returned", _("退回完善")
 
 
+class ActivityStatus(models.TextChoices):
+    """Derived from `held_on` (decisions/0010): a notice becomes the record by getting it."""
+
+    SCHEDULED = "scheduled", _("已通知")
+    HELD = "held", _("已召开")
+
+
 class ParticipationStatus(models.TextChoices):
     ATTENDED = "attended", _("出席")
     LEAVE = "leave", _("请假")
@@ -121,6 +132,30 @@ DISCIPLINE_EDUCATION_TAG = "discipline_education"  # 党纪学习教育
 
 
 class ActivityQuerySet(RestrictedQuerySet):
+    # --- status (decisions/0010): held_on IS NULL ⇔ scheduled -------------------------
+    def held(self) -> ActivityQuerySet:
+        """Activities that took place: the only ones any figure, rule or history counts."""
+        return self.filter(held_on__isnull=False)
+
+    def scheduled(self) -> ActivityQuerySet:
+        """会议通知: announced ahead (planned_on), not yet recorded as held."""
+        return self.filter(held_on__isnull=True)
+
+    def upcoming(self, day: dt.date | None = None) -> ActivityQuerySet:
+        """Scheduled for `day` (default today) or later, soonest first."""
+        day = day or timezone.localdate()
+        return (
+            self.scheduled().filter(planned_on__gte=day).order_by("planned_on", "starts_at", "pk")
+        )
+
+    def notices_for(self, member: Any, day: dt.date | None = None) -> ActivityQuerySet:
+        """Upcoming notices `member` is expected at (a `NoticeReceipt` names them), soonest
+        first — the member's "upcoming meetings of my orgs"."""
+        member_id = getattr(member, "pk", member)
+        return self.upcoming(day).filter(
+            pk__in=NoticeReceipt.objects.filter(member_id=member_id).values("activity_id")
+        )
+
     def with_attendance(self) -> ActivityQuerySet:
         """Annotate `n_attended`, `n_leave`, `n_absent`, `n_exempt` with one subquery each.
 
@@ -245,6 +280,18 @@ class Activity(ScopedModel):
         return self.held_on is None
 
     @property
+    def status(self) -> str:
+        """已通知 until it is recorded as held (decisions/0010)."""
+        return ActivityStatus.SCHEDULED if self.held_on is None else ActivityStatus.HELD
+
+    @property
+    def is_notice(self) -> bool:
+        return self.held_on is None
+
+    def get_status_display(self) -> str:
+        return str(ActivityStatus(self.status).label)
+
+    @property
     def date(self):
         return self.held_on or self.planned_on
 
@@ -347,6 +394,43 @@ class Attachment(StoredFile):
 
     def get_absolute_url(self) -> str:
         return reverse("activities:attachment_download", args=[self.pk])
+
+    def audit_related_org_id(self):
+        return self.activity.org_id
+
+
+class NoticeReceipt(ScopedModel):
+    """回执: one row per member a notice (a scheduled activity) is sent to; `read_at` is set
+    the first time the member opens it. Optional by design — nothing is forced or ranked
+    (DESIGN §1: no forced check-ins); the row also names who is expected."""
+
+    scope_path_field: ClassVar[str] = "activity__org__path"
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="receipts", verbose_name=_("会议通知")
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.CASCADE,
+        related_name="notice_receipts",
+        verbose_name=_("党员"),
+    )
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知回执")
+        verbose_name_plural = _("通知回执")
+        ordering = ["activity", "id"]
+        indexes = [models.Index(fields=["member", "activity"])]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "member"], name="activities_receipt_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {'已读' if self.read_at else '未读'}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:activity_detail", args=[self.activity_id])
 
     def audit_related_org_id(self):
         return self.activity.org_id

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from dangjian.activities.models import Activity, AgendaItem, Attachment, Participation
+import datetime as dt
+
+from dangjian.activities.models import (
+    Activity,
+    AgendaItem,
+    Attachment,
+    NoticeReceipt,
+    Participation,
+)
 from dangjian.core.testing.permissions import ApiWritePermissionTestMixin, PermissionTestMixin
 
+from .conftest import make_member
 from .helpers import make_activity, make_attachment, make_participation
 
 
@@ -54,6 +63,17 @@ class TestAgendaItemPermissions(PermissionTestMixin):
 
     def make_object(self, org):
         return AgendaItem.objects.create(activity=make_activity(org), order=1, title="学习")
+
+
+class TestNoticeReceiptPermissions(PermissionTestMixin):
+    """回执 are shown on their notice's page (to those who manage its org): the checks
+    that remain are the scoped queryset's."""
+
+    model = NoticeReceipt
+
+    def make_object(self, org):
+        notice = make_activity(org, held_on=None, planned_on=dt.date(2099, 1, 5))
+        return NoticeReceipt.objects.create(activity=notice, member=make_member(org))
 
 
 def test_agenda_items_follow_their_activity_scope(tree, make_user):
