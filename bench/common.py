@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
+# Where the bench data dirs live; an engineer benching beside others sets their own.
+VAR = Path(os.environ.get("DANGJIAN_BENCH_VAR", ROOT / "var" / "bench")).resolve()
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 # The persistent bench database of bench/run.py, also used by remind.py and record_meeting.py.
 SHARED_POSTGRES_URL = os.environ.get(

@@ -7,7 +7,8 @@ For each database this script
    (loaded on first use, then reused): member list API, org tree page, xlsx import,
    recording a 30-person meeting through the API (bench/record_meeting.py), each beside
    its hand-written SQL floor;
-3. prints one Markdown table and writes it (and the raw JSON) to `bench/results/`.
+3. prints one Markdown table and writes it (and the raw JSON) to `bench/results/`;
+4. runs the load test (bench/load.py) against gunicorn on the PostgreSQL bench database.
 
 See bench/README.md for what each row measures.
 """
@@ -180,7 +181,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", default="city", choices=["tiny", "city", "province"])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--skip", default="", help="comma list of: demo, list, tree, import, meeting, assessments"
+        "--skip",
+        default="",
+        help="comma list of: demo, list, tree, import, meeting, assessments, load",
     )
     parser.add_argument(
         "--fresh", action="store_true", help="drop the persistent bench databases first"
@@ -246,6 +249,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(table)
     log(f"\nwritten: bench/results/bench-{stamp}.md")
+    if "load" not in skip and any(t.key == "postgres" for t in targets):
+        # The load test (bench/load.py) against gunicorn on the PostgreSQL bench database.
+        import load as load_test
+
+        log("== load test (PostgreSQL)")
+        print()
+        load_test.main(
+            [f"--postgres-url={args.postgres_url}", f"--scale={args.scale}", f"--seed={args.seed}"]
+        )
+    elif "load" not in skip:
+        log("The load test runs on PostgreSQL only: skipped.")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""Markdown for the load test's runs (bench/load.py): the summary table and per-page tables.
+
+A run is the dict `load.summarize` makes (also what the JSON report holds).
+"""
+
+from __future__ import annotations
+
+import math
+
+PERSONA_LABELS = {"secretary": "支部书记", "unit_admin": "单位管理员", "committee": "工委"}
+
+
+def _ms(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def _triple(stats: dict) -> str:
+    return f"{_ms(stats['p50'])} / {_ms(stats['p95'])} / {_ms(stats['p99'])}"
+
+
+def _errors(stats: dict) -> str:
+    if not stats["errors"]:
+        return "0"
+    return f"{stats['errors']} ({100 * stats['errors'] / max(stats['count'], 1):.1f} %)"
+
+
+def summary_table(runs: list[dict]) -> str:
+    lines = [
+        "| users | workers | req/s | p50 / p95 / p99 ms | errors | app CPU s | DB CPU s "
+        "| app : DB | client CPU s | other CPU s | RSS per worker MB | load before |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for run in runs:
+        u = run["usage"]
+        ratio = f"{u['app_cpu_s'] / u['db_cpu_s']:.1f}" if u["db_cpu_s"] > 0 else "—"
+        rss = ", ".join(f"{mb:.0f}" for mb in u["worker_rss_mb"]) or "—"
+        lines.append(
+            f"| {run['users']} | {run['workers']} | {run['rps']:.1f} | "
+            f"{_triple(run['overall'])} | {_errors(run['overall'])} | "
+            f"{u['app_cpu_s']:.1f} | {u['db_cpu_s']:.1f} | {ratio} | {u['client_cpu_s']:.1f} | "
+            f"{u['other_cpu_s']:.1f} | {rss} | {run['load_before'][0]:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def page_table(run: dict) -> str:
+    pages = sorted(run["pages"], key=lambda p: -p["total_s"])
+    busy = sum(p["total_s"] for p in pages) or 1.0
+    lines = [
+        "| page | requests | req/s | p50 / p95 / p99 ms | mean ms | errors | share of time |",
+        "|---|---:|---:|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {p['page']} | {p['count']} | {p['count'] / run['window_s']:.1f} | "
+        f"{_triple(p)} | {_ms(p['mean'])} | {_errors(p)} | {100 * p['total_s'] / busy:.0f} % |"
+        for p in pages
+    ]
+    return "\n".join(lines)
+
+
+def persona_line(run: dict) -> str:
+    total = max(run["requests"], 1)
+    parts = [
+        f"{PERSONA_LABELS.get(p['page'], p['page'])} {100 * p['count'] / total:.0f} % of "
+        f"requests (p50 / p95 {_ms(p['p50'])} / {_ms(p['p95'])} ms)"
+        for p in sorted(run["personas"], key=lambda p: -p["count"])
+    ]
+    notes = [
+        "By persona: " + "; ".join(parts) + ".",
+        f"Meetings recorded: {run['recorded']}; sessions shared by two users at once: "
+        f"{run['shared_sessions']}; measured window {run['window_s']:.1f} s.",
+    ]
+    if run["errors"]:
+        shown = ", ".join(f"{k} × {v}" for k, v in sorted(run["errors"].items()))
+        notes.append(f"Errors: {shown}.")
+    if run["refusals"]:
+        notes.append("Refused recordings said: " + " | ".join(run["refusals"][:2]))
+    return "\n".join(notes)
+
+
+def run_row(run: dict) -> str:
+    """One line of progress for the log."""
+    u = run["usage"]
+    return (
+        f"{run['users']:>3} users, {run['workers']} workers: {run['rps']:.1f} req/s, "
+        f"p50/p95/p99 {_triple(run['overall'])} ms, errors {run['overall']['errors']}, "
+        f"CPU app {u['app_cpu_s']:.0f} s / DB {u['db_cpu_s']:.0f} s / client "
+        f"{u['client_cpu_s']:.0f} s / other {u['other_cpu_s']:.0f} s"
+    )
