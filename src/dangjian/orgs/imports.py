@@ -36,6 +36,7 @@ from dangjian.core.imports import importers
 from dangjian.core.scoping import holds
 
 from .models import Organization, OrgKind, OrgStatus, Unit
+from .tree import annotate_member_totals
 
 
 @dataclass
@@ -368,9 +369,14 @@ class OrganizationExporter(Exporter):
         ExportColumn(gettext_lazy("成立日期"), "established_on", 12),
         ExportColumn(gettext_lazy("组织编码"), "code"),
         ExportColumn(gettext_lazy("状态"), "get_status_display", 8),
+        # The list's two figures (换届状态 from the list's annotation, 党员数 of the subtree).
+        ExportColumn(gettext_lazy("换届状态"), "term_status_label", 12),
+        ExportColumn(gettext_lazy("党员数"), "member_total", 8),
     ]
 
     def response(self, user: Any, queryset: Any, filters: dict[str, Any] | None = None):
+        if "term_status" not in queryset.query.annotations:
+            queryset = queryset.with_term_status()
         return super().response(user, queryset.select_related("unit"), filters)
 
     def prepare_chunk(self, user: Any, objs: list[Any]) -> None:
@@ -383,6 +389,7 @@ class OrganizationExporter(Exporter):
             names.update(found.values_list("path", "name"))
         for o in objs:
             o.export_parent_name = names.get(o.path[:-steplen], "")
+        annotate_member_totals(objs)  # one aggregate query per chunk
 
 
 importers.register(OrganizationImporter.name, OrganizationImporter)

@@ -23,8 +23,9 @@ from dangjian.core.api_views import resolve_within
 from dangjian.core.permissions import ScopedPermission
 from dangjian.orgs.models import Organization
 
-from . import notifications, sweep
-from .models_notifications import Notification
+from . import inbox, sweep
+from .loader import get_library
+from .models_notifications import Notification, NotificationKind
 
 
 def parse_sweep_date(raw: str | None) -> dt.date:
@@ -147,6 +148,7 @@ class NotificationSerializer(serializers.ModelSerializer):
     read = serializers.BooleanField(
         source="is_read", required=False, help_text='已读（PATCH {"read": true} 标为已读）'
     )
+    rule_title = serializers.SerializerMethodField(help_text="所依据规则的标题")
 
     class Meta:
         model = Notification
@@ -158,6 +160,7 @@ class NotificationSerializer(serializers.ModelSerializer):
             "body",
             "link",
             "rule_id",
+            "rule_title",
             "citation",
             "org",
             "org_name",
@@ -168,6 +171,10 @@ class NotificationSerializer(serializers.ModelSerializer):
             "emailed_at",
         ]
         read_only_fields = [f for f in fields if f != "read"]
+
+    def get_rule_title(self, obj) -> str:
+        library = get_library()
+        return library.get(obj.rule_id).title if obj.rule_id in library else ""
 
     def update(self, instance, validated_data):
         if "is_read" in validated_data:
@@ -180,20 +187,54 @@ class NotificationSerializer(serializers.ModelSerializer):
         return instance
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("unread", OpenApiTypes.STR, description="1 或 true：只列出未读提醒")
-        ]
-    )
-)
+FILTER_PARAMETERS = [
+    OpenApiParameter("unread", OpenApiTypes.STR, description="1 或 true：只列出未读提醒"),
+    OpenApiParameter(
+        "kind", OpenApiTypes.STR, enum=NotificationKind.values, description="提醒类型"
+    ),
+    OpenApiParameter("org", OpenApiTypes.INT, description="只列出关于该党组织及其下级的提醒"),
+    OpenApiParameter(
+        "period",
+        OpenApiTypes.STR,
+        enum=list(inbox.PERIODS),
+        description="提醒时间：近一周/月/季/年",
+    ),
+    OpenApiParameter(
+        "status", OpenApiTypes.STR, enum=list(inbox.STATUSES), description="unread 未读、read 已读"
+    ),
+]
+
+
+def request_filters(request, data) -> inbox.Filters:
+    """The inbox filters of an API call; a bad value is a 400 saying what to fix."""
+    raw = {k: data.get(k, "") for k in ("kind", "org", "period", "status")}
+    if not raw["status"] and data.get("unread") in ("1", "true"):
+        raw["status"] = "unread"
+    f = inbox.parse_filters(request.user, raw)
+    if f.errors:
+        raise ValidationError({"filters": [e.split("，")[0] + "。" for e in f.errors]})
+    return f
+
+
+class NotificationGroupSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    org = serializers.IntegerField(source="org_id", allow_null=True)
+    org_name = serializers.CharField()
+    total = serializers.IntegerField()
+    unread = serializers.IntegerField()
+    latest = serializers.DateTimeField()
+    latest_title = serializers.CharField()
+
+
+@extend_schema_view(list=extend_schema(parameters=FILTER_PARAMETERS))
 class NotificationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The caller's own reminders (another user's answer 404); `?unread=1` for unread only."""
+    """The caller's own reminders (another user's answer 404); filters as on the inbox page."""
 
     serializer_class = NotificationSerializer
     permission_classes = [IsAuthenticated]
@@ -201,16 +242,34 @@ class NotificationViewSet(
     queryset = Notification.objects.none()
 
     def get_queryset(self):
-        qs = Notification.objects.for_user(self.request.user).select_related("org")
-        if self.request.query_params.get("unread") in ("1", "true"):
-            qs = qs.unread()
-        return qs.inbox_order()
+        if self.action != "list":
+            return Notification.objects.for_user(self.request.user).select_related("org")
+        f = request_filters(self.request, self.request.query_params)
+        return inbox.filtered(self.request.user, f).select_related("org").inbox_order()
+
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=NotificationGroupSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def groups(self, request):
+        """The caller's reminders grouped by kind and org (unread first), with the filters."""
+        f = request_filters(request, request.query_params)
+        rows = inbox.groups(inbox.filtered(request.user, f))
+        page = self.paginate_queryset(rows)
+        data = NotificationGroupSerializer(page if page is not None else rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(
-        request=None,
+        request=inline_serializer(
+            "NotificationsReadFilter",
+            {
+                "kind": serializers.CharField(required=False),
+                "org": serializers.IntegerField(required=False),
+                "period": serializers.CharField(required=False),
+            },
+        ),
         responses=inline_serializer("NotificationsMarked", {"marked": serializers.IntegerField()}),
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
-        """Mark all of the caller's unread reminders read."""
-        return Response({"marked": notifications.mark_read(request.user)})
+        """Mark the caller's unread reminders read — all, or those matching kind/org/period."""
+        f = request_filters(request, request.data)
+        return Response({"marked": inbox.mark_read(request.user, f)})

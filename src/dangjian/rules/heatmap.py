@@ -1,25 +1,41 @@
 """The compliance heatmap: orgs × months for a subtree and a year, from one evaluation.
 
-Rows are the subtree's root (its own cells) and each of its direct children (the cells of
-the child's whole subtree), so the 工委's map has one row per unit and a click on a row
-opens the next level. A cell is the share of judged (org, rule, period) results that are
-compliant among those whose period ends in that month (a quarterly rule is judged in the
-quarter's last month, a yearly rule in December). Exempt, not-due and not-applicable
-results are left out of the share and shown beside it.
+Two layouts of the same evaluation:
+- **by child** (`build_rows`): the root's own cells and one row per direct child holding
+  the cells of the child's whole subtree — the 工委's city view, one row per unit, a click
+  on a unit opening its own map;
+- **every level** (`build_all_rows`): one row per org of the subtree with its own cells —
+  what a unit admin sees, so a 党小组 three levels down is not hidden inside its unit.
+Rows come worst first (lowest yearly rate, then most shortfalls) or in tree order.
+
+A cell is the share of judged (org, rule, period) results that are compliant among those
+whose period ends in that month (a quarterly rule is judged in the quarter's last month, a
+yearly rule in December). Exempt, not-due and not-applicable results are left out of the
+share and shown beside it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, OrgKind
 
 from .evaluator import Evaluation, Status
 
 MONTH_LABELS = [f"{m}月" for m in range(1, 13)]
+SORTS = {"worst": "最差在前", "tree": "按组织层级"}
+LEVELS = {"children": "按下级汇总", "all": "全部层级"}
+# Pixels of the chart's label column: the sticky month header (HTML) above the canvas uses
+# the same width, so its twelve columns sit exactly over the chart's twelve.
+LABEL_WIDTH = 220
+GRID_RIGHT = 8
+ROW_HEIGHT = 28
 
 
 @dataclass
@@ -50,14 +66,47 @@ class HeatCell:
             return "bg-green-lt"
         return "bg-yellow-lt" if share >= 0.6 else "bg-red-lt"
 
+    @property
+    def text(self) -> str:
+        """What the cell says: the rate, 豁免, or … for results not yet due."""
+        percent = self.percent
+        if percent is not None:
+            return f"{percent}%"
+        if self.counts[Status.EXEMPT]:
+            return "豁免"
+        return "…" if self.counts[Status.NOT_DUE] else ""
+
+    @property
+    def title(self) -> str:
+        c = self.counts
+        return (
+            f"达标 {c[Status.COMPLIANT]} · 未达标 {c[Status.NONCOMPLIANT]} · "
+            f"豁免 {c[Status.EXEMPT]} · 未到期 {c[Status.NOT_DUE]}"
+        )
+
 
 @dataclass
 class HeatRow:
-    org: Organization
-    own: bool  # the root's own cells (True) or a child's subtree (False)
+    org_id: int
+    name: str
+    path: str
+    kind: str
+    own: bool  # the org's own cells (True) or its whole subtree's (False)
     cells: list[HeatCell]
+    parent_name: str = ""
+    url: str = ""  # the row's drill-down: the heatmap of this org's subtree
+    behind_url: str = ""  # the list of orgs behind, for the row's 未达标 count
+    label: str = ""  # the chart's axis label
 
     @property
+    def pk(self) -> int:
+        return self.org_id
+
+    @property
+    def depth(self) -> int:
+        return len(self.path) // Organization.steplen
+
+    @cached_property
     def total(self) -> HeatCell:
         total = HeatCell(0)
         for cell in self.cells:
@@ -66,46 +115,135 @@ class HeatRow:
         return total
 
     @property
+    def noncompliant(self) -> int:
+        return self.total.counts[Status.NONCOMPLIANT]
+
+    @property
     def has_results(self) -> bool:
         return any(sum(c.counts.values()) for c in self.cells)
 
+    @property
+    def table_cells(self) -> SafeString:
+        return table_cells(self)
 
-def cell_url(org_id: int, year: int, month: int, rule_id: str | None) -> str:
+
+def cell_url(org_id: int, year: int, month: int, rule_id: str | None, own: bool = False) -> str:
     params: dict[str, str | int] = {"org": org_id, "year": year, "month": month}
     if rule_id:
         params["rule"] = rule_id
+    if own:
+        params["only"] = 1  # the org's own results, not its subtree's
     return f"{reverse('rules:compliance_cell')}?{urlencode(params)}"
 
 
+def _new_row(org_id: int, name: str, path: str, kind: str, own: bool) -> HeatRow:
+    return HeatRow(org_id, name, path, kind, own, [HeatCell(m) for m in range(1, 13)])
+
+
+def _finish(
+    rows: list[HeatRow], evaluation: Evaluation, root_path: str, rule_id: str | None, sort: str
+) -> list[HeatRow]:
+    """Drop empty rows, set the links, and order: worst first or in tree order."""
+    kept = [r for r in rows if r.has_results]
+    base = {"year": evaluation.year, **({"rule": rule_id} if rule_id else {})}
+    compliance = reverse("rules:compliance")
+    behind = reverse("rules:compliance_behind")
+    for row in kept:
+        for c in row.cells:
+            if sum(c.counts.values()):
+                c.url = cell_url(row.org_id, evaluation.year, c.month, rule_id, own=row.own)
+        if row.path != root_path:
+            row.url = f"{compliance}?{urlencode({'within': row.org_id, **base})}"
+        row.behind_url = f"{behind}?{urlencode({'within': row.org_id, **base})}"
+        if not row.label:
+            row.label = f"{row.name}（本级）" if row.own and row.path == root_path else row.name
+    return sort_rows(kept, sort)
+
+
+def sort_rows(rows: list[HeatRow], sort: str) -> list[HeatRow]:
+    if sort == "tree":
+        return sorted(rows, key=lambda r: r.path)
+
+    def worst(r: HeatRow) -> tuple:
+        share = r.total.share
+        return (share is None, share if share is not None else 0, -r.noncompliant, r.path)
+
+    return sorted(rows, key=worst)
+
+
 def build_rows(
-    evaluation: Evaluation, root: Organization, children: list[Organization], rule_id: str | None
+    evaluation: Evaluation,
+    root: Organization,
+    children: list[Organization],
+    rule_id: str | None,
+    sort: str = "tree",
 ) -> list[HeatRow]:
     """One row for the root's own cells (when it has any) and one per child subtree."""
     step = Organization.steplen
     cut = len(root.path) + step
-    own = HeatRow(root, True, [HeatCell(m) for m in range(1, 13)])
-    rows = {c.path: HeatRow(c, False, [HeatCell(m) for m in range(1, 13)]) for c in children}
+    own = _new_row(root.pk, root.name, root.path, root.kind, True)
+    own.label = f"{root.short_name or root.name}（本级）"
+    rows = {c.path: _new_row(c.pk, c.name, c.path, c.kind, False) for c in children}
+    for c in children:
+        rows[c.path].label = c.short_name or c.name
+    orgs = evaluation.orgs
+    NA = Status.NOT_APPLICABLE
     for cell in evaluation.cells:
-        if cell.status == Status.NOT_APPLICABLE:
+        if cell.status == NA:
             continue
-        path = evaluation.orgs[cell.org_id].path
+        path = orgs[cell.org_id].path
         row = own if path == root.path else rows.get(path[:cut])
         if row is None:
             continue
         row.cells[cell.period.last_month - 1].counts[cell.status] += 1
-    result = ([own] if own.has_results else []) + [r for r in rows.values() if r.has_results]
-    for row in result:
-        for c in row.cells:
-            if sum(c.counts.values()):
-                c.url = cell_url(row.org.pk, evaluation.year, c.month, rule_id)
-    return result
+    return _finish([own, *rows.values()], evaluation, root.path, rule_id, sort)
+
+
+def build_all_rows(
+    evaluation: Evaluation, root: Organization, rule_id: str | None, sort: str = "worst"
+) -> list[HeatRow]:
+    """One row per org of the subtree that has results, with its own cells only."""
+    rows: dict[int, HeatRow] = {}
+    orgs = evaluation.orgs
+    NA = Status.NOT_APPLICABLE
+    for cell in evaluation.cells:
+        if cell.status == NA:
+            continue
+        row = rows.get(cell.org_id)
+        if row is None:
+            o = orgs[cell.org_id]
+            row = rows[cell.org_id] = _new_row(o.id, o.name, o.path, o.kind, True)
+        row.cells[cell.period.last_month - 1].counts[cell.status] += 1
+    names = ancestor_names(root, [r.path for r in rows.values()])
+    step = Organization.steplen
+    for row in rows.values():
+        row.parent_name = names.get(row.path[:-step], "")
+        if row.kind == OrgKind.PARTY_GROUP and row.parent_name and row.parent_name not in row.name:
+            # 党小组 names repeat from branch to branch ("第一党小组"): say whose it is.
+            row.label = f"{row.name}（{row.parent_name}）"
+    return _finish(list(rows.values()), evaluation, root.path, rule_id, sort)
+
+
+def ancestor_names(root: Organization, paths: list[str]) -> dict[str, str]:
+    """{path: name} of the orgs above `paths` inside `root`'s subtree and of root — one query."""
+    step = Organization.steplen
+    wanted = {p[:cut] for p in paths for cut in range(len(root.path), len(p), step)}
+    if not wanted:
+        return {}
+    return dict(Organization.objects.filter(path__in=sorted(wanted)).values_list("path", "name"))
 
 
 def chart_option(rows: list[HeatRow], year: int) -> dict:
-    """The ECharts option (data only; web/static/web/app.js mounts it and follows `url`)."""
-    names = [row_label(r) for r in rows]
+    """The ECharts option (data only; web/static/web/app.js mounts it and follows `url`).
+
+    The first row is drawn at the top. The grid's label column has a fixed width
+    (LABEL_WIDTH) so the page's sticky month header lines up with the columns.
+    """
+    names = [r.label for r in rows]
+    last = len(rows) - 1
     data = []
-    for y, row in enumerate(reversed(rows)):
+    for i, row in enumerate(rows):
+        y = last - i  # a category axis counts from the bottom
         for cell in row.cells:
             value = cell.percent
             if value is None:
@@ -114,19 +252,25 @@ def chart_option(rows: list[HeatRow], year: int) -> dict:
                 {
                     "value": [cell.month - 1, y, value],
                     "url": cell.url,
-                    "name": f"{names[len(rows) - 1 - y]} {cell.month}月",
+                    "name": f"{names[i]} {cell.month}月",
                 }
             )
     return {
         "animation": False,
         "tooltip": {"position": "top"},
-        "grid": {"left": 8, "right": 8, "top": 8, "bottom": 64, "containLabel": True},
+        "grid": {
+            "left": LABEL_WIDTH,
+            "right": GRID_RIGHT,
+            "top": 4,
+            "bottom": 64,
+            "containLabel": False,
+        },
         "xAxis": {"type": "category", "data": MONTH_LABELS, "splitArea": {"show": True}},
         "yAxis": {
             "type": "category",
             "data": list(reversed(names)),
             "splitArea": {"show": True},
-            "axisLabel": {"width": 240, "overflow": "truncate"},
+            "axisLabel": {"width": LABEL_WIDTH - 12, "overflow": "truncate"},
         },
         "visualMap": {
             "type": "piecewise",
@@ -152,10 +296,26 @@ def chart_option(rows: list[HeatRow], year: int) -> dict:
     }
 
 
+# The table repeats twelve cells for every row: built here in one pass (escaped), since a
+# template loop per cell costs more than the rest of the page at city scale.
+
+
+def table_cells(row: HeatRow) -> SafeString:
+    """The row's twelve <td> of the folded table (on phones, the tiles: rules.css)."""
+    parts = []
+    for c in row.cells:
+        if c.url:
+            parts.append(
+                f'<td class="{c.css}"><a href="{escape(c.url)}" title="{c.title}">{c.text}</a></td>'
+            )
+        else:
+            parts.append(f'<td class="{c.css}"></td>')
+    return mark_safe("".join(parts))  # noqa: S308 (urls escaped; the rest is our own text)
+
+
 def row_label(row: HeatRow) -> str:
-    name = row.org.short_name or row.org.name
-    return f"{name}（本级）" if row.own else name
+    return row.label or row.name
 
 
 def chart_height(rows: list[HeatRow]) -> int:
-    return max(200, 28 * len(rows) + 110)
+    return max(160, ROW_HEIGHT * len(rows) + 72)

@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("rule/<str:rule_id>/switch/", views.RuleSwitchView.as_view(), name="rule_switch"),
     path("compliance/", views.ComplianceView.as_view(), name="compliance"),
     path("compliance/cell/", views.ComplianceCellView.as_view(), name="compliance_cell"),
+    path("compliance/behind/", views.ComplianceBehindView.as_view(), name="compliance_behind"),
     path("exemptions/", views.ExemptionListView.as_view(), name="exemption_list"),
     path("exemptions/add/", views.ExemptionEditView.as_view(), name="exemption_add"),
     path("exemptions/<int:pk>/", views.ExemptionDetailView.as_view(), name="exemption_detail"),

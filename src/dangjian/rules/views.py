@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
@@ -24,7 +27,7 @@ from dangjian.core.scoping import holds, scope_paths
 from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 from dangjian.orgs.models import Organization
 
-from . import heatmap, services
+from . import compliance_lists, heatmap, services
 from .evaluator import VIEW_PERM, Status, evaluate
 from .filtersets import RuleExemptionFilterSet
 from .forms import ExemptionForm
@@ -154,38 +157,101 @@ class RuleSwitchView(LoginRequiredMixin, View):
         return redirect(request.POST.get("next") or reverse("rules:rule_list"))
 
 
+@dataclass
+class ComplianceScope:
+    """What a compliance page is about: year, the subtree, the rule (all when None)."""
+
+    year: int
+    roots: list[Organization]
+    root: Organization | None
+    rule: Any
+    rules: list
+
+    def evaluate(self, user: Any):
+        return evaluate(user, self.year, within=self.root, rules=self.rules)
+
+    def params(self, **extra: Any) -> str:
+        values: dict[str, Any] = {"year": self.year}
+        if self.root is not None:
+            values["within"] = self.root.pk
+        if self.rule:
+            values["rule"] = self.rule.id
+        values.update(extra)
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def compliance_scope(request) -> ComplianceScope:
+    roots = scope_roots(request.user)
+    root = org_param(request, "within") or (roots[0] if roots else None)
+    rule = rule_param(request)
+    rules = [r for r in ([rule] if rule else enabled_rules()) if r.is_evaluated]
+    return ComplianceScope(year_param(request), roots, root, rule, rules)
+
+
+def compliance_export(request, scope: ComplianceScope):
+    """`?export=xlsx` of the compliance pages: every level of the subtree (core.excel)."""
+    if scope.root is None:
+        raise Http404(_("没有可导出的组织。"))
+    return compliance_lists.xlsx_download(
+        request.user,
+        scope.evaluate(request.user),
+        scope.root,
+        scope.rule.title if scope.rule else "",
+    )
+
+
+# Above this many rows the every-level map is not drawn (the city has ~2,000 orgs): the page
+# keeps one row per child, each opening its own map; the export still has every level.
+ALL_LEVELS_MAX = 400
+
+
 class ComplianceView(ComplianceAccessMixin, TemplateView):
-    """Heatmap orgs × months for a subtree and a year, with the same figures as a table."""
+    """Heatmap orgs × months for a subtree and a year: every level of a unit, the units of
+    the city (each a drill-down), worst first; the same figures folded as a table."""
 
     template_name = "rules/compliance.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx":
+            return compliance_export(request, compliance_scope(request))
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        year = year_param(self.request)
-        roots = scope_roots(user)
-        root = org_param(self.request, "within") or (roots[0] if roots else None)
-        rule = rule_param(self.request)
-        rules = [rule] if rule else enabled_rules()
-        rules = [r for r in rules if r.is_evaluated]
+        scope = compliance_scope(self.request)
+        root, rule, year = scope.root, scope.rule, scope.year
+        sort = self.request.GET.get("sort", "")
+        sort = sort if sort in heatmap.SORTS else "worst"
+        levels = self.request.GET.get("levels", "")
+        if levels not in heatmap.LEVELS:
+            levels = "children" if root is not None and root.depth == 1 else "all"
         rows: list[heatmap.HeatRow] = []
         summaries = {}
+        too_many = False
         if root is not None:
-            evaluation = evaluate(user, year, within=root, rules=rules)
-            children = list(Organization.objects.holding(user, VIEW_PERM).children_of(root))
-            rows = heatmap.build_rows(evaluation, root, children, rule.id if rule else None)
+            evaluation = scope.evaluate(user)
+            rule_id = rule.id if rule else None
+            if levels == "all":
+                rows = heatmap.build_all_rows(evaluation, root, rule_id, sort)
+                too_many = len(rows) > ALL_LEVELS_MAX
+            if levels == "children" or too_many:
+                children = list(Organization.objects.holding(user, VIEW_PERM).children_of(root))
+                rows = heatmap.build_rows(evaluation, root, children, rule_id, sort)
+                levels = "children"
             summaries = evaluation.summaries()
         ancestors = (
             list(Organization.objects.holding(user, VIEW_PERM).ancestors_of(root))
             if root is not None
             else []
         )
+        behind = reverse("rules:compliance_behind")
         ctx.update(
             title=_("制度落实情况"),
             year=year,
             years=list(range(timezone.localdate().year, FIRST_YEAR - 1, -1)),
             root=root,
-            roots=roots,
+            roots=roots_links(scope.roots, year),
             ancestors=ancestors,
             rule=rule,
             rule_choices=[r for r in get_library() if r.is_evaluated],
@@ -193,7 +259,60 @@ class ComplianceView(ComplianceAccessMixin, TemplateView):
             months=heatmap.MONTH_LABELS,
             chart=heatmap.chart_option(rows, year) if rows else None,
             chart_height=heatmap.chart_height(rows),
-            summaries=[(r, summaries[r.id]) for r in rules if r.id in summaries],
+            summaries=[
+                (r, summaries[r.id], f"{behind}?{scope.params(rule=r.id)}")
+                for r in scope.rules
+                if r.id in summaries
+            ],
+            sort=sort,
+            sorts=[(k, v, scope.params(sort=k, levels=levels)) for k, v in heatmap.SORTS.items()],
+            levels=levels,
+            level_links=[
+                (k, v, scope.params(sort=sort, levels=k)) for k, v in heatmap.LEVELS.items()
+            ],
+            too_many=too_many,
+            export_query=scope.params(export="xlsx"),
+            behind_url=f"{behind}?{scope.params()}",
+        )
+        return ctx
+
+
+def roots_links(roots: list[Organization], year: int) -> list[tuple[Organization, str]]:
+    return [(r, urlencode({"within": r.pk, "year": year})) for r in roots]
+
+
+class ComplianceBehindView(ComplianceAccessMixin, TemplateView):
+    """未达标组织: every org of the subtree (all levels) that missed a rule in the year."""
+
+    template_name = "rules/compliance_behind.html"
+    per_page = 50
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx":
+            return compliance_export(request, compliance_scope(request))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        scope = compliance_scope(self.request)
+        rows: list = []
+        if scope.root is not None:
+            evaluation = scope.evaluate(self.request.user)
+            rows = compliance_lists.behind_rows(
+                evaluation, scope.root, scope.rule.id if scope.rule else None
+            )
+        page = Paginator(rows, self.per_page).get_page(self.request.GET.get("page"))
+        ctx.update(
+            title=_("未达标组织"),
+            year=scope.year,
+            root=scope.root,
+            rule=scope.rule,
+            rows=page.object_list,
+            page_obj=page,
+            total=len(rows),
+            missed=sum(r.missed for r in rows),
+            export_query=scope.params(export="xlsx"),
+            back=f"{reverse('rules:compliance')}?{scope.params()}",
         )
         return ctx
 
@@ -218,6 +337,7 @@ class ComplianceCellView(ComplianceAccessMixin, TemplateView):
         rule = rule_param(self.request)
         rules = [rule] if rule else [r for r in enabled_rules() if r.is_evaluated]
         evaluation = evaluate(self.request.user, year, within=org, rules=rules)
+        only = self.request.GET.get("only") == "1"  # the org's own results, not its subtree's
         # What needs attention first: shortfalls, then exemptions, running periods, passes.
         order = {
             Status.NONCOMPLIANT: 0,
@@ -230,7 +350,9 @@ class ComplianceCellView(ComplianceAccessMixin, TemplateView):
             (
                 c
                 for c in evaluation.cells
-                if c.period.last_month == month and c.status != Status.NOT_APPLICABLE
+                if c.period.last_month == month
+                and c.status != Status.NOT_APPLICABLE
+                and (not only or c.org_id == org.pk)
             ),
             key=lambda c: (order[c.status], evaluation.orgs[c.org_id].path, c.rule_id),
         )

@@ -21,12 +21,14 @@ from django.views.generic import TemplateView
 from dangjian.core import bounds, services
 from dangjian.core.models import snapshot
 from dangjian.core.scoping import has_any_scope, holds_at_top
+from dangjian.orgs.filtersets import upper_level_choices
 from dangjian.orgs.models import Organization
 
-from . import holidays, notifications, sweep
-from .models_notifications import HolidaySchedule, Notification
+from . import holidays, inbox, notifications, sweep
+from .models_notifications import HolidaySchedule, Notification, NotificationKind
 
 INBOX_PAGE_SIZE = 30
+GROUP_PAGE_SIZE = 30
 
 
 def parse_date(raw: str | None, today: dt.date) -> tuple[dt.date, str]:
@@ -93,26 +95,108 @@ class SweepView(LoginRequiredMixin, TemplateView):
 
 
 class InboxView(LoginRequiredMixin, TemplateView):
-    """The user's own reminders, unread first."""
+    """The user's own reminders: a digest by unit, groups by kind and org, or one by one.
+
+    The 工委 and unit admins start from the digest (hundreds of reminders become one line
+    per unit, drilled into by a click), everyone else from the groups; the filters (kind,
+    org subtree, time, read state) apply to all three views.
+    """
 
     template_name = "rules/reminders/inbox.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        qs = Notification.objects.for_user(self.request.user)
-        unread_only = self.request.GET.get("unread") == "1"
-        listed = qs.unread() if unread_only else qs
-        page = Paginator(listed.select_related("org").inbox_order(), INBOX_PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        user = self.request.user
+        f = inbox.parse_filters(user, self.request.GET)
+        default = inbox.default_view(user)
+        view = self.request.GET.get("view") or default
+        if view not in inbox.VIEWS:
+            view = default
+        qs = inbox.filtered(user, f)
+        page_size = INBOX_PAGE_SIZE if view == "list" else GROUP_PAGE_SIZE
+        if view == "list":
+            rows: Any = qs.select_related("org").inbox_order()
+        elif view == "groups":
+            rows = inbox.groups(qs)
+        else:
+            rows = inbox.digests(qs, inbox.digest_depth(user))
+        page = Paginator(rows, page_size).get_page(self.request.GET.get("page"))
+        items = inbox.with_rule_titles(page.object_list) if view == "list" else page.object_list
+        for row in items if view != "list" else ():
+            row.drill = _drill(f, view, row)
+        labels = dict(inbox.VIEWS, digest=inbox.digest_label(user))
+        views = [
+            (key, label, f.query(view=key))
+            for key, label in labels.items()
+            if key != "digest" or default == "digest"
+        ]
         ctx.update(
             title="我的提醒",
+            filters=f,
+            view=view,
+            views=views,
             page_obj=page,
-            notifications=page.object_list,
-            unread_only=unread_only,
-            unread_total=qs.unread().count(),
+            notifications=items if view == "list" else [],
+            groups=items if view == "groups" else [],
+            digests=items if view == "digest" else [],
+            unread_total=notifications.unread_count(user),
+            kind_choices=NotificationKind.choices,
+            period_choices=[(k, label) for k, (label, _days) in inbox.PERIODS.items()],
+            status_choices=list(inbox.STATUSES.items()),
+            org_choices=_org_choices(user, f),
         )
         return ctx
+
+
+def _drill(f: inbox.Filters, view: str, row: Any) -> str:
+    """The query string that opens a digest row (its groups) or a group (its reminders)."""
+    if view == "digest":
+        if row.org_id is None:
+            return f.query(view="list", org="", exact=1)
+        # A row about the level itself opens that org's own reminders, not its subtree's.
+        return f.query(
+            view="list" if row.own else "groups", org=row.org_id, exact=1 if row.own else ""
+        )
+    return f.query(view="list", kind=row.kind, org=row.org_id or "", exact=1)
+
+
+def _org_choices(user: Any, f: inbox.Filters) -> list[tuple]:
+    """The short org select (the user's top orgs and one level below, plus the chosen one)."""
+    if not has_any_scope(user, Organization, "view"):
+        return []
+    return upper_level_choices(user, f.org.pk if f.org else None)[1:]
+
+
+class NotificationGroupReadView(LoginRequiredMixin, View):
+    """POST: mark a group of the user's reminders read (one UPDATE), then back to the inbox.
+
+    The page's filters come as `kind`, `org`, `period`, `status`; the group as `group_kind`
+    and `group_org` — with `group_exact=1` that one org (or no org), else its subtree.
+    """
+
+    def post(self, request):
+        user = request.user
+        f = inbox.parse_filters(user, request.POST)
+        view = request.POST.get("view", "")
+        group_kind = request.POST.get("group_kind", "")
+        if group_kind and group_kind not in NotificationKind.values:
+            raise Http404("提醒类型无效。")
+        raw_org = request.POST.get("group_org", "")
+        exact = request.POST.get("group_exact") == "1"
+        org_id = None
+        if raw_org:
+            org_id = bounds.parse_id(raw_org)
+            if org_id is None:
+                raise Http404("未找到该党组织。")
+            if not exact:
+                # The group is a subtree: it narrows the page's org filter.
+                f.org = get_object_or_404(Organization.objects.restrict(user, "view"), pk=org_id)
+        count = inbox.mark_read(user, f, kind=group_kind, org_id=org_id, exact=exact)
+        messages.success(request, f"已将 {count} 条提醒标为已读。")
+        back = inbox.parse_filters(user, request.POST).query(
+            view=view if view in inbox.VIEWS else ""
+        )
+        return redirect(reverse("rules:inbox") + (f"?{back}" if back else ""))
 
 
 def _is_htmx(request) -> bool:
@@ -129,6 +213,7 @@ class NotificationReadView(LoginRequiredMixin, View):
             n.refresh_from_db(fields=["read_at"])
         if _is_htmx(request):
             # The navbar badge follows out of band (one COUNT), no page reload.
+            inbox.with_rule_titles([n])
             ctx = {"n": n, "unread_badge": notifications.unread_count(request.user)}
             resp = render(request, "rules/reminders/_item.html", ctx)
             resp["HX-Trigger"] = "notifications-changed"

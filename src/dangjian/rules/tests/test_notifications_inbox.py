@@ -142,7 +142,7 @@ def test_inbox_lists_own_unread_first_with_citation(client, tree, alice, bob):
     note(alice, org=tree.branch_a, title="未读的提醒")
     note(bob, title="别人的提醒")
     client.force_login(alice)
-    resp = client.get(reverse("rules:inbox"))
+    resp = client.get(reverse("rules:inbox"), {"view": "list"})
     html = resp.content.decode()
     assert resp.status_code == 200
     assert html.index("未读的提醒") < html.index("已读的提醒")
@@ -150,7 +150,7 @@ def test_inbox_lists_own_unread_first_with_citation(client, tree, alice, bob):
     assert "依据" in html and "第三条" in html
     assert html.count('id="nav-unread-count"') == 1  # the navbar's, not one per item
     assert resp.context["unread_total"] == 1
-    only = client.get(reverse("rules:inbox"), {"unread": "1"})
+    only = client.get(reverse("rules:inbox"), {"unread": "1", "view": "list"})
     assert [n.title for n in only.context["notifications"]] == ["未读的提醒"]
 
 
@@ -164,7 +164,7 @@ def test_inbox_query_count_is_constant(client, tree, alice):
     note(alice, org=tree.branch_a)
     assert_query_count_constant(
         client,
-        reverse("rules:inbox"),
+        reverse("rules:inbox") + "?view=list",
         lambda: [note(alice, org=tree.branch_a, read=i % 2 == 0) for i in range(12)],
         rows=occurrences('id="notification-'),
     )

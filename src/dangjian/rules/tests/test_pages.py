@@ -95,11 +95,15 @@ def test_heatmap_rows_cells_and_drilldown(client, tree, make_user):
     assert resp.status_code == 200
     html = resp.content.decode()
     chart = resp.context["chart"]
+    # The 工委's map has one row per unit (the city view), worst first: 乙局 (theme day
+    # once in 12 months) above 甲局; the chart draws the first row at the top.
+    assert [r.name for r in resp.context["rows"]] == ["乙局机关党委", "甲局机关党委"]
+    assert resp.context["levels"] == "children"
     assert chart["series"][0]["type"] == "heatmap" and chart["yAxis"]["data"] == [
-        "乙局机关党委",
         "甲局机关党委",
+        "乙局机关党委",
     ]
-    rows = {r.org.name: r for r in resp.context["rows"]}
+    rows = {r.name: r for r in resp.context["rows"]}
     jan = rows["甲局机关党委"].cells[0]
     # January for 甲局: theme day ✓, group meeting ✓ (monthly rules judged in January).
     assert jan.counts["compliant"] == 2 and jan.counts["noncompliant"] == 0 and jan.percent == 100
@@ -115,9 +119,10 @@ def test_heatmap_rows_cells_and_drilldown(client, tree, make_user):
         f"/activities/?org={tree.branch_a.pk}&amp;date_after=2024-01-01&amp;date_before=2024-01-31"
         in body
     )
-    # The next level: 甲局 → its branch.
+    # The next level: 甲局 → every org below it (the branch and its 党小组), own results.
     inner = client.get(reverse("rules:compliance") + f"?year=2024&within={tree.unit_a.pk}")
-    assert [r.org.name for r in inner.context["rows"]] == ["甲局第一党支部"]
+    assert inner.context["levels"] == "all"
+    assert {r.name for r in inner.context["rows"]} == {"甲局第一党支部", "第一党小组"}
 
 
 @pytest.mark.django_db
@@ -125,7 +130,7 @@ def test_heatmap_is_scoped(client, tree, make_user):
     seed(tree, 2024)
     client.force_login(make_user("viewer", tree.unit_a))
     resp = client.get(reverse("rules:compliance") + "?year=2024")
-    assert [r.org.name for r in resp.context["rows"]] == ["甲局第一党支部"]
+    assert {r.name for r in resp.context["rows"]} == {"甲局第一党支部", "第一党小组"}
     assert client.get(reverse("rules:compliance") + f"?within={tree.unit_b.pk}").status_code == 404
     cell = reverse("rules:compliance_cell") + f"?org={tree.branch_b.pk}&year=2024&month=1"
     assert client.get(cell).status_code == 404
