@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "dangjian.activities",
     "dangjian.rules",
     "dangjian.assessments",
+    "dangjian.selfservice",
     "dangjian.web",
     "dangjian.demo",
 ]

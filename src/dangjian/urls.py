@@ -13,6 +13,7 @@ urlpatterns = [
     path("activities/", include("dangjian.activities.urls")),
     path("rules/", include("dangjian.rules.urls")),
     path("assessments/", include("dangjian.assessments.urls")),
+    path("", include("dangjian.selfservice.urls")),
     path("import/", include("dangjian.core.import_urls")),
     path("api/", include("dangjian.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -34,6 +34,19 @@ TAG_MANAGE = {"activities.view_tag", "activities.add_tag", "activities.change_ta
 RULE_VIEW = {"rules.view_compliance", "rules.view_ruleexemption", "rules.view_rulesetting"}
 RULE_MANAGE = _crud("rules", "ruleexemption")
 RULE_SETTINGS = {"rules.change_rulesetting"}
+# Member accounts (党员自助, decisions/0011): an org's admins open the login accounts of
+# their own members — each only with the 党员 role at the member's own org — and reset
+# their initial passwords. `selfservice.MemberAccount` is the member seen as an account.
+MEMBER_ACCOUNTS = _crud("selfservice", "memberaccount", ("view", "add", "change"))
+# What the 党员 role reads (decisions/0011): the org's basic information and its activity
+# records, never other members' personal data — no member rows, no attendance or leave
+# reasons, no read receipts, no member-level rule exemptions. A member's own attendance
+# reaches them through the link to their record (members.ownership), not through a role.
+PARTY_MEMBER_VIEW = (
+    ORG_VIEW
+    | {f"activities.view_{m}" for m in ("activity", "agendaitem", "attachment")}
+    | {"rules.view_compliance", "rules.view_rulesetting"}
+)
 # 督查考评: campaigns are run by the orgs that own them (工委, or a unit checking its own
 # branches); the checked org sees its released results and answers its own rectifications.
 _ASSESSMENT_MODELS = (
@@ -95,7 +108,8 @@ ROLES: dict[str, Role] = {
             | RULE_SETTINGS
             | ASSESSMENT_MANAGE
             | FRAMEWORK_MANAGE
-            | TAG_MANAGE,
+            | TAG_MANAGE
+            | MEMBER_ACCOUNTS,
         ),
         _role(
             "unit_admin",
@@ -107,7 +121,8 @@ ROLES: dict[str, Role] = {
             | ACTIVITY_MANAGE
             | RULE_VIEW
             | RULE_MANAGE
-            | ASSESSMENT_MANAGE,
+            | ASSESSMENT_MANAGE
+            | MEMBER_ACCOUNTS,
         ),
         _role(
             "branch_secretary",
@@ -119,7 +134,8 @@ ROLES: dict[str, Role] = {
             | MEMBER_REVEAL
             | ACTIVITY_MANAGE
             | RULE_VIEW
-            | RECTIFICATION_ANSWER,
+            | RECTIFICATION_ANSWER
+            | MEMBER_ACCOUNTS,
         ),
         _role(
             "organization_officer",
@@ -141,8 +157,8 @@ ROLES: dict[str, Role] = {
         _role(
             "party_member",
             "党员",
-            "查看本组织基本信息与组织生活记录。",
-            ORG_VIEW | ACTIVITY_VIEW | RULE_VIEW,
+            "查看本组织基本信息与组织生活记录，以及本人的参加记录；看不到其他党员的个人信息。",
+            PARTY_MEMBER_VIEW,
         ),
         # Two-person rule (decisions/0009): the 系统管理员 proposes every role grant, the
         # 安全管理员 approves or rejects it; either may revoke at once.

@@ -7,13 +7,16 @@ the command line).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -22,7 +25,8 @@ from dangjian.audit.services import record
 from dangjian.core.models import snapshot
 from dangjian.core.scoping import SystemActor, has_global_perm
 
-from .models import RoleAssignment, RoleProposal, User
+from .initial import draw_password, hash_initial
+from .models import PasswordHistory, RoleAssignment, RoleProposal, User
 from .roles import ROLES
 
 # The three separated admin roles (等保 三权分立): one account holds at most one of them,
@@ -315,3 +319,141 @@ def create_token(actor: Any, user: User) -> Token:
         token = Token.objects.create(user=user)
         record("token_create", user=actor, obj=user, detail={"replaced": bool(replaced)})
     return token
+
+
+# --- member accounts: the 党员 role on one's own record (decisions/0011) ------------------
+
+MEMBER_ROLE = "party_member"
+
+
+@dataclass(frozen=True)
+class NewMemberAccount:
+    username: str
+    display_name: str
+    org: Any  # the member's own org: where the 党员 role is granted
+    member_id: int  # named in the audit event beside the account
+
+
+def _username_clashes(usernames: Sequence[str]) -> list[str]:
+    """Usernames taken already (case-insensitively, as create_user checks) or twice in the batch."""
+    lowered = [u.lower() for u in usernames]
+    twice = {u for u, n in Counter(lowered).items() if n > 1}
+    taken: set[str] = set()
+    for start in range(0, len(lowered), 500):
+        taken |= set(
+            User.objects.annotate(low=Lower("username"))
+            .filter(low__in=lowered[start : start + 500])
+            .values_list("low", flat=True)
+        )
+    return sorted(twice | taken)
+
+
+def create_member_accounts(
+    actor: Any, entries: Sequence[NewMemberAccount], *, within: Any = None
+) -> list[tuple[User, str]]:
+    """Open one account per entry, holding only the 党员 role at the member's own org, with a
+    drawn initial password to be changed at the first login. All or nothing.
+
+    The caller (`selfservice.services`) has checked that `actor` administers these members'
+    orgs. The role is granted without the two-person approval because it opens only the
+    org's basic information and the member's own record (decisions/0011). One audit event
+    lists every account with its member. Returns (user, initial password) pairs: the
+    passwords exist nowhere else — not in the database, the audit trail or a log.
+    """
+    if not entries:
+        raise ValidationError("没有需要开通账号的党员。")
+    clashes = _username_clashes([e.username for e in entries])
+    if clashes:
+        raise ValidationError(
+            f"以下用户名已被占用：{'、'.join(clashes[:10])}"
+            + ("等" if len(clashes) > 10 else "")
+            + "。请重新提交，系统会另取用户名。"
+        )
+    now = timezone.now()
+    users: list[User] = []
+    passwords: list[str] = []
+    for entry in entries:
+        raw = draw_password()
+        user = User(
+            username=entry.username,
+            display_name=entry.display_name,
+            password=hash_initial(raw),  # the one hasher call for this password
+            password_changed_at=now,
+            must_change_password=True,
+        )
+        validate_password(raw, user)  # holds by construction; the policy stays the judge
+        user.clean_fields(exclude=["password"])
+        users.append(user)
+        passwords.append(raw)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                User.objects.bulk_create(users, batch_size=500)
+        except IntegrityError as exc:  # a username taken meanwhile by another request
+            raise ValidationError("有用户名刚被占用，未开通任何账号；请重新提交。") from exc
+        PasswordHistory.objects.bulk_create(
+            [PasswordHistory(user=u, password=u.password) for u in users], batch_size=500
+        )
+        RoleAssignment.objects.bulk_create(
+            [
+                RoleAssignment(user=u, role=MEMBER_ROLE, org=e.org)
+                for u, e in zip(users, entries, strict=True)
+            ],
+            batch_size=500,
+        )
+        record(
+            "member_accounts_create",
+            user=actor,
+            obj=within,
+            detail={
+                "role": MEMBER_ROLE,
+                "count": len(users),
+                # [account id, username, member id, org id] — never a password
+                "accounts": [
+                    [u.pk, u.username, e.member_id, e.org.pk]
+                    for u, e in zip(users, entries, strict=True)
+                ],
+            },
+        )
+    return list(zip(users, passwords, strict=True))
+
+
+def reset_initial_password(actor: Any, user: User) -> str:
+    """A new drawn initial password for a member account (the slip was lost, or the member
+    forgot theirs): changed at the next login, lockout cleared, audited. Returns the password,
+    which exists nowhere else."""
+    if not user.is_active:
+        raise ValidationError("该账号已停用，不能重置密码。")
+    raw = draw_password()
+    with transaction.atomic():
+        user.password = hash_initial(raw)
+        user.password_changed_at = timezone.now()
+        user.must_change_password = True
+        user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+        PasswordHistory.objects.create(user=user, password=user.password)
+        cleared = axes_reset(username=user.username)
+        record(
+            "password_change",
+            user=actor,
+            obj=user,
+            detail={"by_owner": False, "initial": True, "attempts_cleared": cleared},
+        )
+    return raw
+
+
+def place_member_role(actor: Any, user: User, org: Any) -> None:
+    """Keep a member account's 党员 role where its member is: moved with a transfer to `org`,
+    removed when the member left (`org` None). Only an account that holds the role is
+    touched (a secretary linked to her own record keeps what she has); audited."""
+    held = list(user.role_assignments.filter(role=MEMBER_ROLE).select_related("org"))
+    if not held:
+        return
+    with transaction.atomic():
+        for assignment in held:
+            if org is None or assignment.org_id != org.pk:
+                record("role_revoke", user=actor, obj=assignment, before=snapshot(assignment))
+                assignment.delete()
+        if org is not None and not any(a.org_id == org.pk for a in held):
+            assignment = RoleAssignment.objects.create(user=user, role=MEMBER_ROLE, org=org)
+            record("role_grant", user=actor, obj=assignment, after=snapshot(assignment))
+    user.__dict__.pop("_grant_cache", None)

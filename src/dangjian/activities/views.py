@@ -12,8 +12,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -28,9 +27,10 @@ from dangjian.core.models import snapshot
 from dangjian.core.scoping import has_any_scope, holds_at_top
 from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectListView, ScopedViewMixin
 from dangjian.members.models import Member
+from dangjian.members.ownership import own_member
 from dangjian.orgs.models import Organization
 
-from . import attachments, attendance, services
+from . import attachments, attendance, history, services
 from .filtersets import ActivityFilterSet
 from .forms import AttachmentForm, TagForm
 from .imports import ActivityExporter
@@ -288,62 +288,57 @@ class AttachmentDeleteView(ScopedViewMixin, View):
 
 
 class MemberHistoryView(ScopedViewMixin, TemplateView):
-    """A member's own record: activities attended and hours per year."""
+    """A member's record: activities attended and 学时 per year. An admin reads it through
+    their scope; a member reads their own through the link to their record
+    (members.ownership), whatever roles they hold — and nobody else's (decisions/0011)."""
 
     queryset = Participation.objects.all()
     template_name = "activities/member_history.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        self.own = None
+        if not has_any_scope(request.user, Participation, "view"):
+            mine = own_member(request.user)
+            if mine is not None and mine.pk == kwargs.get("pk"):
+                # Ownership, not an org permission, opens one's own record.
+                self.own = mine
+                return TemplateView.dispatch(self, request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        member = get_object_or_404(
+        member = self.own or (
             Member.objects.restrict(user, "view")
             .select_related("org")
-            .only("name", "status", "joined_on", "org__name"),
-            pk=self.kwargs["pk"],
+            .only("name", "status", "joined_on", "org__name")
+            .filter(pk=self.kwargs["pk"])
+            .first()
         )
-        mine = Participation.objects.restrict(user, "view").filter(
-            member=member, activity__held_on__isnull=False
-        )
-        years = list(
-            mine.annotate(year=ExtractYear("activity__held_on"))
-            .values("year")
-            .annotate(
-                total=Count("pk"),
-                attended=Count("pk", filter=Q(status="attended")),
-                leave=Count("pk", filter=Q(status="leave")),
-                absent=Count("pk", filter=Q(status="absent")),
-                hours=Sum("hours", filter=Q(status="attended")),
-            )
-            .order_by("-year")
-        )
+        if member is None:
+            # An admin's own record outside their scope is still theirs.
+            mine = own_member(user)
+            if mine is None or mine.pk != self.kwargs["pk"]:
+                raise Http404(_("未找到。"))
+            member = self.own = mine
+        if self.own is not None:
+            mine = Participation.objects.filter(member=member)
+            title = _("我的组织生活记录")
+        else:
+            mine = Participation.objects.restrict(user, "view").filter(member=member)
+            title = _("%(name)s的组织生活记录") % {"name": member.name}
+        years = history.years(mine)
         year_param = self.request.GET.get("year", "")
         selected = parse_int(year_param, YEAR_MIN, YEAR_MAX) or (
             years[0]["year"] if years else None
         )
-        rows = (
-            mine.filter(activity__held_on__year=selected)
-            .select_related("activity__org")
-            .only(
-                "status",
-                "reason",
-                "hours",
-                "member",
-                "activity__title",
-                "activity__kind",
-                "activity__held_on",
-                "activity__org__name",
-            )
-            .order_by("-activity__held_on", "-activity_id")
-            if selected
-            else mine.none()
-        )
         ctx.update(
-            title=_("%(name)s的组织生活记录") % {"name": member.name},
+            title=title,
             member=member,
+            own=self.own is not None,
             years=years,
             selected=selected,
-            rows=rows,
+            rows=history.rows(mine, selected) if selected else mine.none(),
             kind_labels=dict(ActivityKind.choices),
         )
         return ctx

@@ -13,19 +13,31 @@ rule applies to (a unit and its branches), the numbers are org-periods ("3 个�
 Suggested result: all judged periods compliant → 符合; at least half → 部分符合 (不符合 for
 a pass/fail item, which has no partial); fewer → 不符合; nothing judged → 不适用.
 Suggested score (score items): max score × compliant / judged, rounded to 0.5.
+
+Items linked to a term rule (按期换届, `term.renewal.on_time`) get the term records
+instead: the term current on the campaign's last day (today while it runs) of the target
+and the elected orgs below it — one query, the 换届 sweep's (`rules.sweep`). One org: its
+term number, election date, due date and whether it was overdue that day, with a link to
+its page; several: how many were overdue (named) and how many have no term recorded.
+Compliant = not overdue, judged = orgs with a term recorded; no term recorded suggests
+nothing (the assessor checks the paper records); a 党小组 is not elected: 不适用.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.activities.models import ActivityKind
 from dangjian.core.scoping import SYSTEM
-from dangjian.rules import evaluator, loader
-from dangjian.rules.schema import FREQUENCY, Rule
+from dangjian.orgs import termrules
+from dangjian.orgs.models import OrgKind
+from dangjian.rules import evaluator, loader, sweep
+from dangjian.rules.schema import FREQUENCY, TERM, Rule
 
 from .models import Assessment, FrameworkItem, ItemKind, ResultValue
 
@@ -46,6 +58,7 @@ class Suggestion:
     score: object | None  # suggested score (Decimal) for score items
     exempt: int = 0  # periods excused by an approved exemption (not in `total`)
     orgs: int = 0  # orgs with judged periods
+    links: list[tuple[str, str]] = field(default_factory=list)  # (org name, its page)
 
 
 def short_label(rule: Rule) -> str:
@@ -101,6 +114,7 @@ def suggestions(assessment: Assessment) -> dict[int, Suggestion]:
     if not items:
         return {}
     rules: dict[str, Rule] = {}
+    term_rules: dict[str, Rule] = {}
     for item in items:
         try:
             rule = loader.get_rule(item.rule_id)
@@ -108,8 +122,11 @@ def suggestions(assessment: Assessment) -> dict[int, Suggestion]:
             continue  # a rule withdrawn from the library: no suggestion
         if rule.kind == FREQUENCY:
             rules[rule.id] = rule
+        elif rule.kind == TERM:
+            term_rules[rule.id] = rule
+    out = term_suggestions(assessment, [i for i in items if i.rule_id in term_rules], term_rules)
     if not rules:
-        return {}
+        return out
     start, end = campaign.period_start, campaign.period_end
     today = timezone.localdate()
     # rule id → [compliant, judged, exempt, set of orgs judged]
@@ -131,7 +148,6 @@ def suggestions(assessment: Assessment) -> dict[int, Suggestion]:
                 t[3].add(cell.org_id)
             elif cell.status == evaluator.Status.EXEMPT:
                 t[2] += 1
-    out: dict[int, Suggestion] = {}
     for item in items:
         if item.rule_id not in rules:
             continue
@@ -154,5 +170,91 @@ def suggestions(assessment: Assessment) -> dict[int, Suggestion]:
             ),
             exempt=exempt,
             orgs=len(orgs),
+        )
+    return out
+
+
+# --- 按期换届: the term records ----------------------------------------------------------
+
+
+def _org_link(org_id: int, name: str) -> tuple[str, str]:
+    return name, reverse("orgs:organization_detail", args=[org_id])
+
+
+def _one_term(row: dict, day: dt.date) -> tuple[str, str]:
+    """(text, suggested result) for one elected org's term on `day`."""
+    status = row["sweep_status"]
+    if status == termrules.TermStatus.NO_DATA:
+        return "换届：尚未录入届次信息，请核实后在组织页登记", ""
+    number = f"第{row['term_number']}届，" if row["term_number"] else ""
+    text = f"换届：{number}{row['term_started_on']:%Y-%m-%d} 选举，应于 {row['term_due_on']:%Y-%m-%d} 换届，"
+    if status == termrules.TermStatus.OVERDUE:
+        days = (day - row["term_due_on"]).days
+        return f"{text}已逾期 {days} 天（截至 {day:%Y-%m-%d}）", ResultValue.NONCONFORMING
+    if status in sweep.DUE_STATUSES:
+        label = termrules.TermStatus.LABELS[status]
+        return f"{text}{label}，尚未逾期（截至 {day:%Y-%m-%d}）", ResultValue.CONFORMING
+    return f"{text}未到期（截至 {day:%Y-%m-%d}）", ResultValue.CONFORMING
+
+
+def term_suggestions(
+    assessment: Assessment, items: list[FrameworkItem], rules: dict[str, Rule]
+) -> dict[int, Suggestion]:
+    """The term status of the target and the elected orgs under it, on the campaign's last
+    day (today while it runs), for each item linked to a term rule. One query."""
+    if not items:
+        return {}
+    campaign = assessment.campaign
+    day = min(campaign.period_end, timezone.localdate())
+    kinds = tuple(
+        sorted({k for r in rules.values() for k in r.applies_to} & set(termrules.term_kinds()))
+    )
+    rows = list(
+        sweep.sweep_queryset(SYSTEM, day, within=assessment.target, kinds=kinds).values(
+            "pk", "name", "term_number", "term_started_on", "term_due_on", "sweep_status"
+        )
+    )
+    overdue = [r for r in rows if r["sweep_status"] == termrules.TermStatus.OVERDUE]
+    no_data = [r for r in rows if r["sweep_status"] == termrules.TermStatus.NO_DATA]
+    judged = len(rows) - len(no_data)
+    compliant = judged - len(overdue)
+    links: list[tuple[str, str]] = []
+    result: str | None = None  # None: by the item's kind, from the counts
+    if not rows:
+        kind = OrgKind(assessment.target.kind).label
+        text, result = f"换届：{kind}不实行任期制", ResultValue.NOT_APPLICABLE
+    elif len(rows) == 1:
+        text, result = _one_term(rows[0], day)
+        links = [_org_link(rows[0]["pk"], rows[0]["name"])]
+    else:
+        text = f"换届：{len(rows)} 个组织中 {len(overdue)} 个逾期未换届"
+        if overdue:
+            text += "（" + "、".join(r["name"] for r in overdue[:3])
+            text += "等）" if len(overdue) > 3 else "）"
+        if no_data:
+            text += f"，{len(no_data)} 个无届次信息"
+        links = [_org_link(r["pk"], r["name"]) for r in (overdue + no_data)[:5]]
+    out: dict[int, Suggestion] = {}
+    for item in items:
+        rule = rules[item.rule_id]
+        suggested = result
+        if suggested is None:
+            suggested = suggest_result(item.kind, compliant, judged) if judged else ""
+        out[item.pk] = Suggestion(
+            item_id=item.pk,
+            rule_id=rule.id,
+            rule_title=rule.title,
+            citation=rule.citation.text(),
+            compliant=compliant,
+            total=judged,
+            text=text,
+            result=suggested,
+            score=(
+                suggest_score(item.max_score, compliant, judged)
+                if item.kind == ItemKind.SCORE and suggested
+                else None
+            ),
+            orgs=judged,
+            links=links,
         )
     return out

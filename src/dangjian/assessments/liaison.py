@@ -25,6 +25,7 @@ from dangjian.orgs import termrules
 from dangjian.orgs.models import Organization
 from dangjian.rules import evaluator, sweep
 
+from . import wordfile
 from .models import (
     Assessment,
     AssessmentStatus,
@@ -186,49 +187,44 @@ def _pct(rate: float | None) -> str:
 
 
 def profile_docx(profile: dict[str, Any]) -> bytes:
-    """The profile as a one-page Word document (巡前征询意见材料)."""
-    import io
-
-    from docx.shared import Cm, Pt
-
-    from .negative_list import docx_document
-
-    doc = docx_document()
-    for section in doc.sections:
-        section.top_margin = section.bottom_margin = Cm(1.8)
-        section.left_margin = section.right_margin = Cm(2)
-    doc.styles["Normal"].font.size = Pt(10)
+    """The profile as a Word document (巡前征询意见材料): A4, 公文 margins and fonts
+    (`wordfile`), in the order of the page."""
+    doc = wordfile.new_document()
     unit = profile["unit"]["name"]
-    doc.add_heading(f"{unit}党建工作情况（巡前征询）", level=1)
-    doc.add_paragraph(
+    wordfile.title(doc, f"{unit}党建工作情况（巡前征询）")
+    wordfile.paragraph(
+        doc,
         f"统计期间：{profile['start']:%Y年%m月%d日}至{profile['end']:%Y年%m月%d日}；"
-        f"生成日期：{profile['generated_on']:%Y年%m月%d日}。数据来自党建工作平台记录。"
+        f"生成日期：{profile['generated_on']:%Y年%m月%d日}。数据来自党建工作平台记录。",
     )
 
     c = profile["compliance"]
-    doc.add_heading("一、基本制度落实", level=2)
-    doc.add_paragraph(
+    wordfile.heading(doc, "一、基本制度落实")
+    wordfile.paragraph(
+        doc,
         f"按制度规则判定 {c['judged']} 个组织·周期，达标 {c['compliant']} 个，达标率 {_pct(c['rate'])}。"
         + (
             "达标率较低的："
             + "；".join(f"{r['title']}（{_pct(r['rate'])}）" for r in c["rules"][:3])
             if c["rules"]
             else ""
-        )
+        ),
     )
 
     t = profile["terms"]
-    doc.add_heading("二、按期换届", level=2)
-    doc.add_paragraph(
+    wordfile.heading(doc, "二、按期换届")
+    wordfile.paragraph(
+        doc,
         f"截至{t['day']:%Y年%m月%d日}，所属基层党组织 {t['total']} 个："
         + "，".join(f"{r['label']} {r['count']} 个" for r in t["rows"] if r["count"])
-        + ("。" if t["total"] else "无。")
+        + ("。" if t["total"] else "无。"),
     )
 
-    doc.add_heading("三、督查考评", level=2)
+    wordfile.heading(doc, "三、督查考评")
     if profile["assessment_count"]:
         ratings = "，".join(f"{k} {v} 个" for k, v in profile["ratings"].items())
-        doc.add_paragraph(
+        wordfile.paragraph(
+            doc,
             f"期间接受督查考评 {profile['assessment_count']} 次"
             + (f"（评定结果：{ratings}）" if ratings else "")
             + "："
@@ -238,14 +234,15 @@ def profile_docx(profile: dict[str, Any]) -> bytes:
                 + (f" {a['rating']}" if a["rating"] else "")
                 for a in profile["assessments"][:8]
             )
-            + "。"
+            + "。",
         )
     else:
-        doc.add_paragraph("期间没有督查考评记录。")
+        wordfile.paragraph(doc, "期间没有督查考评记录。")
 
-    doc.add_heading("四、发现问题及整改", level=2)
+    wordfile.heading(doc, "四、发现问题及整改")
     r = profile["rectifications"]
-    doc.add_paragraph(
+    wordfile.paragraph(
+        doc,
         f"期间发现问题 {profile['finding_count']} 个"
         + (
             "（"
@@ -257,8 +254,6 @@ def profile_docx(profile: dict[str, Any]) -> bytes:
         + "；整改情况："
         + "，".join(f"{s['label']} {s['count']} 个" for s in r["by_status"] if s["count"])
         + (f"，其中逾期未整改 {r['overdue']} 个" if r["overdue"] else "")
-        + f"；销号率 {_pct(r['closed_rate'])}。"
+        + f"；销号率 {_pct(r['closed_rate'])}。",
     )
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return wordfile.to_bytes(doc)

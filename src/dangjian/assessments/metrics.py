@@ -28,6 +28,7 @@ from django.db.models.functions import Substr
 from dangjian.core.metrics import MetricScope, metric
 from dangjian.orgs.models import Organization, OrgKind
 
+from . import negative_list as nl
 from .models import (
     Assessment,
     AssessmentStatus,
@@ -168,12 +169,10 @@ def _findings(scope: MetricScope, **filters):
 
 
 def _negative_list_findings(scope: MetricScope):
-    """The findings the negative list is drawn from (row 14): those of the year's
-    基础制度落实 抽查调阅."""
-    return _findings(
-        scope,
-        campaign__campaign_type=CampaignType.SAMPLED_REVIEW,
-        campaign__framework__code=BASIC_SYSTEM_FRAMEWORK,
+    """The findings of the negative list page's default selection (row 14): the year's
+    抽查调阅 (`negative_list.DEFAULT_CAMPAIGN_TYPE`), as the scope's user sees them."""
+    return nl.findings(
+        scope.user, year=scope.year, campaign_type=nl.DEFAULT_CAMPAIGN_TYPE, within=scope.within
     )
 
 
@@ -183,19 +182,15 @@ def _negative_list_findings(scope: MetricScope):
     "类",
     drilldown=lambda scope: _negative_list_findings(scope).order_by("category", "org__path"),
     description=(
-        "当年基础制度落实抽查调阅发现的问题按类别归并后的类别数；"
-        "清单本身（各类问题数、涉及组织占比、典型问题）见“负面清单”页面及其导出。"
+        "当年抽查调阅发现的问题，问题类型按考评模板的问题分类统计的类别数，与“负面清单”页面默认范围"
+        "（当年、抽查调阅）一致；清单本身（各类问题数、涉及组织占比、典型问题）见该页面及其导出。"
     ),
 )
 def negative_list(scope: MetricScope) -> int:
-    return (
-        _negative_list_findings(scope)
-        .exclude(category="")
-        .order_by()
-        .values("category")
-        .distinct()
-        .count()
+    categories = (
+        _negative_list_findings(scope).order_by().values_list("category", flat=True).distinct()
     )
+    return nl.count_categories(categories)
 
 
 @metric(

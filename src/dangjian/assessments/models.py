@@ -506,7 +506,11 @@ class Finding(ScopedModel):
         verbose_name=_("条目"),
     )
     category = models.CharField(_("问题类别"), max_length=64)
-    text = models.TextField(_("问题描述"))
+    # The problem found ("会议记录存在补记现象"), never the standard: the item's text is
+    # shown beside it from the item, so the 负面清单's 典型问题 read as problems.
+    text = models.TextField(
+        _("问题描述"), help_text=_("写明发现的问题；检查标准由条目显示，不必抄录")
+    )
     severity = models.CharField(
         _("严重程度"), max_length=8, choices=Severity.choices, default=Severity.GENERAL
     )
@@ -528,6 +532,16 @@ class Finding(ScopedModel):
         indexes = [
             models.Index(fields=["found_on", "category"]),
             models.Index(fields=["campaign", "category"]),
+        ]
+        constraints = [
+            # 提出问题 once per item of a check (services.findings.existing_finding is the
+            # rule with its message; this holds it for bulk loads and races). Findings
+            # without an assessment or an item stay free.
+            models.UniqueConstraint(
+                fields=["assessment", "item"],
+                condition=Q(assessment__isnull=False, item__isnull=False),
+                name="finding_once_per_item",
+            )
         ]
 
     def __str__(self) -> str:

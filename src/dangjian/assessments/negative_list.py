@@ -16,16 +16,23 @@ neither inflates the denominator. The share is capped at 100% (a finding may nam
 sub-org of the checked target) and is 0 when nothing was checked (free-standing findings
 only).
 
+问题类型 (problem types), one definition for the page, its exports and the metric
+`supervision.negative_list`: the distinct problem categories of the framework (考评模板的
+问题分类, which every finding from an item inherits) among the selection's findings —
+`count_categories`. A category found on several items is one type over several rows. The
+page's default selection (`DEFAULT_CAMPAIGN_TYPE`, 抽查调阅) is the metric's selection.
+
 Three queries whatever the size: the grouped counts, the assessed orgs, and the examples
 — the newest EXAMPLE_POOL findings of each row, picked in SQL by a window function, of
 which the first three distinct texts are kept; the example query returns at most
-EXAMPLE_POOL × rows findings however many there are.
+EXAMPLE_POOL × rows findings however many there are. The examples (典型问题) are finding
+texts: what was found wanting, the standard being the row's item.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +43,14 @@ from django.db.models.functions import Coalesce, RowNumber
 from dangjian.core.db import path_prefix_q
 from dangjian.core.excel import writer
 
+from . import wordfile
 from .models import Assessment, AssessmentStatus, Campaign, CampaignType, Finding
+
+# What a 工委 user calls the 负面清单 (seed-figures.md row 14, 针对共性问题制定负面清单) is
+# the common problems found by the 抽查调阅 (基础制度 and 中心组学习): the page's default
+# selection and the metric's. A 五星 rating or 模范机关 evaluation rates orgs rather than
+# lists their problems, and its hundreds of rated orgs would shrink every share.
+DEFAULT_CAMPAIGN_TYPE = CampaignType.SAMPLED_REVIEW
 
 EXAMPLES = 3
 # Examples are distinct texts: the newest EXAMPLE_POOL findings of a group are read (bounded
@@ -56,12 +70,31 @@ class NegativeListRow:
     examples: list[str] = field(default_factory=list)  # up to 3 distinct finding texts
 
 
+def count_categories(categories: Iterable[str]) -> int:
+    """问题类型: the distinct problem categories of the framework among findings (a blank
+    category, which the services never write, is no type)."""
+    return len({c for c in categories if c})
+
+
+def definition(categories: int) -> str:
+    """The definition in the words the page, the exports and the metric use."""
+    return f"问题类型按考评模板的问题分类统计，共 {categories} 类"
+
+
 @dataclass
 class NegativeList:
     title: str
     assessed_orgs: int
     total_findings: int
     rows: list[NegativeListRow]
+
+    @property
+    def categories(self) -> int:
+        return count_categories(r.category for r in self.rows)
+
+    @property
+    def definition(self) -> str:
+        return definition(self.categories)
 
 
 def campaign_year_q(year: int) -> Q:
@@ -216,13 +249,14 @@ HEADERS = [
     "序号",
     "问题类别",
     "条目编号",
-    "条目内容",
+    "检查标准（条目内容）",
     "问题数",
     "涉及组织数",
     "占被检查组织",
     "典型问题",
 ]
 WIDTHS = [6, 18, 10, 40, 8, 10, 12, 60]
+DOCX_WIDTHS_MM = [10, 22, 42, 12, 20, 50]  # the 156 mm between the 公文 margins
 
 
 def _share(row: NegativeListRow) -> str:
@@ -231,7 +265,7 @@ def _share(row: NegativeListRow) -> str:
 
 def _summary(nl: NegativeList) -> str:
     return (
-        f"共 {nl.total_findings} 个问题，{len(nl.rows)} 类（按问题类别和检查条目归并）；"
+        f"共 {nl.total_findings} 个问题；{nl.definition}，按检查条目细分为 {len(nl.rows)} 行；"
         f"已完成检查的组织 {nl.assessed_orgs} 个。"
     )
 
@@ -261,55 +295,29 @@ def to_xlsx(nl: NegativeList) -> bytes:
     return writer.save_bytes(wb)
 
 
-def docx_document():
-    """A python-docx Document whose default font shows Chinese (宋体 for East Asian text)."""
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "宋体"
-    style.font.size = Pt(10.5)
-    rpr = style.element.get_or_add_rPr()
-    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
-    return doc
-
-
 def to_docx(nl: NegativeList) -> bytes:
-    from docx.shared import Pt
-
-    doc = docx_document()
-    doc.add_heading(nl.title, level=1)
-    doc.add_paragraph(_summary(nl))
-    table = doc.add_table(rows=1, cols=6)
-    table.style = "Table Grid"
-    for cell, text in zip(
-        table.rows[0].cells,
-        ["序号", "问题类别", "检查条目", "问题数", "涉及组织（占比）", "典型问题"],
-        strict=True,
-    ):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for i, row in enumerate(nl.rows, start=1):
-        cells = table.add_row().cells
-        item = f"{row.item_code} {row.item_text}".strip() or "（未对应检查条目）"
-        values = [
-            str(i),
-            row.category,
-            item,
-            str(row.count),
-            f"{row.orgs}（{_share(row)}）",
-            "\n".join(f"{k}. {t}" for k, t in enumerate(row.examples, start=1)),
-        ]
-        for cell, text in zip(cells, values, strict=True):
-            cell.text = text
-            for para in cell.paragraphs:
-                for run in para.runs:
-                    run.font.size = Pt(9)
+    """The list as an A4 Word document (wordfile: 公文 margins and Chinese fonts)."""
+    doc = wordfile.new_document()
+    wordfile.title(doc, nl.title)
+    wordfile.paragraph(doc, _summary(nl))
     if not nl.rows:
-        doc.add_paragraph("所选范围内没有发现问题。")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+        wordfile.paragraph(doc, "所选范围内没有发现问题。")
+    else:
+        wordfile.table(
+            doc,
+            ["序号", "问题类别", "检查标准（条目）", "问题数", "涉及组织（占比）", "典型问题"],
+            [
+                [
+                    str(i),
+                    row.category,
+                    f"{row.item_code} {row.item_text}".strip() or "（未对应检查条目）",
+                    str(row.count),
+                    f"{row.orgs}（{_share(row)}）",
+                    "\n".join(f"{k}. {t}" for k, t in enumerate(row.examples, start=1)),
+                ]
+                for i, row in enumerate(nl.rows, start=1)
+            ],
+            size=9,
+            widths_mm=DOCX_WIDTHS_MM,
+        )
+    return wordfile.to_bytes(doc)

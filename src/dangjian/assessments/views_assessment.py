@@ -14,9 +14,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -106,7 +107,7 @@ class Row:
     item: FrameworkItem
     result: ItemResult | None
     suggestion: Any = None
-    findings: list[int] = field(default_factory=list)
+    finding: int | None = None  # the item's finding (one per item of a check)
     choices: list[tuple[str, Any]] = field(default_factory=list)
     method_labels: list[str] = field(default_factory=list)
     methods: list[MethodToggle] = field(default_factory=list)
@@ -116,26 +117,28 @@ class Row:
         return self.result.result if self.result else ""
 
     @property
+    def is_nonconforming(self) -> bool:
+        return self.value == ResultValue.NONCONFORMING
+
+    @property
     def suggestion_label(self) -> str:
         result = getattr(self.suggestion, "result", "")
         return str(ResultValue(result).label) if result in ResultValue.values else ""
 
 
 def assessment_rows(user: Any, assessment: Assessment) -> list[Row]:
-    """The table: every framework item with its saved result, suggestion and findings (4 queries)."""
+    """The table: every framework item with its saved result, suggestion and finding (4 queries)."""
     items = list(FrameworkItem.objects.filter(framework_id=assessment.campaign.framework_id))
     items.sort(key=lambda i: i.order)
     saved = {
         r.item_id: r
         for r in ItemResult.objects.restrict(user, "view").filter(assessment=assessment)
     }
-    found: dict[int, list[int]] = {}
-    for item_id, pk in (
+    found = dict(
         Finding.objects.restrict(user, "view")
         .filter(assessment=assessment, item__isnull=False)
         .values_list("item_id", "pk")
-    ):
-        found.setdefault(item_id, []).append(pk)
+    )
     hints = evidence.suggestions(assessment) if any(i.rule_id for i in items) else {}
     labels = dict(Method.choices)
     rows = []
@@ -147,7 +150,7 @@ def assessment_rows(user: Any, assessment: Assessment) -> list[Row]:
                 item=i,
                 result=result,
                 suggestion=hints.get(i.pk),
-                findings=found.get(i.pk, []),
+                finding=found.get(i.pk),
                 choices=result_choices(i),
                 method_labels=[labels.get(m, m) for m in i.methods],
                 methods=[
@@ -315,14 +318,18 @@ class AssessmentInfoView(AssessmentWriteView):
         return redirect(assessment.get_absolute_url())
 
 
-def finding_text(item: FrameworkItem, note: str) -> str:
-    """The prefilled problem text: the requirement that was not met, with the assessor's note."""
-    base = item.text.strip().rstrip("。")
-    return f"{base}：{note.strip()}" if note.strip() else f"{base}——未达到要求。"
+NO_PROBLEM_TEXT = gettext_lazy(
+    "请先在本条的“说明”中写明发现的问题（如“3月、7月支委会无会议记录”），再提出问题。"
+)
 
 
 class RaiseFindingView(AssessmentWriteView):
-    """提出问题 from one item in one click: category and text prefilled from the item and note."""
+    """提出问题 from one item in one click: the problem is the assessor's note on the item
+    (the standard stays the item's, shown beside it), the category the item's.
+
+    htmx swaps the row's finding cell: the button becomes a "查看问题" link. Once per item
+    (services.FindingExists): a second click — a stale page, another tab — opens the
+    existing finding. Without JavaScript the button posts the form and the page reloads."""
 
     def post(self, request, pk: int):
         assessment = self.get_object()
@@ -331,37 +338,61 @@ class RaiseFindingView(AssessmentWriteView):
             pk=parse_id(request.POST.get("item")) or 0,
             framework_id=assessment.campaign.framework_id,
         )
+        htmx = request.headers.get("HX-Request") == "true"
         note = (
             ItemResult.objects.filter(assessment=assessment, item=item)
             .values_list("note", flat=True)
             .first()
             or ""
         )
+        text = (request.POST.get("text") or note).strip()
         try:
+            if not text:
+                raise ValidationError({"text": [NO_PROBLEM_TEXT]})
             finding = services.raise_finding(
                 request.user,
-                text=request.POST.get("text") or finding_text(item, note),
+                text=text,
                 assessment=assessment,
                 item=item,
                 category=request.POST.get("category") or item.category,
                 severity=request.POST.get("severity") or "general",
             )
+        except services.FindingExists as exc:
+            url = reverse("assessments:finding_detail", args=[exc.finding_id])
+            messages.info(request, _("该条目在本次检查中已提出过问题，这是原问题。"))
+            if htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
         except (ValidationError, OutOfScope) as exc:
-            if self.wants_json():
-                return JsonResponse({"ok": False, "error": error_text(exc)}, status=400)
+            if htmx:
+                return finding_cell(request, assessment, item, error=error_text(exc))
             messages.error(request, error_text(exc))
             return redirect(assessment.get_absolute_url())
-        if self.wants_json():
-            return JsonResponse(
-                {
-                    "ok": True,
-                    "id": finding.pk,
-                    "url": finding.get_absolute_url(),
-                    "text": finding.text,
-                }
-            )
+        if htmx:
+            return finding_cell(request, assessment, item, finding=finding.pk)
         messages.success(request, _("已提出问题并生成整改任务。"))
         return redirect(assessment.get_absolute_url())
+
+
+def finding_cell(
+    request: Any, assessment: Assessment, item: FrameworkItem, *, finding=None, error=""
+) -> HttpResponse:
+    """The row's 问题 cell: the link to its finding, or the button (with the refusal)."""
+    html = render_to_string(
+        "assessments/_finding_cell.html",
+        {
+            "object": assessment,
+            "item": item,
+            "finding": finding,
+            "error": error,
+            "can_raise": True,
+            "nonconforming": True,
+        },
+        request=request,
+    )
+    return HttpResponse(html)
 
 
 class EvidenceUploadView(AssessmentWriteView):

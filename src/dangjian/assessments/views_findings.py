@@ -307,10 +307,7 @@ class FindingAccessMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-# The page's default selection: the 负面清单 of the seed is the common problems found by the
-# 抽查调阅 of 基础制度 (and 中心组学习); a year's 五星 ratings or 模范机关 checks are no list
-# of problems, and their hundreds of rated orgs would shrink every share.
-DEFAULT_NEGATIVE_LIST_TYPE = CampaignType.SAMPLED_REVIEW
+# The page's default selection is the metric's (negative_list.DEFAULT_CAMPAIGN_TYPE).
 ALL_TYPES = "all"
 
 
@@ -336,7 +333,7 @@ class NegativeListView(FindingAccessMixin, TemplateView):
             campaign = get_object_or_404(Campaign.objects.restrict(user, "view"), pk=campaign_id)
         raw_type = self.request.GET.get("campaign_type")
         if raw_type is None:
-            campaign_type = "" if campaign else DEFAULT_NEGATIVE_LIST_TYPE.value
+            campaign_type = "" if campaign else negative_list.DEFAULT_CAMPAIGN_TYPE.value
         elif raw_type in ("", ALL_TYPES):
             campaign_type = ""
         elif raw_type in CampaignType.values:
@@ -378,6 +375,9 @@ class NegativeListView(FindingAccessMixin, TemplateView):
             ],
             campaign_types=CampaignType.choices,
             all_types=ALL_TYPES,
+            metric_selection=sel["year"] is not None
+            and sel["campaign"] is None
+            and sel["campaign_type"] == negative_list.DEFAULT_CAMPAIGN_TYPE,
         )
         return self.render_to_response(ctx)
 

@@ -46,6 +46,7 @@ class AuditEvent(models.Model):
         "role_approve": "批准授权",
         "role_reject": "驳回授权",
         "role_revoke": "撤销角色",
+        "member_accounts_create": "开通党员账号",
         "mfa_enrol": "启用两步验证",
         "mfa_disable": "关闭两步验证",
         "mfa_reset": "重置两步验证",

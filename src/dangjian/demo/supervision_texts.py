@@ -2,6 +2,8 @@
 
 Invented for 演示数据 in the usual wording of 抽查调阅 and 明察暗访 reports. A problem text
 is chosen by the item's category (or, failing that, its text): the first keyword found.
+Every text says what was found wanting, never the item's standard: the standard is shown
+beside a finding from its item, and the 负面清单's 典型问题 are these texts.
 """
 
 from __future__ import annotations
@@ -163,6 +165,16 @@ PROBLEMS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ),
     ),
     (
+        ("党员教育", "先锋模范", "设岗定责"),
+        _lines(
+            """
+            党员教育培训计划未落实，部分党员全年参加集中学习不足规定学时
+            党员设岗定责流于形式，岗位职责与本职工作结合不紧
+            党员学习教育记录不全，个别党员长期未参加集中学习
+            """
+        ),
+    ),
+    (
         ("台账", "档案", "资料"),
         _lines(
             """
@@ -205,11 +217,13 @@ PROBLEMS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ),
 )
 
+# No keyword fits: problems that hold for any requirement, without repeating it (the
+# item's text is the standard, shown beside the finding).
 GENERIC_PROBLEMS = _lines(
     """
-    {item}落实不到位，相关记录缺失
-    {item}执行不严格，存在应付了事现象
-    {item}有关台账资料不完整，佐证材料不足
+    相关工作落实不到位，未见工作记录
+    执行不严格，存在应付了事现象
+    有关台账资料不完整，佐证材料不足
     """
 )
 
@@ -268,5 +282,4 @@ def problem_texts(category: str, item_text: str) -> tuple[str, ...]:
         for keywords, texts in PROBLEMS:
             if any(k in haystack for k in keywords):
                 return texts
-    short = item_text.split("，")[0].split("。")[0][:24]
-    return tuple(t.format(item=short) for t in GENERIC_PROBLEMS)
+    return GENERIC_PROBLEMS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -115,6 +116,18 @@ class Member(ScopedModel):
         db_index=True,
     )
     is_mobile = models.BooleanField(_("流动党员"), default=False)
+    # The member's own login (党员自助, issue 9): one account per member and one member per
+    # account. Named by setting, so members never imports accounts (they are siblings);
+    # opened and linked only by `selfservice.services` (decisions/0011).
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="member",
+        verbose_name=_("登录账号"),
+    )
 
     class Meta:
         verbose_name = _("党员")

@@ -73,8 +73,10 @@ def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
     ]
     items: list[NavItem | None] = [
         _entry("工作台", "web:home", True),
+        # 我的 (党员自助): for the member accounts, no query (the grants are loaded already).
+        _entry("我的", "selfservice:me", "party_member" in getattr(user, "role_codes", set)()),
         NavItem("组织", org_children[0].url, "orgs", org_children) if org_children else None,
-        _entry("党员", "members:member_list", has_any_scope(user, Member, "view")),
+        _members_menu(user),
         _entry("组织生活", "activities:activity_list", has_any_scope(user, Activity, "view")),
         _rules_menu(user),
         _assessments_menu(user),
@@ -91,6 +93,23 @@ def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
     for item in menu:
         item.active = bool(current_namespace) and item.namespace == current_namespace
     return menu
+
+
+def _members_menu(user: Any) -> NavItem | None:
+    """党员: the roster, and the members' login accounts (党员自助) for the admins who open them."""
+    children = [
+        e
+        for e in (
+            _entry("党员名册", "members:member_list", has_any_scope(user, Member, "view")),
+            _entry(
+                "党员账号",
+                "selfservice:account_list",
+                holds(user, "selfservice.view_memberaccount"),
+            ),
+        )
+        if e is not None
+    ]
+    return NavItem("党员", children[0].url, "members", children) if children else None
 
 
 def _rules_menu(user: Any) -> NavItem | None:

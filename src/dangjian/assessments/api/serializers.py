@@ -281,6 +281,14 @@ class FindingSerializer(ScopedModelSerializer):
     assessment = IdField(source="assessment_id", required=False, allow_null=True, label="检查对象")
     item = IdField(source="item_id", required=False, allow_null=True, label="条目")
     org_name = serializers.CharField(source="org.name", read_only=True)
+    standard = serializers.CharField(
+        source="item.text",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        label="检查标准",
+        help_text="问题所对照的条目内容（来自条目，不在问题描述中重复）",
+    )
     deadline = DateField(required=False, allow_null=True, write_only=True, label="整改时限")
     rectification = serializers.IntegerField(
         source="rectification.pk", read_only=True, default=None, allow_null=True
@@ -299,6 +307,7 @@ class FindingSerializer(ScopedModelSerializer):
             "campaign",
             "assessment",
             "item",
+            "standard",
             "category",
             "text",
             "severity",
@@ -317,6 +326,14 @@ class FindingSerializer(ScopedModelSerializer):
 
 class RectificationSerializer(serializers.ModelSerializer):
     finding_text = serializers.CharField(source="finding.text", read_only=True)
+    standard = serializers.CharField(
+        source="finding.item.text",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        label="检查标准",
+        help_text="问题所对照的条目内容（单独登记的问题为空）",
+    )
     category = serializers.CharField(source="finding.category", read_only=True)
     org_name = serializers.CharField(source="org.name", read_only=True)
     files = serializers.SerializerMethodField()
@@ -327,6 +344,7 @@ class RectificationSerializer(serializers.ModelSerializer):
             "id",
             "finding",
             "finding_text",
+            "standard",
             "category",
             "org",
             "org_name",

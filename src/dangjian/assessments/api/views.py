@@ -251,7 +251,7 @@ class ItemResultViewSet(ScopedActionsMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class FindingViewSet(ScopedActionsMixin, ScopedModelViewSet):
-    queryset = Finding.objects.select_related("org", "rectification")
+    queryset = Finding.objects.select_related("org", "rectification", "item")
     serializer_class = s.FindingSerializer
     filterset_class = FindingFilterSet
 
@@ -318,7 +318,7 @@ class FindingViewSet(ScopedActionsMixin, ScopedModelViewSet):
 
 
 class RectificationViewSet(ScopedActionsMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Rectification.objects.select_related("finding", "org").prefetch_related(
+    queryset = Rectification.objects.select_related("finding__item", "org").prefetch_related(
         Prefetch("files", queryset=RectificationEvidence.objects.order_by("id"))
     )
     serializer_class = s.RectificationSerializer

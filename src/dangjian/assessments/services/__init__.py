@@ -24,8 +24,10 @@ from .common import OutOfScope
 from .files import add_evidence_file, add_rectification_file, delete_file
 from .findings import (
     DEFAULT_DEADLINE_DAYS,
+    FindingExists,
     can_verify,
     delete_finding,
+    existing_finding,
     raise_finding,
     submit_rectification,
     update_finding,
@@ -51,6 +53,7 @@ from .scoring import (
 __all__ = [
     "DEFAULT_DEADLINE_DAYS",
     "TRANSITIONS",
+    "FindingExists",
     "OutOfScope",
     "Outcome",
     "add_evidence_file",
@@ -62,6 +65,7 @@ __all__ = [
     "compute_outcome",
     "delete_file",
     "delete_finding",
+    "existing_finding",
     "outcome_from_db",
     "quota_labels",
     "raise_finding",

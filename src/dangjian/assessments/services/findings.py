@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dangjian.core import services as core_services
@@ -72,6 +72,36 @@ def _may_raise(user: Any, raised_by_org: Organization) -> bool:
     return Finding(raised_by_org=raised_by_org).allows(user, "add")
 
 
+class FindingExists(ValidationError):
+    """提出问题 once per item of a check: this item already has a finding (`finding_id`),
+    which the page opens instead and the API reports as a 400."""
+
+    def __init__(self, finding_id: int):
+        super().__init__(
+            {
+                "item": [
+                    f"该条目在本次检查中已提出过问题（问题 #{finding_id}），不能重复提出；"
+                    "如需补充，请在原问题中修改。"
+                ]
+            }
+        )
+        self.finding_id = finding_id
+
+
+def existing_finding(assessment: Assessment | None, item: FrameworkItem | None) -> int | None:
+    """The one rule (the page, the API and any import raise through `raise_finding`; the
+    constraint `finding_once_per_item` holds it for bulk writes): one finding per item of
+    an assessment. A finding without an assessment or without an item is free."""
+    if assessment is None or item is None:
+        return None
+    return (
+        Finding.objects.filter(assessment=assessment, item=item)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def _content_errors(*, text: str, category: str, severity: str, found_on: dt.date) -> dict:
     """What a finding says, checked the same way when it is raised and when it is edited."""
     errors: dict[str, list[str]] = {}
@@ -110,6 +140,9 @@ def raise_finding(
     the category is the item's. Free-standing: `org` is required and the raising org is
     `raised_by_org` or the user's highest org with the permission over it; with `campaign`
     (e.g. 巡后反馈) the org must be one of the campaign's targets or under one.
+
+    Once per item of a check: a second finding on the same assessment and item raises
+    `FindingExists` (a ValidationError naming the first one).
     """
     errors: dict[str, list[str]] = {}
     text = (text or "").strip()
@@ -162,6 +195,9 @@ def raise_finding(
     )
     if errors:
         raise ValidationError(errors)
+    existing = existing_finding(assessment, item)
+    if existing is not None:
+        raise FindingExists(existing)
 
     finding = Finding(
         org=org,
@@ -175,17 +211,24 @@ def raise_finding(
         found_on=found_on,
         created_by=user_or_none(user),
     )
-    with transaction.atomic():
-        finding.save()
-        rectification = Rectification.objects.create(
-            finding=finding, org=org, deadline=deadline, status=RectificationStatus.OPEN
-        )
-        core_services.emit(
-            "create",
-            finding,
-            after=snapshot(finding),
-            rectification={"id": rectification.pk, "deadline": deadline.isoformat()},
-        )
+    try:
+        with transaction.atomic():
+            finding.save()
+            rectification = Rectification.objects.create(
+                finding=finding, org=org, deadline=deadline, status=RectificationStatus.OPEN
+            )
+            core_services.emit(
+                "create",
+                finding,
+                after=snapshot(finding),
+                rectification={"id": rectification.pk, "deadline": deadline.isoformat()},
+            )
+    except IntegrityError:
+        # Two clicks racing past the check above: the constraint refused the second.
+        existing = existing_finding(assessment, item)
+        if existing is None:
+            raise
+        raise FindingExists(existing) from None
     return finding
 
 

@@ -120,3 +120,96 @@ def test_one_evaluation_whatever_the_number_of_items(calendar):
 def test_no_rule_linked_items_no_queries_beyond_the_items(tree):
     a = make_assessment(make_campaign(make_framework([{"code": "1"}]), tree.root), tree.branch_a)
     assert evidence.suggestions(a) == {}
+
+
+# --- 按期换届: the term records -------------------------------------------------------------
+
+RENEWAL = "term.renewal.on_time"
+
+
+def renewal_framework():
+    return make_framework(
+        [{"code": "5.1", "kind": ItemKind.GRADED, "rule_id": RENEWAL, "text": "任期届满按期换届"}]
+    )
+
+
+@pytest.fixture
+def terms(tree):
+    """甲局第一党支部: elected 2021-01-10, due 2024-01-10 (3 years), never renewed;
+    乙局第一党支部: elected 2023-03-01, due 2026-03-01."""
+    from dangjian.orgs.models import Term
+
+    Term.objects.create(org=tree.branch_a, number=3, started_on=dt.date(2021, 1, 10))
+    Term.objects.create(org=tree.branch_b, number=5, started_on=dt.date(2023, 3, 1))
+    return tree
+
+
+def renewal(assessment):
+    (suggestion,) = evidence.suggestions(assessment).values()
+    return suggestion
+
+
+def test_an_overdue_term_is_shown_with_its_dates_and_a_link(terms):
+    """The 按期换届 item said "无系统记录" although the platform keeps every term."""
+    from django.urls import reverse
+
+    campaign = make_campaign(renewal_framework(), terms.root)  # 2024
+    s = renewal(make_assessment(campaign, terms.branch_a))
+    assert s.text == (
+        "换届：第3届，2021-01-10 选举，应于 2024-01-10 换届，已逾期 356 天（截至 2024-12-31）"
+    )
+    assert s.result == "nonconforming"
+    assert s.links == [
+        ("甲局第一党支部", reverse("orgs:organization_detail", args=[terms.branch_a.pk]))
+    ]
+    assert "选举工作条例" in s.citation
+
+
+def test_a_term_not_yet_due_conforms(terms):
+    campaign = make_campaign(renewal_framework(), terms.root)
+    s = renewal(make_assessment(campaign, terms.branch_b))
+    assert s.text == "换届：第5届，2023-03-01 选举，应于 2026-03-01 换届，未到期（截至 2024-12-31）"
+    assert s.result == "conforming"
+
+
+def test_the_day_judged_is_the_campaign_end(terms):
+    """Checked for the first half of 2023, 甲局第一党支部 was not yet due."""
+    campaign = make_campaign(
+        renewal_framework(),
+        terms.root,
+        period_start=dt.date(2023, 1, 1),
+        period_end=dt.date(2023, 6, 30),
+    )
+    s = renewal(make_assessment(campaign, terms.branch_a))
+    assert s.result == "conforming" and "（截至 2023-06-30）" in s.text
+
+
+def test_no_term_recorded_and_orgs_without_terms(terms):
+    from dangjian.orgs.models import OrgKind
+
+    campaign = make_campaign(renewal_framework(), terms.root)
+    terms.unit_b.refresh_from_db()
+    new = terms.unit_b.add_child(kind=OrgKind.BRANCH, name="乙局第二党支部")
+    s = renewal(make_assessment(campaign, new))
+    assert s.text == "换届：尚未录入届次信息，请核实后在组织页登记" and s.result == ""
+    group = renewal(make_assessment(campaign, terms.group_a))  # 党小组: no term
+    assert group.text == "换届：党小组不实行任期制" and group.result == "not_applicable"
+
+
+def test_a_unit_target_lists_its_overdue_orgs(terms):
+    campaign = make_campaign(renewal_framework(), terms.root)
+    s = renewal(make_assessment(campaign, terms.unit_a))  # 甲局机关党委 (no term) + 第一党支部
+    assert s.text == "换届：2 个组织中 1 个逾期未换届（甲局第一党支部），1 个无届次信息"
+    assert s.result == "nonconforming"  # 0 of 1 judged on time
+    assert [name for name, _url in s.links] == ["甲局第一党支部", "甲局机关党委"]
+
+
+def test_the_assessment_page_shows_the_term_instead_of_no_record(client, terms, make_user):
+    from django.urls import reverse
+
+    campaign = make_campaign(renewal_framework(), terms.root)
+    a = make_assessment(campaign, terms.branch_a)
+    client.force_login(make_user("committee_admin", terms.root))
+    html = client.get(a.get_absolute_url()).content.decode()
+    assert "无系统记录" not in html and "已逾期 356 天" in html
+    assert f'href="{reverse("orgs:organization_detail", args=[terms.branch_a.pk])}"' in html

@@ -55,6 +55,7 @@ def data(tree):
         assessment=star_assessment,
     )
     items = {c.pk: {i.code: i for i in c.framework.items.all()} for c in (c1, c2, c0)}
+    raised: set[tuple[int, int]] = set()
     for n in range(60):
         campaign = rng.choice([c1, c2, c0, None])
         found = D(rng.choice([2023, 2024]), rng.randint(1, 12), rng.randint(1, 28))
@@ -71,6 +72,10 @@ def data(tree):
         assessment = rng.choice(list(campaign.assessments.all()))
         code = rng.choice(["1.1", "1.2", "2", None])
         item = items[campaign.pk][code] if code else None
+        if item is not None and (assessment.pk, item.pk) in raised:
+            item = None  # one finding per item of a check; a second remark goes without one
+        elif item is not None:
+            raised.add((assessment.pk, item.pk))
         make_finding(
             assessment.target,
             raised_by=campaign.scope_org,
@@ -288,3 +293,103 @@ def test_empty_selection(tree, people):
     assert nl.rows == [] and nl.total_findings == 0
     assert negative_list.to_docx(nl) and negative_list.to_xlsx(nl)
     assert Organization.objects.exists()
+
+
+# --- one definition of 问题类型 -----------------------------------------------------------
+
+
+@pytest.fixture
+def two_checklists(tree):
+    """2024's 抽查调阅 on the shipped 基础制度 and 中心组学习 checklists: 三会一课 found
+    on two items, 主题党日 and (中心组) 学习计划 on one each, plus a free-standing finding
+    and a 明察暗访 one (neither on the page's default 抽查调阅 list)."""
+    from dangjian.assessments.models import Framework
+
+    basic = Framework.objects.get(code="basic_system", is_current=True)
+    study = Framework.objects.get(code="central_group_study", is_current=True)
+    review = make_campaign(basic, tree.root, [tree.branch_a, tree.branch_b])
+    study_review = make_campaign(study, tree.root, [tree.unit_a])
+    inspection = make_campaign(
+        checklist_framework(), tree.root, [tree.branch_a], campaign_type="unannounced_inspection"
+    )
+    Assessment.objects.update(status="done")
+    items = {(i.framework_id, i.code): i for i in basic.items.all() | study.items.all()}
+    raised = [
+        (review, tree.branch_a, basic, "1.1"),  # 三会一课不规范
+        (review, tree.branch_b, basic, "1.2"),  # 三会一课不规范, another item
+        (review, tree.branch_b, basic, "2.1"),  # 主题党日不规范
+        (study_review, tree.unit_a, study, "1.1"),  # 学习计划不健全
+    ]
+    for campaign, org, fw, code in raised:
+        item = items[(fw.pk, code)]
+        make_finding(
+            org,
+            raised_by=tree.root,
+            campaign=campaign,
+            assessment=campaign.assessments.get(target=org),
+            item=item,
+            category=item.category or item.parent.category,
+            text="会议记录存在补记现象",
+        )
+    make_finding(tree.branch_a, raised_by=tree.root, category="党费")  # free-standing
+    make_finding(
+        tree.branch_a,
+        raised_by=tree.root,
+        category="纪律作风",
+        campaign=inspection,
+        assessment=inspection.assessments.get(),
+    )
+    return tree
+
+
+def test_the_page_the_exports_and_the_metric_count_the_same_categories(
+    two_checklists, people, client
+):
+    """The page said "问题类型 21" (its rows: category × item) where the metric said "9 类"
+    (categories of one checklist): one definition now, stated on the page."""
+    from openpyxl import load_workbook
+
+    from dangjian.core.metrics import MetricScope, registry
+
+    metric = registry.get("supervision.negative_list").value(MetricScope(people.committee, 2024))
+    nl = negative_list.build(
+        people.committee, year=2024, campaign_type=negative_list.DEFAULT_CAMPAIGN_TYPE
+    )
+    assert metric == nl.categories == 3  # 三会一课不规范, 主题党日不规范, 学习计划不健全
+    assert len(nl.rows) == 4  # the 三会一课 problems come from two items
+    client.force_login(people.committee)
+    html = client.get("/assessments/negative-list/?year=2024").content.decode()
+    assert '<div class="h1 m-0" id="nl-categories">3</div>' in html
+    assert "问题类型按考评模板的问题分类统计，共 3 类" in html
+    xlsx = client.get("/assessments/negative-list/?year=2024&export=xlsx").content
+    assert (
+        "问题类型按考评模板的问题分类统计，共 3 类"
+        in load_workbook(io.BytesIO(xlsx)).active["A2"].value
+    )
+    from docx import Document
+
+    docx = client.get("/assessments/negative-list/?year=2024&export=docx").content
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx)).paragraphs)
+    assert "问题类型按考评模板的问题分类统计，共 3 类" in text
+    # the metric's description says the same, and follows the same selection for a subtree
+    assert (
+        "问题类型按考评模板的问题分类统计" in registry.get("supervision.negative_list").description
+    )
+    within = registry.get("supervision.negative_list").value(
+        MetricScope(people.committee, 2024, two_checklists.unit_b)
+    )
+    assert (
+        within
+        == negative_list.build(
+            people.committee,
+            year=2024,
+            campaign_type=negative_list.DEFAULT_CAMPAIGN_TYPE,
+            within=two_checklists.unit_b,
+        ).categories
+        == 2
+    )
+
+
+def test_the_typical_problems_are_finding_texts(two_checklists, people):
+    nl = negative_list.build(people.committee, year=2024)
+    assert all(r.examples == ["会议记录存在补记现象"] for r in nl.rows if r.item_code)

@@ -90,11 +90,19 @@ def test_assessment_page_and_org_panel(client, tree, make_user, grow):
     page = f"/assessments/targets/{a.pk}/"
 
     def more_findings():
+        # one finding per item of a check: more items, each with a result and a finding
         for _ in range(5):
-            make_finding(a.target, raised_by=tree.root, assessment=a, item=a.results.get().item)
+            n = next(_names)
+            item = campaign.framework.items.create(
+                code=f"9.{n}", text=f"新增条目{n}", kind="graded", category="其他", order=100 + n
+            )
+            ItemResult.objects.create(assessment=a, item=item, result="nonconforming")
+            make_finding(a.target, raised_by=tree.root, assessment=a, item=item)
 
-    # Findings show as badges on the item they were raised against.
-    count = assert_query_count_constant(client, page, more_findings, rows=occurrences("问题 #"))
+    # A finding shows as a link on the item it was raised against.
+    count = assert_query_count_constant(
+        client, page, more_findings, rows=occurrences("data-finding-link")
+    )
     check_baseline(BASELINES, "assessments:assessment_detail", count)
     panel = f"/assessments/org-panel/{tree.unit_a.pk}/"
     count = assert_query_count_constant(

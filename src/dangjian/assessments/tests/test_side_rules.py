@@ -209,11 +209,14 @@ class TestFindingSides(WriteBySideTestMixin):
                 "/api/findings/",
                 {"assessment": obj.assessment_id, "text": "党费收缴不及时", "category": "党费"},
             ),
-            WriteRequest(
+            WriteRequest(  # another item: one finding per item of a check
                 "add",
                 "post",
                 f"/assessments/targets/{obj.assessment_id}/findings/",
-                {"item": obj.item_id, "text": "会议记录缺少议题"},
+                {
+                    "item": obj.assessment.campaign.framework.items.get(code="1.1").pk,
+                    "text": "会议记录缺少议题",
+                },
                 json=False,
             ),
         ]

@@ -150,3 +150,27 @@ def test_same_seed_same_supervision():
     assert [c.targets for c in other] != [
         c.targets for c in supervision.campaigns(build_plan(3, "tiny", TODAY))
     ]
+
+
+def test_problem_texts_say_the_problem_not_the_standard():
+    """A demo finding's text is what was found wanting, from the fixed vocabulary; it never
+    embeds the item's standard ("<standard>落实不到位" read as compliance on the 负面清单):
+    the standard is shown beside the finding from its item."""
+    from pathlib import Path
+
+    from dangjian.assessments import frameworks
+    from dangjian.demo import supervision_texts as texts
+
+    vocabulary = {t for _keys, problems in texts.PROBLEMS for t in problems}
+    vocabulary |= set(texts.GENERIC_PROBLEMS)
+    library = Path(frameworks.__file__).parent / "library"
+    checked = 0
+    for path in sorted(library.glob("*.yaml")):
+        spec = frameworks.parse_framework(path.read_text(encoding="utf-8"), path.name)
+        for item in spec["items"]:
+            if item["kind"] == "section":
+                continue
+            chosen = texts.problem_texts(item["category"], item["text"])
+            assert set(chosen) <= vocabulary, (path.name, item["code"], chosen)
+            checked += 1
+    assert checked > 50

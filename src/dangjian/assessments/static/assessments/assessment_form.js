@@ -6,7 +6,8 @@
  * marked and are sent again with the next change.
  * Keys, while the focus is on a row's result (not in a text box): 1–4 set
  * 符合 / 部分符合 / 不符合 / 不适用, A accepts the 自动取证 suggestion shown beside the item.
- * 提出问题 (shown on nonconforming rows) saves pending rows first, then raises the finding.
+ * 提出问题 (shown on nonconforming rows, an htmx button) saves pending rows first, then
+ * raises the finding; its cell becomes a "查看问题" link (one finding per item).
  * 检查方式 (听/看/查/问/评): checkboxes after the note, posted as a list of the checked codes.
  * Each row's five take one Tab stop (roving tabindex): ← → move between them, Space toggles,
  * so Tab still walks result → score → note → methods → next row.
@@ -234,33 +235,29 @@
 
   form.addEventListener("click", function (e) {
     var acceptBtn = e.target.closest("[data-accept]");
-    if (acceptBtn) {
-      accept(rowOf(acceptBtn));
-      return;
-    }
-    var raise = e.target.closest("[data-raise]");
+    if (acceptBtn) accept(rowOf(acceptBtn));
+  });
+
+  // 提出问题 is an htmx button (it swaps its cell for a "查看问题" link). The problem text
+  // is the row's note, so pending rows are saved first; the button stays disabled until
+  // the answer arrives, so a second click cannot send a second request.
+  document.addEventListener("htmx:confirm", function (e) {
+    var raise = e.target.closest && e.target.closest("[data-raise]");
     if (!raise) return;
     e.preventDefault();
-    var tr = rowOf(raise);
+    if (raise.disabled) return;
     raise.disabled = true;
     flush().then(function (saved) {
-      if (saved === false) { raise.disabled = false; return; }
-      var body = new FormData();
-      body.append("item", raise.value);
-      return post(raise.getAttribute("formaction"), body, false).then(function (answer) {
+      if (saved === false) {
         raise.disabled = false;
-        if (!answer.ok) {
-          show(answer.data.error || "提出问题失败，请稍后重试。", "text-danger");
-          return;
-        }
-        var link = document.createElement("a");
-        link.href = answer.data.url;
-        link.className = "badge bg-red-lt me-1";
-        link.textContent = "问题 #" + answer.data.id;
-        tr.querySelector("[data-findings]").insertBefore(link, raise);
-        show("已提出问题并生成整改任务（问题 #" + answer.data.id + "）", "text-success");
-      });
+        return;
+      }
+      e.detail.issueRequest(true);
     });
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var raise = e.target.closest && e.target.closest("[data-raise]");
+    if (raise && raise.isConnected) raise.disabled = false; // no answer swapped in (network)
   });
 
   // The plain 保存 button still works; with the script it just saves now.
