@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,9 +34,9 @@ from pathlib import Path
 
 from common import ROOT, SHARED_POSTGRES_URL, VAR, child_env, create_database, log, run_worker
 from load_client import Connection, Endpoint, Session, SignInError, sign_in
-from load_report import page_table, persona_line, run_row, summary_table
-from load_runner import MIX, Plan, RunResult, page_stats, run_users
-from load_system import Sampler, Server, Usage, load_average
+from load_report import SHARED_RECORD_ENTRY, page_table, persona_line, run_row, summary_table
+from load_runner import MIX, Plan, RunResult, nearest_rank, page_stats, run_users
+from load_system import Sampler, Server, Usage, access_entries, load_average, log_size
 
 RESULTS = ROOT / "bench" / "results"
 STATE_FILE = "load-sessions.json"
@@ -152,9 +153,15 @@ def touch(endpoint: Endpoint, sessions: list[Session], home: str) -> None:
 
 def measure(
     server: Server, sessions: list[Session], plan: Plan, args, users: int, database_url: str
-) -> tuple[RunResult, Usage, tuple[float, float, float]]:
+) -> tuple[RunResult, Usage, tuple[float, float, float], dict[str, list[float]]]:
     before = load_average()
     sampler = Sampler(server, database_url)
+    offsets: list[int] = []
+
+    def begin() -> None:
+        offsets.append(log_size(server.log_path))
+        sampler.begin()
+
     result = run_users(
         Endpoint(server.host, server.port),
         sessions,
@@ -166,9 +173,30 @@ def measure(
         seed=args.seed,
         timeout_s=args.timeout,
         think_ms=args.think_ms,
-        on_measure_start=sampler.begin,
+        on_measure_start=begin,
     )
-    return result, sampler.finish(), before
+    usage = sampler.finish()
+    time.sleep(0.2)  # gunicorn writes the access log line after the answer
+    entries = access_entries(server.log_path, offsets[0], log_size(server.log_path))
+    return result, usage, before, server_times(entries, plan)
+
+
+def server_times(entries: list[tuple[str, str, float]], plan: Plan) -> dict[str, list[float]]:
+    """Server milliseconds per page from the access log (which has no query strings, so
+    the empty record form and the one loaded for a branch are one entry)."""
+    names = {path: name for name, path in plan.pages.items()}
+    record = plan.pages["record form"]
+    detail = re.compile(re.escape(record.rstrip("/").rsplit("/", 1)[0]) + r"/\d+/")
+    out: dict[str, list[float]] = {}
+    for method, path, seconds in entries:
+        if path == record:
+            name = "record: save" if method == "POST" else SHARED_RECORD_ENTRY
+        elif detail.fullmatch(path):
+            name = "record: detail"
+        else:
+            name = names.get(path, "other")
+        out.setdefault(name, []).append(seconds * 1000)
+    return out
 
 
 def run_all(args, env: dict[str, str], setup: dict, database_url: str, data_dir: Path) -> dict:
@@ -193,8 +221,8 @@ def run_all(args, env: dict[str, str], setup: dict, database_url: str, data_dir:
                 sessions = signed_in_sessions(endpoint, setup, data_dir / STATE_FILE)
             touch(endpoint, sessions, setup["pages"]["home"])
             for users in args.user_counts:
-                result, usage, before = measure(server, sessions, plan, args, users, database_url)
-                run = summarize(result, usage, before, workers)
+                measured = measure(server, sessions, plan, args, users, database_url)
+                run = summarize(*measured, workers)
                 runs.append(run)
                 log("  " + run_row(run))
             if args.profile and n == 0:
@@ -208,7 +236,7 @@ def run_all(args, env: dict[str, str], setup: dict, database_url: str, data_dir:
     return {"runs": runs, "profiles": profiles}
 
 
-def summarize(result: RunResult, usage: Usage, before, workers: int) -> dict:
+def summarize(result: RunResult, usage: Usage, before, served: dict, workers: int) -> dict:
     stats = page_stats(result.samples)
     overall = next(s for s in stats if s.page == "all")
     by_persona = page_stats(result.samples, key=lambda s: s.persona)
@@ -231,6 +259,14 @@ def summarize(result: RunResult, usage: Usage, before, workers: int) -> dict:
         "shared_sessions": result.shared_sessions,
         "usage": {**vars(usage), "other_cpu_s": usage.other_cpu_s},
         "load_before": before,
+        "server_ms": {
+            name: {
+                "count": len(v),
+                "p50": nearest_rank(sorted(v), 50),
+                "p95": nearest_rank(sorted(v), 95),
+            }
+            for name, v in served.items()
+        },
     }
 
 

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import math
 
+# The access log has no query strings: the empty record form and the form loaded for a
+# branch share one server-time entry.
+SHARED_RECORD_ENTRY = "record form + load"
 PERSONA_LABELS = {"secretary": "支部书记", "unit_admin": "单位管理员", "committee": "工委"}
+
+
+_SHARED = ("record form", "record: load")
 
 
 def _ms(value: float) -> str:
@@ -48,15 +54,27 @@ def summary_table(runs: list[dict]) -> str:
 def page_table(run: dict) -> str:
     pages = sorted(run["pages"], key=lambda p: -p["total_s"])
     busy = sum(p["total_s"] for p in pages) or 1.0
+    served = run.get("server_ms", {})
+
+    def server(page: str) -> str:
+        entry = served.get(page) or served.get(SHARED_RECORD_ENTRY if page in _SHARED else "")
+        if not entry:
+            return "—"
+        return f"{_ms(entry['p50'])} / {_ms(entry['p95'])}" + ("¹" if page in _SHARED else "")
+
     lines = [
-        "| page | requests | req/s | p50 / p95 / p99 ms | mean ms | errors | share of time |",
-        "|---|---:|---:|---|---:|---:|---:|",
+        "| page | requests | req/s | p50 / p95 / p99 ms | mean ms | server p50 / p95 ms "
+        "| errors | share of time |",
+        "|---|---:|---:|---|---:|---|---:|---:|",
     ]
     lines += [
         f"| {p['page']} | {p['count']} | {p['count'] / run['window_s']:.1f} | "
-        f"{_triple(p)} | {_ms(p['mean'])} | {_errors(p)} | {100 * p['total_s'] / busy:.0f} % |"
+        f"{_triple(p)} | {_ms(p['mean'])} | {server(p['page'])} | {_errors(p)} | "
+        f"{100 * p['total_s'] / busy:.0f} % |"
         for p in pages
     ]
+    if any(p["page"] in _SHARED for p in pages):
+        lines.append("\n¹ the record form and the form loaded for a branch together.")
     return "\n".join(lines)
 
 

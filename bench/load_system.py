@@ -12,6 +12,7 @@ client's own CPU are reported beside them, so other work on a shared machine sho
 from __future__ import annotations
 
 import os
+import re
 import resource
 import socket
 import subprocess
@@ -87,6 +88,29 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=10)
+
+
+# --- the access log ---------------------------------------------------------------------------
+
+# `dangjian serve`'s format: '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss' — the last
+# field is the time gunicorn's worker spent on the request (server time, no queueing).
+_ACCESS = re.compile(r'"([A-Z]+) (\S+) [^"]*" (\d{3}) \S+ ([\d.]+)s$')
+
+
+def log_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def access_entries(path: Path, start: int, end: int) -> list[tuple[str, str, float]]:
+    """(method, path, server seconds) of the access log lines between two byte offsets."""
+    with path.open("rb") as fh:
+        fh.seek(start)
+        text = fh.read(max(end - start, 0)).decode("utf-8", "replace")
+    found = (_ACCESS.search(line) for line in text.splitlines())
+    return [(m[1], m[2], float(m[4])) for m in found if m]
 
 
 # --- /proc ------------------------------------------------------------------------------------
