@@ -32,8 +32,8 @@ MIX = {"secretary": 80, "unit_admin": 15, "committee": 5}
 VISIT = ("home", "activities", "record form", "compliance", "reminders", "members")
 RECORD_EVERY = 3
 RECORD_PAGES = ("record: load", "record: save", "record: detail")
-# The member marked 请假 on each recorded meeting (its reason is filled), the rest keep
-# the form's defaults (出席, or 免于参加 for exempt members).
+# Which of the members pre-filled as 出席 is marked 请假 on each recorded meeting (with a
+# reason); the rest keep the form's defaults (出席, or 免于参加 for exempt members).
 LEAVE_ROW = 1
 
 
@@ -242,10 +242,10 @@ def fill_record_form(form, title: str) -> None:
     form.set("agenda_title", "传达学习习近平总书记重要讲话精神")
     first = form.choices.get("agenda_first") or [form.get("agenda_key") or "1"]
     form.set("agenda_first", first[0])
-    rows = [n for n in form.names() if n.startswith("att-")]
-    if len(rows) > LEAVE_ROW and "leave" in form.choices.get(rows[LEAVE_ROW], []):
-        form.set(rows[LEAVE_ROW], "leave")
-        form.set("reason-" + rows[LEAVE_ROW].removeprefix("att-"), "出差")
+    present = [k for k, v in form.fields if k.startswith("att-") and v == "attended"]
+    if len(present) > LEAVE_ROW and "leave" in form.choices.get(present[LEAVE_ROW], []):
+        form.set(present[LEAVE_ROW], "leave")
+        form.set("reason-" + present[LEAVE_ROW].removeprefix("att-"), "出差")
 
 
 def form_errors(html: str) -> str:
