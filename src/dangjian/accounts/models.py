@@ -49,7 +49,19 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def __str__(self) -> str:
-        return self.display_name or self.username
+        return self.person_name
+
+    @property
+    def person_name(self) -> str:
+        """The account as a person, the way every page names it: the 姓名, else the linked
+        member's name. Never the username — that is a login, not a name (issue 9); admin
+        tools that need it (the audit log, the account pages) print it themselves."""
+        if self.display_name:
+            return self.display_name
+        # Member.account (党员自助), only when already loaded: naming a user in a list must
+        # never cost a query per row.
+        member = self._state.fields_cache.get("member")
+        return getattr(member, "name", "") or "未填写姓名的用户"
 
     # --- scoping -------------------------------------------------------------------
     def _grants(self) -> tuple[dict[str, list[str]], set[str], frozenset[str]]:

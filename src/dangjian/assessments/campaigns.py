@@ -502,7 +502,7 @@ def add_targets(user: Any, campaign: Campaign, orgs: Iterable[Organization]) -> 
                     "id": pk,
                     "name": name,
                     "unit_id": unit_of[pk].unit_id,
-                    "added_by": getattr(user, "username", "") or str(user),
+                    "added_by": getattr(user, "person_name", "") or str(user),
                     "added_at": timezone.now().isoformat(timespec="seconds"),
                 }
                 for _p, pk, name in rows

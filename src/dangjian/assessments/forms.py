@@ -166,7 +166,7 @@ class AddTargetsForm(forms.Form):
 
 class UserChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj}（{obj.username}）" if str(obj) != obj.username else obj.username
+        return obj.person_name  # a person by name, never the login (issue 9)
 
 
 def assessor_choices(campaign: Campaign):

@@ -34,6 +34,7 @@ UNIT_KINDS = (OrgKind.UNIT_PARTY,)
 NO_UNIT = "（不属于任何单位）"
 KIND_LABELS = {k.value: str(k.label) for k in OrgKind}
 SELECTION_LABELS = {s.value: str(s.label) for s in SelectionMode}
+OPERATOR_WORDS = {"system": "系统"}  # a plan drawn by the server operator (CLI)
 
 
 # --- the population and its strata --------------------------------------------------------
@@ -189,7 +190,8 @@ def build_plan(
         "added": added or [],
         "draw_number": draw_number,
         "drawn_at": timezone.now().isoformat(timespec="seconds"),
-        "drawn_by": getattr(user, "username", "") or str(user),
+        # A person's name on the printed plan, never a login (issue 9); "system" for the CLI.
+        "drawn_by": getattr(user, "person_name", "") or str(user),
     }
 
 
@@ -231,7 +233,7 @@ def plan_rows(plan: dict[str, Any]) -> dict[str, list]:
         ("选中数量", str(len(drawn))),
         ("另行增加", str(len(plan.get("added", [])))),
         ("抽取时间", plan_time(plan.get("drawn_at"))),
-        ("操作人", plan.get("drawn_by", "")),
+        ("操作人", OPERATOR_WORDS.get(plan.get("drawn_by", ""), plan.get("drawn_by", ""))),
     ]
     strata: list[list[Any]] = [["序号", "单位", "总体数", "选中数", "选中比例"]]
     for n, s in enumerate(plan.get("strata", []), start=1):

@@ -47,9 +47,8 @@ class FrameworkTable(tables.Table):
 
     class Meta:
         model = Framework
-        fields = (
+        fields = (  # by name: the code is the importers' key, not a reader's (issue 9)
             "name",
-            "code",
             "version",
             "items",
             "campaigns",
@@ -137,7 +136,8 @@ class FindingTable(tables.Table):
 
     class Meta:
         model = Finding
-        fields = ("found_on", "org", "category", "text", "severity", "campaign", "rectification")
+        # the problem first: it heads each card on a phone and is the link to the finding
+        fields = ("text", "found_on", "org", "category", "severity", "campaign", "rectification")
         sequence = (*fields, "deadline")
         attrs = {"class": "table table-vcenter card-table table-striped"}
         empty_text = _("没有符合条件的问题。")

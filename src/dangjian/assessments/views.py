@@ -28,6 +28,7 @@ from dangjian.core.forms import add_service_errors
 from dangjian.core.scoping import has_any_scope
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDetailView, ObjectListView, ScopedViewMixin
+from dangjian.rules.loader import get_library
 
 from . import campaigns, frameworks, sampling, services
 from .filtersets import AssessmentFilterSet, CampaignFilterSet
@@ -111,8 +112,11 @@ class FrameworkDetailView(FrameworkMixin, TemplateView):
         fw: Framework = self.get_object()
         items = list(fw.items.order_by("order"))
         methods = dict(Method.choices)
+        library = get_library()
         for item in items:
             item.method_labels = [methods.get(m, m) for m in item.methods]
+            # A rule by its title, never its id (issue 9: plain language).
+            item.rule_title = library.get(item.rule_id).title if item.rule_id in library else ""
         ctx.update(
             object=fw,
             items=items,

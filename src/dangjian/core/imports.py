@@ -53,6 +53,10 @@ class ImporterRegistry:
     def names(self) -> list[str]:
         return list(self._classes)
 
+    def name_for(self, model: Any) -> str | None:
+        """The importer of `model`'s rows, if one is registered (the list page's 批量导入)."""
+        return next((n for n, cls in self._classes.items() if cls.model is model), None)
+
     def available(self, user: Any) -> list[Importer]:
         found = (self.get(name) for name in self._classes)
         return [imp for imp in found if imp is not None and has_any_scope(user, imp.model, "add")]

@@ -19,9 +19,8 @@ from .services import EXEMPTIBLE
 
 def exemptible_rule_choices() -> list[tuple[str, str]]:
     kinds = {k for ks in EXEMPTIBLE.values() for k in ks}
-    return [("", "---------")] + [
-        (r.id, f"{r.title}（{r.id}）") for r in get_library() if r.kind in kinds
-    ]
+    # By title alone (titles are unique): people never read rule ids (issue 9).
+    return [("", "---------")] + [(r.id, r.title) for r in get_library() if r.kind in kinds]
 
 
 class ExemptionForm(ScopedModelForm):

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.models import ScopedModel, TimestampedModel
 
+from .loader import get_library
+
 
 class RuleExemption(ScopedModel):
     """An org (or a member of it) is not held to `rule_id` from `starts_on` to its effective end.
@@ -71,7 +73,13 @@ class RuleExemption(ScopedModel):
 
     def __str__(self) -> str:
         who = self.member.name if self.member_id and self.member else str(self.org)
-        return f"{who} · {self.rule_id}（{self.starts_on:%Y-%m-%d} 起）"
+        return f"{who} · {self.rule_title}（{self.starts_on:%Y-%m-%d} 起）"
+
+    @property
+    def rule_title(self) -> str:
+        """The exempted rule by its title: pages name rules by title, never by id (issue 9)."""
+        library = get_library()
+        return library.get(self.rule_id).title if self.rule_id in library else "已删除的规则"
 
     def get_absolute_url(self) -> str:
         return reverse("rules:exemption_detail", args=[self.pk])

@@ -166,9 +166,7 @@ class Rule:
             return describe_frequency(self.frequency)
         p = self.params
         if self.kind == TERM:
-            return [
-                f"党组织届期：{describe_term_lengths(self.applies_to)}（{TERM_LENGTHS_FILE}）"
-            ] + (
+            return [f"党组织届期：{describe_term_lengths(self.applies_to)}"] + (
                 [f"延期或提前一般不超过 {p['max_extension_years']} 年"]
                 if "max_extension_years" in p
                 else []

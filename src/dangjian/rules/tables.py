@@ -30,4 +30,4 @@ class RuleExemptionTable(tables.Table):
 
     def render_rule_id(self, value):
         library = get_library()
-        return library.get(value).title if value in library else value
+        return library.get(value).title if value in library else _("（规则库中已无此规则）")

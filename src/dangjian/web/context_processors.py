@@ -71,28 +71,47 @@ def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
         )
         if e is not None
     ]
+    # The order is the order of use: what a secretary opens every week comes first, and the
+    # first entries are the phone's bottom bar (`phone_tabs`).
     items: list[NavItem | None] = [
         _entry("工作台", "web:home", True),
         # 我的 (党员自助): for the member accounts, no query (the grants are loaded already).
         _entry("我的", "selfservice:me", "party_member" in getattr(user, "role_codes", set)()),
-        NavItem("组织", org_children[0].url, "orgs", org_children) if org_children else None,
-        _members_menu(user),
         _entry("组织生活", "activities:activity_list", has_any_scope(user, Activity, "view")),
+        _members_menu(user),
+        NavItem("组织", org_children[0].url, "orgs", org_children) if org_children else None,
         _rules_menu(user),
         _assessments_menu(user),
-        _entry(
-            "数据导入",
-            "imports:index",
-            has_any_scope(user, Organization, "add") or has_any_scope(user, Member, "add"),
-        ),
+        _entry("数据导入", "imports:index", can_import(user)),
         _entry("审计日志", "audit:event_list", has_global_perm(user, "audit.view_auditevent")),
         _entry("用户与角色", "accounts:user_list", has_global_perm(user, "accounts.view_user")),
-        _entry("API 文档", "api-docs", True),
+        _entry("接口文档", "api-docs", can_integrate(user)),
     ]
     menu = [item for item in items if item is not None]
     for item in menu:
         item.active = bool(current_namespace) and item.namespace == current_namespace
     return menu
+
+
+def can_import(user: Any) -> bool:
+    """数据导入 is for the admins who build the tree and load rosters: the 工委's and the
+    units' (they add organizations). A secretary adds her members one by one or through
+    the member list's import button; the menu does not offer her a data-loading tool."""
+    return has_any_scope(user, Organization, "add")
+
+
+def can_integrate(user: Any) -> bool:
+    """接口文档 (the API) is for whoever connects another system: the admins who import, and the
+    系统管理员, who manages the accounts API tokens are issued to."""
+    return can_import(user) or has_global_perm(user, "accounts.add_user")
+
+
+PHONE_TABS = 3  # entries in the phone's bottom bar, beside 全部功能
+
+
+def phone_tabs(menu: list[NavItem]) -> list[NavItem]:
+    """The first entries of the menu, by the order of use: what the thumb reaches at once."""
+    return menu[:PHONE_TABS]
 
 
 def _members_menu(user: Any) -> NavItem | None:
@@ -182,8 +201,12 @@ def navigation(request) -> dict[str, Any]:
     match = getattr(request, "resolver_match", None)
     namespace = match.namespace if match else ""
     authenticated = bool(user is not None and user.is_authenticated)
+    nav = build_navigation(user, namespace)
     return {
-        "nav": build_navigation(user, namespace),
+        "nav": nav,
+        "phone_tabs": phone_tabs(nav),
+        # The signed-in person by name (never the username: that is a login, not a name).
+        "user_name": SimpleLazyObject(lambda: user.person_name) if authenticated else "",
         "user_roles": SimpleLazyObject(lambda: role_summaries(request)),
         "is_demo": SimpleLazyObject(demo_data_loaded),
         "account_urls": {

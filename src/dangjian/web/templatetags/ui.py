@@ -7,6 +7,7 @@ from typing import Any
 from django import forms, template
 from django.db import models
 from django.urls import NoReverseMatch
+from django.utils.html import strip_tags
 
 register = template.Library()
 
@@ -66,3 +67,23 @@ def detail_fields(obj: models.Model) -> list[dict[str, Any]]:
                 url = None
         rows.append({"label": field.verbose_name, "value": value, "url": url})
     return rows
+
+
+@register.simple_tag
+def label_cells(table: Any) -> str:
+    """Put each column's header on its body cells as `data-label`, which the phone layout
+    prints before the value (app.css, .dj-cards). Set once per column on the table's own
+    copy of its columns (django-tables2 deep-copies them per table), so each cell costs no
+    more than before: the attribute is one more key in the dict it renders anyway."""
+    table_td = table.attrs.get("td") or table.attrs.get("cell") or {}
+    for bound in table.columns:
+        column = bound.column
+        label = strip_tags(str(bound.header or "")).strip()
+        if not label:
+            continue
+        attrs = dict(column.attrs or {})
+        td = dict(attrs.get("td") or attrs.get("cell") or table_td)
+        td["data-label"] = label
+        attrs["td"] = td
+        column.attrs = attrs
+    return ""

@@ -17,7 +17,7 @@ ALL = {
     "数据导入",
     "审计日志",
     "用户与角色",
-    "API 文档",
+    "接口文档",
     "制度落实",
     "组织生活",
     "督查考评",
@@ -29,17 +29,23 @@ def labels(user) -> set[str]:
 
 
 def test_branch_secretary_sees_org_and_members_not_audit_or_users(tree, make_user):
+    """Her week's work, without the admins' tools: no 数据导入 (she imports members from the
+    member list), no 接口文档 (issue 9)."""
     user = make_user("branch_secretary", tree.branch_a)
     assert labels(user) == {
         "工作台",
         "组织",
         "党员",
         "组织生活",
-        "数据导入",
         "制度落实",
         "督查考评",  # the branch answers its own rectifications
-        "API 文档",
     }
+
+
+def test_organization_officer_sees_the_secretarys_menu(tree, make_user):
+    assert labels(make_user("organization_officer", tree.branch_a)) == labels(
+        make_user("branch_secretary", tree.branch_a)
+    )
 
 
 def test_viewer_cannot_import(tree, make_user):
@@ -50,7 +56,6 @@ def test_viewer_cannot_import(tree, make_user):
         "组织生活",
         "制度落实",
         "督查考评",
-        "API 文档",
     }
 
 
@@ -60,20 +65,26 @@ def test_party_member_sees_orgs_but_not_members(tree, make_user):
         "组织",
         "组织生活",
         "制度落实",
-        "API 文档",
     }
 
 
+@pytest.mark.parametrize("role", ["unit_admin", "committee_admin"])
+def test_admins_who_load_the_tree_import_and_integrate(tree, make_user, role):
+    found = labels(make_user(role, tree.unit_a))
+    assert {"数据导入", "接口文档"} <= found
+
+
 def test_audit_admin_sees_audit_only(make_user):
-    assert labels(make_user("audit_admin")) == {"工作台", "审计日志", "API 文档"}
+    assert labels(make_user("audit_admin")) == {"工作台", "审计日志"}
 
 
-def test_system_admin_sees_users_not_member_data(make_user):
-    assert labels(make_user("system_admin")) == {"工作台", "用户与角色", "API 文档"}
+def test_system_admin_sees_users_and_the_api_not_member_data(make_user):
+    """The 系统管理员 manages the accounts API tokens belong to: the 接口文档 is for them."""
+    assert labels(make_user("system_admin")) == {"工作台", "用户与角色", "接口文档"}
 
 
 def test_security_admin_sees_users(make_user):
-    assert labels(make_user("security_admin")) == {"工作台", "用户与角色", "API 文档"}
+    assert labels(make_user("security_admin")) == {"工作台", "用户与角色"}
 
 
 def test_committee_admin_holding_audit_role_sees_everything(tree, make_user):
@@ -88,7 +99,7 @@ def test_committee_admin_holding_audit_role_sees_everything(tree, make_user):
 def test_user_without_roles_and_anonymous(make_user):
     from django.contrib.auth.models import AnonymousUser
 
-    assert labels(make_user()) == {"工作台", "API 文档"}
+    assert labels(make_user()) == {"工作台"}
     assert build_navigation(AnonymousUser()) == []
 
 
@@ -114,7 +125,7 @@ def test_pages_not_wired_are_left_out(tree, make_user):
         "组织生活",
         "制度落实",
         "督查考评",
-        "API 文档",
+        "接口文档",
     }
 
 
@@ -141,9 +152,9 @@ def test_active_entry_follows_the_current_namespace(tree, make_user):
 def test_rendered_menu_links(client, tree, make_user):
     client.force_login(make_user("branch_secretary", tree.branch_a))
     html = client.get(reverse("web:home")).content.decode()
-    for name in ("orgs:tree", "orgs:organization_list", "members:member_list", "imports:index"):
+    for name in ("orgs:tree", "orgs:organization_list", "members:member_list"):
         assert f'href="{reverse(name)}"' in html
-    for name in ("audit:event_list", "accounts:user_list"):
+    for name in ("audit:event_list", "accounts:user_list", "imports:index"):
         assert f'href="{reverse(name)}"' not in html
     # user menu: change password link and a POST logout form
     assert f'href="{reverse("accounts:password_change")}"' in html
@@ -187,3 +198,40 @@ def test_the_project_wires_every_entry(tree, make_user):
     assert {item.label for item in menu} == ALL
     org = next(i for i in menu if i.label == "组织")
     assert [c.label for c in org.children] == ["组织架构", "党组织列表", "机关单位", "换届排查"]
+
+
+def _between(html: str, start: str, end: str) -> str:
+    i = html.index(start)
+    return html[i : html.index(end, i)]
+
+
+def test_phone_bar_offers_the_first_entries_and_the_whole_menu(client, tree, make_user):
+    """On phones (base.html): the role's first three entries in the bottom bar, every entry in
+    the sheet 全部功能 opens — the same menu, within reach of the thumb."""
+    client.force_login(make_user("branch_secretary", tree.branch_a))
+    html = client.get(reverse("web:home")).content.decode()
+    bar = _between(html, '<nav class="dj-tabbar', "</nav>")
+    assert [label for label in ("工作台", "组织生活", "党员", "全部功能") if label in bar] == [
+        "工作台",
+        "组织生活",
+        "党员",
+        "全部功能",
+    ]
+    assert 'data-bs-target="#dj-menu-sheet"' in bar
+    assert "dj-tab active" in bar  # the page's own entry is marked
+    sheet = _between(html, 'id="dj-menu-sheet"', "</div>\n</div>")
+    for name in ("orgs:tree", "orgs:organization_list", "members:member_list", "rules:rule_list"):
+        assert f'href="{reverse(name)}"' in sheet
+
+
+def test_the_menu_order_puts_the_weeks_work_first(tree, make_user):
+    menu = [i.label for i in build_navigation(make_user("branch_secretary", tree.branch_a))]
+    assert menu[:3] == ["工作台", "组织生活", "党员"]
+
+
+def test_header_names_the_person_never_the_username(client, tree, make_user):
+    user = make_user("branch_secretary", tree.branch_a, username="q9x_sec", display_name="王秀琴")
+    client.force_login(user)
+    html = client.get(reverse("web:home")).content.decode()
+    assert "王秀琴" in html and "q9x_sec" not in html
+    assert '<span class="avatar avatar-sm dj-avatar">王</span>' in html

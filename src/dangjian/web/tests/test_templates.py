@@ -130,7 +130,7 @@ def test_body_sends_the_csrf_token_with_htmx_requests(rf, make_user):
 def test_object_list_has_filters_table_export_add_and_chinese_pagination(client, tree, make_user):
     client.force_login(make_user("committee_admin", tree.root))
     html = client.get("/g/orgs/?kind=unit_party").content.decode()
-    assert 'class="card mb-3"' in html and 'name="kind"' in html and 'class="form-select' in html
+    assert 'id="dj-filters"' in html and 'name="kind"' in html and 'class="form-select' in html
     assert "甲局机关党委" in html and "乙局机关党委" in html and "甲局第一党支部" not in html
     assert "导出 Excel" in html and "export=xlsx" in html and "kind=unit_party" in html
     assert 'href="/add-org/"' in html and "新增党组织" in html
@@ -230,3 +230,34 @@ def test_inline_patterns_catch_what_they_should():
     )
     for text in fine:
         assert not any(rx.search(text) for rx in INLINE.values()), text
+
+
+# --- phone-first lists (issue 9) ----------------------------------------------------------
+
+
+@pytest.mark.urls("dangjian.web.tests.urls_generic")
+def test_list_cells_carry_their_column_name_for_the_phone_cards(client, tree, make_user):
+    """app.css turns each row into a card on phones and prints data-label before each value;
+    the labels come from the headers, put on once per column (the class keeps none)."""
+    from dangjian.web.tests.urls_generic import OrgTable
+
+    client.force_login(make_user("committee_admin", tree.root))
+    html = client.get("/g/orgs/?kind=unit_party").content.decode()
+    assert '<div class="table-responsive dj-cards">' in html
+    assert html.count('data-label="组织类别"') == 2 and html.count('data-label="组织名称"') == 2
+    assert '<span class="dj-cell">甲局机关党委</span>' in html
+    assert "<thead" in html  # the table keeps its header for readers and wide screens
+    assert all("td" not in (c.attrs or {}) for c in OrgTable.base_columns.values())
+
+
+@pytest.mark.urls("dangjian.urls")
+def test_member_list_offers_the_import_to_those_who_add_members(client, tree, make_user):
+    """数据导入 left the secretary's menu; she imports members from her member list."""
+    from django.urls import reverse
+
+    client.force_login(make_user("branch_secretary", tree.branch_a))
+    html = client.get(reverse("members:member_list")).content.decode()
+    assert f'href="{reverse("imports:run", args=["members"])}">批量导入' in html
+    client.force_login(make_user("viewer", tree.branch_a))
+    html = client.get(reverse("members:member_list")).content.decode()
+    assert "批量导入" not in html
