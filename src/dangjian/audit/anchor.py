@@ -27,10 +27,13 @@ Only an epoch line may create the file: a checkpoint never re-creates a deleted 
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hmac
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +47,7 @@ logger = logging.getLogger("dangjian.audit")
 CHECKPOINT = "checkpoint"
 EPOCHS = frozenset({"setup", "rekey", "restore", "restart"})
 KINDS = EPOCHS | {CHECKPOINT}
+LOCK_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,9 @@ def append(kind: str, event_id: int, event_hash: str) -> bool:
         flags = os.O_WRONLY | os.O_APPEND | (os.O_CREAT if create else 0)
         fd = os.open(target, flags, 0o600)
         try:
-            # One write() per line: lines appended by several processes never interleave.
+            # One write() per line, under an exclusive lock: lines appended by several
+            # processes — of several app servers sharing the file — never interleave.
+            _lock(fd)
             written = os.write(fd, data)
             os.fsync(fd)
         finally:
@@ -125,6 +131,23 @@ def append(kind: str, event_id: int, event_hash: str) -> bool:
         return False
     logger.info("audit checkpoint %s #%s %s", kind, event_id, event_hash)
     return True
+
+
+def _lock(fd: int) -> None:
+    """Wait for the exclusive POSIX lock of the open file (released when it is closed).
+
+    Several app servers append to one file on a shared mount (docs/scaling.md): O_APPEND
+    alone is not atomic across NFS clients, a POSIX lock is (and makes the client re-read
+    the file's size). Bounded: a request's commit hook must not hang on a stuck lock."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _parse(raw: bytes, number: int, key: bytes) -> Line | None:

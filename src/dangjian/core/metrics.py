@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from .db import reading_replica
+
 
 @dataclass(frozen=True)
 class MetricScope:
@@ -40,7 +42,9 @@ class Metric:
     description: str = ""
 
     def value(self, scope: MetricScope) -> Any:
-        return self.compute(scope)
+        # Aggregates may be seconds old: read from the replica when one is configured.
+        with reading_replica():
+            return self.compute(scope)
 
     def as_dict(self, scope: MetricScope) -> dict[str, Any]:
         return {

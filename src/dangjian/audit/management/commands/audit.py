@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.core.jobs import single_run
+
 from ... import chain, rekey
 from ...models import AuditEvent, ChainHead
 from ...services import checkpoint, restart_anchor, verify
@@ -39,6 +41,7 @@ class Command(BaseCommand):
             help="审计链有断点时仍重新封存（断点会记入重新封存事件）",
         )
 
+    @single_run(lambda options: f"audit {options['subcommand']}")  # one at a time, all servers
     def handle(self, *args, **options):
         try:
             return getattr(self, "_" + options["subcommand"])(options)

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from dangjian.core.backup import BackupError, create_backup
+from dangjian.core.jobs import single_run
 
 
 class Command(BaseCommand):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             help="把字段密钥也放进归档（不建议：拿到归档的人即可解密身份证号和手机号）",
         )
 
+    @single_run("backup")  # one backup at a time across the app servers
     def handle(self, *args: Any, **options: Any) -> None:
         output = options["output"]
         if output is None:

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from dangjian.core.jobs import single_run
 from dangjian.rules import notifications
 
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             "--only", default=None, metavar="SOURCES", help=f"只运行这些来源（逗号分隔）：{sources}"
         )
 
+    @single_run("remind")  # one run at a time across the app servers
     def handle(self, *args: Any, **options: Any) -> None:
         day = parse_day(options["date"])
         sources = None
