@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from dangjian.core import cluster
 from dangjian.core.filemodes import private_dir, private_sqlite, restrict_umask
 
 # Before anything is written: the data files are the service's alone (0600 / 0700).
@@ -147,6 +148,23 @@ _pg = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if _pg and os.environ.get("DANGJIAN_PG_JIT", "off") != "on":
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     _pg_options["options"] = f"{_pg_options.get('options', '')} -c jit=off".strip()
+
+# Several app servers (docs/scaling.md): metrics and reports may read from a streaming
+# replica (DANGJIAN_REPLICA_URL, alias "replica", core.routers); sessions stay in the
+# database unless DANGJIAN_SESSION_ENGINE puts them in the shared Redis of DANGJIAN_CACHE_URL.
+_replica = cluster.replica_database(
+    os.environ.get("DANGJIAN_REPLICA_URL", ""), DATABASES["default"], testing=TESTING
+)
+if _replica is not None:
+    DATABASES["replica"] = _replica
+# In tests the alias exists (a mirror) but reads go to it only where a test turns this on.
+READ_REPLICA = "replica" if _replica is not None and not TESTING else None
+DATABASE_ROUTERS = ["dangjian.core.routers.ReplicaRouter"]
+CACHES = cluster.caches(os.environ.get("DANGJIAN_CACHE_URL", ""))
+SESSION_ENGINE = cluster.session_engine(
+    os.environ.get("DANGJIAN_SESSION_ENGINE", "db"),
+    shared_cache=bool(os.environ.get("DANGJIAN_CACHE_URL")),
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
