@@ -120,7 +120,11 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
     raise_button = row["1.2"].locator("[data-raise]")
     expect(raise_button).to_be_focused()
     page.keyboard.press("Enter")
-    expect(row["1.2"].locator("[data-findings] a")).to_contain_text("问题 #")
+    # Once per item: the button becomes a link to the finding (htmx), focused in its row.
+    link = row["1.2"].locator("[data-finding-link]")
+    expect(link).to_have_text("查看问题")
+    expect(link).to_be_focused()
+    expect(row["1.2"].locator("[data-raise]")).to_have_count(0)
     # 2: Tab to its result, 1 = 符合, Tab to the score, 8 points.
     page.keyboard.press("Tab")
     expect(page.locator(f"select[name=result-{items['2']}]")).to_be_focused()
@@ -140,8 +144,10 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
     assert saved["1.1"].methods == ["check"] and saved["1.2"].methods == []
     assert saved["1.2"].note == "3月、7月支委会无会议记录" and saved["2"].score == 8
     finding = Finding.objects.get()
-    assert finding.org_id == assessment.target_id and "支委会" in finding.text
+    assert finding.org_id == assessment.target_id
+    assert finding.text == "3月、7月支委会无会议记录"  # the problem, not the standard
     rectification = finding.rectification
+    expect(link).to_have_attribute("href", finding.get_absolute_url())
 
     # 提交审核 → 待审核, then 完成 locks the form in place (inputs disabled, notice shown).
     page.click("[data-status-action=in_review]")
@@ -207,3 +213,104 @@ def test_assess_raise_rectify_and_close(live_server, browser, page, scene, scree
     screenshot(page, "assessments-board")
     rectification.refresh_from_db()
     assert rectification.status == "closed" and rectification.verified_by.username == "gw_admin"
+
+
+def test_a_double_click_raises_one_finding(live_server, page, scene):
+    """提出问题 clicked twice in a row: the button is disabled at the first click and the
+    service refuses a second finding on the item anyway; a page opened before the finding
+    was raised (another tab) opens the existing finding instead of raising a second."""
+    from playwright.sync_api import expect
+
+    from dangjian.assessments.models import Finding, ItemResult
+
+    campaign, assessment = scene
+    item = campaign.framework.items.get(code="1.2")
+    ItemResult.objects.create(
+        assessment=assessment, item=item, result="nonconforming", note="会议记录存在补记现象"
+    )
+    login(page, live_server.url, "gw_admin", ADMIN_PASSWORD)
+    url = live_server.url + assessment.get_absolute_url()
+    stale = page.context.new_page()
+    stale.goto(url)
+    page.goto(url)
+    row = page.locator("tr[data-code='1.2']")
+    row.locator("[data-raise]").dblclick()
+    expect(row.locator("[data-finding-link]")).to_have_text("查看问题")
+    page.wait_for_timeout(500)  # a second request, had one gone out, would be answered by now
+    finding = Finding.objects.get()
+    assert finding.text == "会议记录存在补记现象"
+    with stale.expect_navigation():
+        stale.locator("tr[data-code='1.2'] [data-raise]").click()
+    assert stale.url == live_server.url + finding.get_absolute_url()
+    expect(stale.locator("body")).to_contain_text("已提出过问题")
+    assert Finding.objects.count() == 1
+
+
+def no_horizontal_scroll(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"页面宽 {width}px，出现横向滚动"
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def test_the_secretary_answers_on_a_phone(live_server, phone, scene, screenshot, tmp_path, tree):
+    """At 390×844: her findings list, her rectification answered with text and a file, and
+    the released results of her branch's check — none wider than the screen."""
+    from playwright.sync_api import expect
+
+    from dangjian.assessments import services
+    from dangjian.assessments.models import ItemResult
+    from dangjian.core.scoping import SYSTEM
+
+    campaign, assessment = scene
+    items = {i.code: i for i in campaign.framework.items.all()}
+    ItemResult.objects.create(
+        assessment=assessment, item=items["1.2"], result="nonconforming", note="3月支委会无记录"
+    )
+    ItemResult.objects.create(assessment=assessment, item=items["2"], result="conforming", score=9)
+    finding = services.raise_finding(
+        SYSTEM, text="3月支委会无会议记录", assessment=assessment, item=items["1.2"]
+    )
+    campaign.status, campaign.results_released = "closed", True
+    campaign.save()
+    assessment.status = "done"
+    assessment.save()
+
+    base = live_server.url
+    login(phone, base, "sec_a", SECRETARY_PASSWORD)
+    phone.goto(base + reverse("assessments:finding_list"))
+    expect(phone.locator("body")).to_contain_text("3月支委会无会议记录")
+    no_horizontal_scroll(phone)
+    screenshot(phone, "assessments-phone-findings")
+
+    phone.goto(base + finding.rectification.get_absolute_url())
+    expect(phone.locator("#finding-standard")).to_contain_text("支部委员会会议记录完整")
+    no_horizontal_scroll(phone)
+    evidence = tmp_path / "补正记录.pdf"
+    evidence.write_bytes(PDF)
+    phone.fill("textarea[name=measures]", "补开支委会并完善会议记录")
+    phone.fill("textarea[name=evidence_text]", "补正后的记录见附件")
+    phone.set_input_files("input[name=files]", str(evidence))
+    screenshot(phone, "assessments-phone-rectification-answer")
+    with phone.expect_navigation():
+        phone.click("#submit-form button[type=submit]")
+    expect(phone.locator("#rectification-status")).to_have_text("已提交")
+    expect(phone.locator("#rectification-files")).to_contain_text("补正记录.pdf")
+    no_horizontal_scroll(phone)
+    screenshot(phone, "assessments-phone-rectification-submitted")
+
+    phone.goto(base + assessment.get_absolute_url())
+    expect(phone.locator("#results-table")).to_contain_text("支部委员会会议记录完整")
+    expect(phone.locator("tr[data-code='1.2'] [data-finding-link]")).to_have_text("查看问题")
+    no_horizontal_scroll(phone)
+    screenshot(phone, "assessments-phone-results")

@@ -121,6 +121,11 @@ class Row:
         return self.value == ResultValue.NONCONFORMING
 
     @property
+    def used_methods(self) -> list[str]:
+        """The methods the assessor recorded, as words (what a reader of the results sees)."""
+        return [m.label for m in self.methods if m.checked]
+
+    @property
     def suggestion_label(self) -> str:
         result = getattr(self.suggestion, "result", "")
         return str(ResultValue(result).label) if result in ResultValue.values else ""

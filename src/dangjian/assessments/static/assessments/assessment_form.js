@@ -247,11 +247,18 @@
     e.preventDefault();
     if (raise.disabled) return;
     raise.disabled = true;
+    var tr = rowOf(raise);
     flush().then(function (saved) {
       if (saved === false) {
         raise.disabled = false;
         return;
       }
+      // The keyboard stays in the row: focus the new link (or the button, if refused).
+      document.addEventListener("htmx:afterSettle", function focusCell() {
+        document.removeEventListener("htmx:afterSettle", focusCell);
+        var next = tr.querySelector("[data-finding-link], [data-raise]");
+        if (next) next.focus();
+      });
       e.detail.issueRequest(true);
     });
   });
