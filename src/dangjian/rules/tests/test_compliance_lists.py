@@ -210,6 +210,15 @@ def test_export_at_every_level(client, tree, make_user, deep, level):
     assert again.sheetnames == wb.sheetnames
 
 
+def test_the_org_panel_links_its_shortfalls(client, tree, make_user, deep):
+    client.force_login(make_user("unit_admin", tree.unit_a))
+    html = client.get(reverse("orgs:organization_detail", args=[tree.unit_a.pk])).content.decode()
+    link = re.search(r'href="([^"]+)" id="compliance-panel-behind">(\d+)</a>', html)
+    assert link is not None, "the panel's 未达标 count is a link"
+    resp = client.get(link.group(1).replace("&amp;", "&"))
+    assert resp.status_code == 200 and resp.context["root"] == tree.unit_a
+
+
 def test_a_cell_of_an_own_row_shows_only_that_org(client, tree, make_user, deep):
     client.force_login(make_user("unit_admin", tree.unit_a))
     branch = next(r for r in page(client).context["rows"] if r.org_id == deep["branch"].pk)
@@ -256,6 +265,7 @@ PAGES = {
         {"levels": "all"},
     ),
     "rules:compliance(unit)": ("unit_admin", "unit_a", "rules:compliance", {}),
+    "rules:compliance(branch)": ("branch_secretary", "branch_a", "rules:compliance", {}),
     "rules:compliance_behind(city)": (
         "committee_admin",
         "root",
@@ -281,7 +291,15 @@ def test_compliance_query_counts(key, client, tree, make_user, deep):
     url = f"{reverse(name)}?{query}"
     grow(tree, 2)
     shown = _behind if "behind" in key else _rows
-    if key == "rules:compliance(city)":
+    if key == "rules:compliance(branch)":
+        # A branch's every level: more 党小组 under it make more rows.
+        def add():
+            for i in range(6):
+                group = Organization.objects.get(pk=tree.branch_a.pk).add_child(
+                    kind=OrgKind.PARTY_GROUP, name=f"新增党小组{i}-{Organization.objects.count()}"
+                )
+                act(group, "group_meeting", D(YEAR, 1 + i, 4))
+    elif key == "rules:compliance(city)":
         # One row per unit: more units, not more branches, make more rows.
         def add():
             for i in range(3):
