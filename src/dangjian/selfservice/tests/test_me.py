@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags as visible_text
 
 from dangjian.activities.models import Activity, NoticeReceipt, Participation
-from dangjian.core.testing.pagetext import visible_text
 from dangjian.members.models import Member, MemberStatus
 from dangjian.orgs.termrules import add_years
 
