@@ -12,15 +12,21 @@ A cell's status, in this order:
   the whole period (established after its first day, or dissolved before its end), the org
   does not meet the rule's condition at the period's end (支委会: fewer than 7 full members),
   or an "every activity" rule found no activity to check;
-- not_due: the period starts after `today`, or is still running and not yet met;
+- not_due: the period starts after `today` ("尚未开始"), or its deadline has not passed
+  and it is not yet met ("进行中": the current period is in progress, never met);
 - compliant: at least `min_count` activities (all of them satisfying the per-activity check);
   a yearly rule with a preferred quarter adds a warning when none was held in it;
 - exempt: not met, but an approved org exemption (`RuleExemption`) overlaps the period —
   **any overlap** excuses the shortfall, because a requirement such as "once a quarter"
-  cannot be split between the exempt and the non-exempt days (docs/decisions/0005);
-- noncompliant: otherwise.
+  cannot be split between the exempt and the non-exempt days (docs/decisions/0005); this
+  holds for a running period too, so an excused org is never asked to do it;
+- noncompliant (missed): otherwise — the deadline has passed without enough activities.
+A cell's deadline (`due_on`) is the period's last day, or for a rule held on a fixed day of
+the month (`day_of_month`) that day: once it has passed without a meeting on it, the month
+is missed although it is still running.
 A compliance rate is compliant ÷ (compliant + noncompliant): exempt, not_due and
-not_applicable cells are left out of it.
+not_applicable cells are left out of it — which is why a period still in progress must be
+shown as progress (done of due), never as a rate (`heatmap.HeatCell`, `rules.todo`).
 
 Full members for the 支委会 condition (approximation, documented in docs/rules.md): members
 whose membership is normal and status full, counted in the subtree of the org they are in
@@ -54,7 +60,7 @@ from dangjian.members.models import Member, MembershipState, MemberStatus
 from dangjian.orgs.models import Organization, OrgStatus
 
 from .models import RuleExemption
-from .periods import Period, periods
+from .periods import Period, bucket_of, periods
 from .schema import FREQUENCY, Rule
 from .switches import enabled_rules
 
@@ -121,6 +127,7 @@ class Status:
 REASON_NOT_IN_FORCE = "规则在该期间未施行"
 REASON_NOT_EXISTING = "组织在该期间未整期存续"
 REASON_NO_ACTIVITY = "本期没有需要检查的活动"
+REASON_NOT_STARTED = "尚未开始"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +159,16 @@ class Cell:
     required: int = 0
     warning: str = ""
     reason: str = ""
+    due_on: dt.date | None = None  # the deadline of a judged cell (see the module docstring)
 
     @property
     def status_label(self) -> str:
         return Status.LABELS[self.status]
+
+    @property
+    def in_progress(self) -> bool:
+        """Not met yet, deadline still ahead, period already started: the current one."""
+        return self.status == Status.NOT_DUE and self.reason != REASON_NOT_STARTED
 
     @property
     def status_badge(self) -> str:
@@ -224,6 +237,7 @@ class Evaluation:
             "required": cell.required,
             "warning": cell.warning,
             "reason": cell.reason,
+            "due_on": cell.due_on.isoformat() if cell.due_on else None,
         }
 
 
@@ -244,8 +258,15 @@ def evaluate(
     within: Organization | None = None,
     rules: Iterable[Rule] | None = None,
     today: dt.date | None = None,
+    around: dt.date | None = None,
 ) -> Evaluation:
-    """Judge `rules` (default: every enabled frequency rule) for `user`'s scope and `year`."""
+    """Judge `rules` (default: every enabled frequency rule) for `user`'s scope and `year`.
+
+    `around` (a day of `year`): judge only, for each rule, the period containing that day
+    and the one before it in the year, reading only the activities those periods count —
+    what 待办 (`rules.todo`) needs, not the whole year. Each cell judged is the same as in
+    a whole-year evaluation (a test compares them).
+    """
     today = today or timezone.localdate()
     chosen = [r for r in (enabled_rules() if rules is None else rules) if r.kind == FREQUENCY]
     empty = Evaluation(year, today, within, chosen, {}, [])
@@ -273,14 +294,28 @@ def evaluate(
     member_q = activity_q = org_scope(user, "org__path", within) or Q()
     exemptions = load_exemptions(activity_q, chosen, year)
     present = {o.kind for o in orgs.values()}
-    judged = [r for r in chosen if present.intersection(r.applies_to)]
+    spans = {r.id: judged_periods(r, year, around) for r in chosen}
+    judged = [r for r in chosen if spans[r.id] and present.intersection(r.applies_to)]
     conditional = any(r.schedule.min_full_members for r in judged)
     full_members = full_member_counts(member_q, year) if conditional else {}
-    counts = activity_counts(activity_q, judged, year, today) if judged else {}
+    since = {r.id: spans[r.id][0].start for r in judged}
+    counts = activity_counts(activity_q, judged, year, today, since) if judged else {}
     cells: list[Cell] = []
     for rule in judged:
-        cells.extend(judge(rule, orgs, counts[rule.id], exemptions, full_members, year, today))
+        cells.extend(
+            judge(rule, orgs, counts[rule.id], exemptions, full_members, today, spans[rule.id])
+        )
     return Evaluation(year, today, within, chosen, orgs, cells)
+
+
+def judged_periods(rule: Rule, year: int, around: dt.date | None) -> tuple[Period, ...]:
+    """The periods of `rule` in `year` to judge: all of them, or the one containing `around`
+    and the one before it."""
+    every = periods(rule.schedule.period, year)
+    if around is None:
+        return every
+    index = bucket_of(rule.schedule.period, around) if around.year == year else 0
+    return every[max(0, index - 2) : index]
 
 
 def fetch_rows(queryset) -> list[tuple]:
@@ -306,7 +341,11 @@ class RuleCounts:
 
 
 def activity_counts(
-    activity_q: Q, rules: list[Rule], year: int, today: dt.date
+    activity_q: Q,
+    rules: list[Rule],
+    year: int,
+    today: dt.date,
+    since: dict[str, dt.date] | None = None,
 ) -> dict[str, RuleCounts]:
     """{rule id: its counts per (org, period): held, held in the preferred quarter, passing}.
 
@@ -314,24 +353,40 @@ def activity_counts(
     COUNT per rule (its activity kinds, org kinds and day of month) — and one more for a
     rule that checks every activity (第一议题). Quarters and the year are sums of months,
     added up here, so only the month is extracted in SQL (`DatePart`).
+
+    `since` {rule id: first day}: a rule judged over part of the year only counts from its
+    first judged period, and the rows read are those some rule counts (per activity kind,
+    from the earliest day a rule of that kind needs).
     """
-    last = min(dt.date(year, 12, 31), today)
+    first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)
+    starts = {r.id: max(first, (since or {}).get(r.id, first)) for r in rules}
     aggregates: dict[str, Any] = {}
     first_topic = Exists(AgendaItem.objects.filter(activity_id=OuterRef("pk"), is_first_topic=True))
+    kind_since: dict[str, dt.date] = {}
     for i, rule in enumerate(rules):
         f = rule.schedule
         match = Q(kind__in=f.activity_kinds, org__kind__in=rule.applies_to)
+        start = starts[rule.id]
+        if start > first:
+            match &= Q(held_on__gte=start)
+        for kind in f.activity_kinds:
+            kind_since[kind] = min(kind_since.get(kind, start), start)
         if f.day_of_month:
             match &= Q(day=f.day_of_month)
         aggregates[f"n{i}"] = Count("pk", filter=match)
         if f.every_activity_has == "first_topic":
             aggregates[f"ok{i}"] = Count("pk", filter=match & Q(first_topic))
     names = list(aggregates)
+    by_day: dict[dt.date, list[str]] = defaultdict(list)
+    for kind, day in sorted(kind_since.items()):
+        by_day[day].append(kind)
+    rows_q = Q()
+    for day, kinds in by_day.items():
+        rows_q |= Q(kind__in=kinds, held_on__gte=day)
     qs = Activity.objects.filter(
         activity_q,
-        kind__in={k for r in rules for k in r.schedule.activity_kinds},
+        rows_q,
         org__kind__in={k for r in rules for k in r.applies_to},
-        held_on__gte=dt.date(year, 1, 1),
         held_on__lte=last,
     )
     if any(r.schedule.day_of_month for r in rules):
@@ -441,18 +496,26 @@ def judge(
     counts: RuleCounts,
     exemptions: dict[tuple[int, str], list[tuple[dt.date, dt.date | None]]],
     full_members: dict[str, list[int]],
-    year: int,
     today: dt.date,
+    rule_periods: tuple[Period, ...],
 ) -> list[Cell]:
-    """The cells of one rule, from the counts (pure Python: no query)."""
+    """The cells of one rule for `rule_periods`, from the counts (pure Python: no query)."""
     f = rule.schedule
     NA, DUE, COMPLIANT = Status.NOT_APPLICABLE, Status.NOT_DUE, Status.COMPLIANT
     cells: list[Cell] = []
-    rule_periods = periods(f.period, year)
-    in_force = [rule.in_force(p.start, p.end) for p in rule_periods]
     no_committee = f"正式党员不足 {f.min_full_members} 人，未设支部委员会"
     held, preferred, passing = counts.held, counts.in_preferred_quarter, counts.passing
-    steps = [(p, p.start, p.end, p.index, ok) for p, ok in zip(rule_periods, in_force, strict=True)]
+    # Per period, computed once for every org: (period, start, end, index, in force,
+    # deadline, what a not-yet-due cell says).
+    steps = []
+    for p in rule_periods:
+        deadline = p.end if not f.day_of_month else p.start.replace(day=f.day_of_month)
+        pending = (
+            REASON_NOT_STARTED
+            if p.start > today
+            else f"进行中，应于{deadline.month}月{deadline.day}日前完成"
+        )
+        steps.append((p, p.start, p.end, p.index, rule.in_force(p.start, p.end), deadline, pending))
     rule_id, min_count, threshold = rule.id, f.min_count, f.min_full_members
     vacuous = bool(f.every_activity_has) and min_count == 0
     for org in orgs.values():
@@ -461,7 +524,7 @@ def judge(
         org_exemptions = exemptions.get((org.id, rule_id), ())
         members = full_members.get(org.path) if threshold else None
         base = org.id * 16
-        for p, start, end, index, p_in_force in steps:
+        for p, start, end, index, p_in_force, deadline, pending in steps:
             cell = Cell(rule_id, org.id, p, NA, required=min_count)
             cells.append(cell)
             if not p_in_force:
@@ -473,24 +536,28 @@ def judge(
             if threshold and (members is None or members[end.month - 1] < threshold):
                 cell.reason = no_committee
                 continue
+            cell.due_on = deadline
             if start > today:
-                cell.status = DUE
+                cell.status, cell.reason = DUE, pending
                 continue
             key = base + index
             n = held.get(key, 0)
             n_ok = n if passing is None else passing.get(key, 0)
             cell.count = n
             if vacuous and n == 0:
+                cell.status, cell.due_on = NA, None
                 cell.reason = REASON_NO_ACTIVITY
                 continue
             if n >= min_count and n_ok == n:
                 cell.status = COMPLIANT
                 if f.preferred_quarter and not preferred.get(key):
                     cell.warning = f"未在第{'一二三四'[f.preferred_quarter - 1]}季度召开"
-            elif end >= today:
-                cell.status = DUE
-            elif any(s <= end and (e is None or e >= start) for s, e in org_exemptions):
+            elif org_exemptions and any(
+                s <= end and (e is None or e >= start) for s, e in org_exemptions
+            ):
                 cell.status = Status.EXEMPT
+            elif deadline >= today:
+                cell.status, cell.reason = DUE, pending
             else:
                 cell.status = Status.NONCOMPLIANT
                 if n_ok < n:

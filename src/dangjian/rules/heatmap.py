@@ -29,6 +29,7 @@ from dangjian.orgs.models import Organization, OrgKind
 from .evaluator import Evaluation, Status
 
 MONTH_LABELS = [f"{m}月" for m in range(1, 13)]
+IN_PROGRESS_VALUE = -1  # the chart's value for a month still in progress (HeatCell.in_progress)
 SORTS = {"worst": "最差在前", "tree": "按组织层级"}
 LEVELS = {"children": "按下级汇总", "all": "全部层级"}
 # Pixels of the chart's label column: the sticky month header (HTML) above the canvas uses
@@ -53,12 +54,25 @@ class HeatCell:
         return self.counts[Status.COMPLIANT] / self.judged if self.judged else None
 
     @property
+    def in_progress(self) -> bool:
+        """A month column holding periods still running (not yet due): shown as progress,
+        done of due, never as a rate — a rate over the few already met would read 100 %."""
+        return self.month > 0 and self.counts[Status.NOT_DUE] > 0
+
+    @property
+    def due(self) -> int:
+        """Everything the column asks for (met, missed, still running); exemptions aside."""
+        return self.judged + self.counts[Status.NOT_DUE]
+
+    @property
     def percent(self) -> int | None:
-        share = self.share
+        share = None if self.in_progress else self.share
         return None if share is None else round(share * 100)
 
     @property
     def css(self) -> str:
+        if self.in_progress:
+            return "bg-azure-lt"
         share = self.share
         if share is None:
             return "bg-secondary-lt" if self.counts[Status.EXEMPT] else ""
@@ -68,7 +82,9 @@ class HeatCell:
 
     @property
     def text(self) -> str:
-        """What the cell says: the rate, 豁免, or … for results not yet due."""
+        """What the cell says: done of due while running, the rate, or 豁免."""
+        if self.in_progress:
+            return f"{self.counts[Status.COMPLIANT]}/{self.due}"
         percent = self.percent
         if percent is not None:
             return f"{percent}%"
@@ -79,6 +95,13 @@ class HeatCell:
     @property
     def title(self) -> str:
         c = self.counts
+        if self.in_progress:
+            missed = f"，{c[Status.NONCOMPLIANT]} 项已逾期" if c[Status.NONCOMPLIANT] else ""
+            exempt = f"，{c[Status.EXEMPT]} 项豁免" if c[Status.EXEMPT] else ""
+            return (
+                f"进行中：{c[Status.COMPLIANT]} / {self.due} 已完成，"
+                f"{c[Status.NOT_DUE]} 项进行中{missed}{exempt}"
+            )
         return (
             f"达标 {c[Status.COMPLIANT]} · 未达标 {c[Status.NONCOMPLIANT]} · "
             f"豁免 {c[Status.EXEMPT]} · 未到期 {c[Status.NOT_DUE]}"
@@ -245,6 +268,18 @@ def chart_option(rows: list[HeatRow], year: int) -> dict:
     for i, row in enumerate(rows):
         y = last - i  # a category axis counts from the bottom
         for cell in row.cells:
+            if cell.in_progress:
+                # Running periods: a neutral colour (the -1 piece) and done/due as the label.
+                data.append(
+                    {
+                        "value": [cell.month - 1, y, IN_PROGRESS_VALUE],
+                        "url": cell.url,
+                        "name": f"{names[i]} {cell.month}月",
+                        "label": {"formatter": cell.text},
+                        "tooltip": {"formatter": f"{names[i]} {cell.month}月：{cell.title}"},
+                    }
+                )
+                continue
             value = cell.percent
             if value is None:
                 continue
@@ -281,7 +316,8 @@ def chart_option(rows: list[HeatRow], year: int) -> dict:
             "pieces": [
                 {"gte": 90, "label": "≥ 90%", "color": "#2fb344"},
                 {"gte": 60, "lt": 90, "label": "60%–90%", "color": "#f59f00"},
-                {"lt": 60, "label": "< 60%", "color": "#d63939"},
+                {"gte": 0, "lt": 60, "label": "< 60%", "color": "#d63939"},
+                {"value": IN_PROGRESS_VALUE, "label": "进行中", "color": "#cfe6fb"},
             ],
         },
         "series": [

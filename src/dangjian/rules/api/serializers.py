@@ -54,6 +54,9 @@ class ComplianceCellSerializer(serializers.Serializer):
     required = serializers.IntegerField()  # type: ignore[assignment]  # not Field.required
     warning = serializers.CharField(allow_blank=True)
     reason = serializers.CharField(allow_blank=True)
+    due_on = serializers.DateField(
+        allow_null=True, help_text="截止日期（不适用的为空）：期末，或每月固定日的规则为当月该日"
+    )
 
 
 class RuleSummarySerializer(serializers.Serializer):

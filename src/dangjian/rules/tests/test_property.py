@@ -225,8 +225,6 @@ def naive_cell(plan, paths, i, rule, start, end):
         ):
             warning = "未在第四季度召开"
         return Status.COMPLIANT, count, warning
-    if end >= plan.today:
-        return Status.NOT_DUE, count, ""
     for org_i, rule_id, e_start, e_end, e_expires, for_member in plan.exemptions:
         if org_i != i or rule_id != rule.id or (for_member and plan.members):
             continue
@@ -235,6 +233,10 @@ def naive_cell(plan, paths, i, rule, start, end):
         ends = [d for d in (e_end, e_expires) if d is not None]
         if e_start <= end and min(ends) >= start:
             return Status.EXEMPT, count, ""
+    # The deadline: the period's end, or the fixed day of a fixed-day monthly rule.
+    deadline = start.replace(day=f.day_of_month) if f.day_of_month else end
+    if deadline >= plan.today:
+        return Status.NOT_DUE, count, ""
     return Status.NONCOMPLIANT, count, ""
 
 
