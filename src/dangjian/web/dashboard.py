@@ -1,8 +1,16 @@
-"""The figures of the 工作台 home page, each scoped by `restrict` and linked to its records.
+"""The figures of the 工作台 home page, by what the user's role acts on.
 
-Every section is computed with one aggregate query whatever the number of rows, and only
-for users who may view the records behind it (DESIGN §1 principle 3: every figure is
-traceable, so a number the user could not open is not shown either).
+The page's main section is the user's 待办 (`web.todo`). Beside it, figures each scoped
+by `restrict` and linked to their records, only those that mean something at the user's
+level — a branch secretary is not shown the number of unit party organisations (always
+0 for her) nor a closure rate of rectifications she does not verify:
+- **committee** (the 工委) and **unit**: organisations, members, 换届, 整改; the per-year
+  figures (organisations at the year's end, findings, closure rate) follow the year switch;
+- **branch**: her members, and the meetings recorded in the chosen year; 换届 and 整改 are
+  in her 待办 as deadlines and open items;
+- a **party member** (no roster, no recording): links to his own things (`/me/`).
+Every section is one aggregate query whatever the number of rows, shown only to users who
+may view the records behind it (DESIGN §1 principle 3: every figure is traceable).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 
+from dangjian.activities.models import Activity
 from dangjian.assessments.models import (
     UNANSWERED_STATUSES,
     Rectification,
@@ -28,6 +37,7 @@ from dangjian.orgs import termrules
 from dangjian.orgs.models import GRASSROOTS_KINDS, Organization, OrgKind, OrgStatus, Term
 
 from .context_processors import safe_reverse
+from .todo import BRANCH, COMMITTEE, UNIT
 
 # Drill-down lists of orgs show the ones in operation, as the counts do.
 ACTIVE = ("status", OrgStatus.ACTIVE)
@@ -66,7 +76,8 @@ def metric_stat(metric_id: str, scope: MetricScope, url: str | None) -> Stat | N
     return Stat(str(m.label), m.value(scope), str(m.unit), url, hint=f"{scope.year} 年度口径")
 
 
-def org_section(user: Any, year: int) -> Section | None:
+def org_section(user: Any, year: int, level: str) -> Section | None:
+    """Orgs at the end of `year`: the unit count only for the 工委 (a unit admin has one)."""
     if not has_any_scope(user, Organization, "view"):
         return None
     scope = MetricScope(user, year)
@@ -75,7 +86,9 @@ def org_section(user: Any, year: int) -> Section | None:
             "orgs.unit_party_count",
             scope,
             link("orgs:organization_list", [("kind", OrgKind.UNIT_PARTY), ACTIVE]),
-        ),
+        )
+        if level == COMMITTEE
+        else None,
         metric_stat(
             "orgs.grassroots_count",
             scope,
@@ -85,7 +98,7 @@ def org_section(user: Any, year: int) -> Section | None:
     return Section("党组织", [s for s in stats if s is not None])
 
 
-def member_section(user: Any) -> Section | None:
+def member_section(user: Any, *, chart: bool = True) -> Section | None:
     if not has_any_scope(user, Member, "view"):
         return None
     on_roll = [("membership", MembershipState.NORMAL)]
@@ -120,13 +133,30 @@ def member_section(user: Any) -> Section | None:
         for code, label in Category.choices
         if by_category.get(code)
     ]
-    chart = {
+    option = {
         "title": {"text": "党员人员类别", "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "item", "formatter": "{b}：{c} 名（{d}%）"},
         "legend": {"bottom": 0},
         "series": [{"type": "pie", "radius": ["40%", "65%"], "data": data}],
     }
-    return Section("党员", stats, chart if data else None)
+    return Section("党员", stats, option if data and chart else None)
+
+
+def activity_section(user: Any, year: int) -> Section | None:
+    """The meetings a branch recorded in `year` (held ones: a notice is not a meeting)."""
+    if not has_any_scope(user, Activity, "view"):
+        return None
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    held = (
+        Activity.objects.restrict(user, "view")
+        .filter(held_on__range=(start, end))
+        .order_by()
+        .aggregate(n=Count("pk"))["n"]
+    )
+    url = link("activities:activity_list", [("year", str(year))])
+    return Section(
+        "组织生活", [Stat("组织生活记录", held, "次", url, hint=f"{year} 年已召开并记录")]
+    )
 
 
 TERM_ORDER = (
@@ -201,9 +231,9 @@ def term_section(user: Any, today: dt.date) -> Section | None:
     return Section("换届", stats, chart if any(counts.values()) else None)
 
 
-def rectification_section(user: Any, today: dt.date) -> Section | None:
+def rectification_section(user: Any, today: dt.date, year: int) -> Section | None:
     """整改: what waits for the org (待整改 / 退回), for the verifier (已提交), and what is
-    overdue — one aggregate query; the year's 销号率 comes from its metric."""
+    overdue — one aggregate query; the chosen year's 销号率 comes from its metric."""
     if not has_any_scope(user, Rectification, "view"):
         return None
     counts = (
@@ -233,20 +263,28 @@ def rectification_section(user: Any, today: dt.date) -> Section | None:
         ),
     ]
     rate = metric_stat(
-        "supervision.rectification_closure_rate", MetricScope(user, today.year), link(board)
+        "supervision.rectification_closure_rate", MetricScope(user, year), link(board)
     )
     if rate is not None:
-        if rate.value is None:  # nothing due this year: no rate, not 0 %
+        if rate.value is None:  # nothing due that year: no rate, not 0 %
             rate.value, rate.unit = "—", ""
+            rate.hint = f"{year} 年没有到期的整改"
         stats.append(rate)
     return Section("整改", stats)
 
 
-def home_sections(user: Any, today: dt.date) -> list[Section]:
-    sections = (
-        org_section(user, today.year),
-        member_section(user),
-        term_section(user, today),
-        rectification_section(user, today),
-    )
-    return [s for s in sections if s is not None]
+def home_sections(user: Any, today: dt.date, year: int, level: str) -> list[Section]:
+    """The figures for `level` (see the module docstring); `year` for the per-year ones."""
+    sections: tuple[Section | None, ...]
+    if level == BRANCH:
+        sections = (member_section(user, chart=False), activity_section(user, year))
+    elif level in (UNIT, COMMITTEE):
+        sections = (
+            org_section(user, year, level),
+            member_section(user),
+            term_section(user, today),
+            rectification_section(user, today, year),
+        )
+    else:
+        sections = ()
+    return [s for s in sections if s is not None and s.stats]

@@ -15,6 +15,8 @@ from dangjian.core.testing.querycount import assert_query_count_constant, check_
 from dangjian.members.models import Category, Member, MembershipState, MemberStatus
 from dangjian.orgs.models import OrgKind, Term
 from dangjian.orgs.termrules import add_months, add_years
+from dangjian.rules.tests.helpers import act
+from dangjian.web.context_processors import safe_reverse
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("dangjian.web.tests.urls_stub")]
 
@@ -92,7 +94,8 @@ def test_committee_admin_sees_the_whole_city(client, city, make_user):
 
 def test_unit_admin_sees_own_unit(client, city, make_user):
     got = figures(home(client, make_user("unit_admin", city.unit_a)))
-    assert got["市直机关党组织数"] == 1
+    # The number of unit party organisations would always be 1 (their own): not shown.
+    assert "市直机关党组织数" not in got
     assert got["基层党组织数"] == 1
     assert got["党员数"] == 4
     assert got["换届已超期"] == 1
@@ -100,19 +103,19 @@ def test_unit_admin_sees_own_unit(client, city, make_user):
     assert got["无届次信息"] == 0
 
 
-def test_branch_secretary_sees_own_branch(client, city, make_user):
+def test_branch_secretary_sees_what_she_acts_on(client, city, make_user):
+    act(city.branch_a, "theme_day", timezone.localdate())
     response = home(client, make_user("branch_secretary", city.branch_a))
     got = figures(response)
-    assert got["市直机关党组织数"] == 0
-    assert got["基层党组织数"] == 1
-    # branch_a: 3 on the roll (the transferred-out one is not counted) + group_a: 1
-    assert got["党员数"] == 4
-    assert got["预备党员数"] == 1
-    assert got["换届已超期"] == 1
-    assert got["换届3个月内到期"] == 0
+    # branch_a: 3 on the roll (the transferred-out one is not counted) + group_a: 1; the
+    # meetings she recorded this year. No card that is always 0 or empty for her.
+    assert got == {"党员数": 4, "预备党员数": 1, "组织生活记录": 1}
+    page = response.context["page"]
+    assert page.level == "branch"
+    assert {o.org.id for o in page.todo.orgs} == {city.branch_a.pk, city.group_a.pk}
     html = response.content.decode()
-    assert "echarts.min.js" in html  # charts only on pages that have them
-    assert 'data-echarts="chart-' in html
+    assert page.todo.summary in html
+    assert "echarts.min.js" not in html  # no chart on her phone
 
 
 def test_rectifications_are_counted_in_scope_with_one_definition_of_overdue(
@@ -133,15 +136,52 @@ def test_rectifications_are_counted_in_scope_with_one_definition_of_overdue(
     make_finding(city.branch_b, raised_by=city.root, found_on=today, status="closed")
     got = figures(home(client, make_user("committee_admin", city.root)))
     assert (got["待整改（含退回）"], got["已提交待销号"], got["逾期未整改"]) == (2, 1, 1)
-    mine = figures(home(client, make_user("branch_secretary", city.branch_b)))
-    assert (mine["待整改（含退回）"], mine["已提交待销号"], mine["逾期未整改"]) == (0, 0, 0)
+    # A secretary answers hers in her 待办: the open ones of her branch, overdue first.
+    mine = home(client, make_user("branch_secretary", city.branch_a)).context["page"]
+    assert (mine.rectifications.total, mine.rectifications.overdue) == (2, 1)
+    other = home(client, make_user("branch_secretary", city.branch_b)).context["page"]
+    assert other.rectifications.total == 0
     assert "待整改（含退回）" not in figures(home(client, make_user("party_member", city.root)))
 
 
-def test_party_member_sees_orgs_but_no_member_figures(client, city, make_user):
-    got = figures(home(client, make_user("party_member", city.branch_a)))
-    assert "党员数" not in got
-    assert got["基层党组织数"] == 1
+def test_party_member_gets_a_home_of_his_own_things(client, city, make_user):
+    response = home(client, make_user("party_member", city.branch_a))
+    assert figures(response) == {}  # no roster, no org counts: nothing of his to count
+    assert response.context["level"] == "member"
+    assert response.context["page"] is None  # the branch's 待办 is the secretary's
+    html = response.content.decode()
+    assert 'id="member-home"' in html
+    me = safe_reverse("selfservice:me")
+    assert (me is not None) == ('id="me-link"' in html)
+    assert 'id="year-switch"' not in html
+
+
+def test_year_switch_changes_the_per_year_figures(client, city, make_user):
+    user = make_user("committee_admin", city.root)
+    client.force_login(user)
+    today = timezone.localdate()
+    last = today.year - 1
+    # A unit established this year does not exist at the end of last year.
+    city.root.add_child(kind=OrgKind.UNIT_PARTY, name="新设局机关党委", established_on=today)
+    now = client.get(reverse("web:home"))
+    then = client.get(reverse("web:home"), {"year": last})
+    assert figures(now)["市直机关党组织数"] == 3
+    assert figures(then)["市直机关党组织数"] == 2
+    hints = {s.label: s.hint for sec in then.context["sections"] for s in sec.stats}
+    assert hints["市直机关党组织数"] == f"{last} 年度口径"
+    assert f'<option value="{last}" selected>' in then.content.decode()
+    # Figures of today (members on the roll) do not move with the year.
+    assert figures(then)["党员数"] == figures(now)["党员数"]
+
+
+@pytest.mark.parametrize("raw", ["1999", str(10**20), "²", "abc", "-5", "9999"])
+def test_year_switch_refuses_bad_years_with_a_note(client, city, make_user, raw):
+    client.force_login(make_user("committee_admin", city.root))
+    response = client.get(reverse("web:home"), {"year": raw})
+    assert response.status_code == 200
+    assert response.context["year"] == timezone.localdate().year
+    assert "年份应为 2018 至" in response.context["year_note"]
+    assert 'id="year-note"' in response.content.decode()
 
 
 @pytest.mark.parametrize("role", ["audit_admin", "system_admin", "security_admin"])
