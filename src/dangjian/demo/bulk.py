@@ -220,9 +220,11 @@ def loading() -> Iterator[None]:
 
 
 def analyze() -> None:
-    """Refresh PostgreSQL's planner statistics after the bulk load (autovacuum would only
-    get to it later, and the first queries would plan with empty-table estimates)."""
-    if connection.vendor == "postgresql":
+    """Refresh the planner statistics after the bulk load. PostgreSQL: autovacuum would only
+    get to it later, and the first queries would plan with empty-table estimates. SQLite has
+    none until ANALYZE runs: without them it reads a branch's members through the
+    membership index (every member in the city, ≈ 200 ms) instead of the org path (< 1 ms)."""
+    if connection.vendor in ("postgresql", "sqlite"):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
