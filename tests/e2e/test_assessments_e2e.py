@@ -293,7 +293,12 @@ def test_the_secretary_answers_on_a_phone(live_server, phone, scene, screenshot,
     no_horizontal_scroll(phone)
     screenshot(phone, "assessments-phone-findings")
 
-    phone.goto(base + finding.rectification.get_absolute_url())
+    phone.goto(base + reverse("assessments:rectification_board"))
+    expect(phone.locator("#board-filters")).to_be_hidden()  # folded behind 筛选 on a phone
+    no_horizontal_scroll(phone)
+    screenshot(phone, "assessments-phone-board")
+    with phone.expect_navigation():
+        phone.locator(f"[data-rectification='{finding.rectification.pk}']").click()
     expect(phone.locator("#finding-standard")).to_contain_text("支部委员会会议记录完整")
     no_horizontal_scroll(phone)
     evidence = tmp_path / "补正记录.pdf"
