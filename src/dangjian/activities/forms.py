@@ -14,6 +14,9 @@ from dangjian.core.forms import ScopedFormMixin
 from dangjian.orgs.models import Organization
 
 from .models import ActivityKind, ServiceType, Tag, TrainingType
+from .notices import default_title
+from .people import distinct_labels
+from .validation import MAX_HOURS, duration_hours
 
 SEPARATORS = re.compile(r"[、，,；;\s]+")
 
@@ -50,7 +53,12 @@ class ActivityForm(ScopedFormMixin, forms.Form):
     service_type = forms.ChoiceField(
         choices=[("", "—"), *ServiceType.choices], required=False, label=_("服务类型")
     )
-    title = forms.CharField(max_length=200, label=_("主题"))
+    title = forms.CharField(
+        max_length=200,
+        required=False,
+        label=_("主题"),
+        help_text=_("留空时按活动类型和日期生成，如“2026年12月支部党员大会”"),
+    )
     held_on = forms.DateField(
         label=_("召开日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -61,6 +69,17 @@ class ActivityForm(ScopedFormMixin, forms.Form):
         required=False, label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"})
     )
     place = forms.CharField(max_length=128, required=False, label=_("地点"))
+    hours = forms.DecimalField(
+        required=False,
+        max_digits=4,
+        decimal_places=1,
+        label=_("学时（每人）"),
+        help_text=_(
+            "出席人员每人记此学时，按开始、结束时间自动计算；个别人员不同，在名单中单独填写"
+        ),
+        widget=forms.NumberInput(attrs={"min": "0", "max": "24", "step": "0.5"}),
+        error_messages={"invalid": _("学时应填写数字，例如 2 或 1.5。")},
+    )
     host = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("主持人"))
     recorder = forms.TypedChoiceField(
         coerce=int, required=False, empty_value=None, label=_("记录人")
@@ -106,13 +125,50 @@ class ActivityForm(ScopedFormMixin, forms.Form):
             user, "activities.add_activity"
         ).order_by("path")
         fields["observers"].queryset = observer_choices(org)
-        people = [("", "—")] + [(m.pk, m.name) for m in members]
+        labels = distinct_labels(members, home=org)
+        people = [("", "—")] + [(m.pk, labels[m.pk]) for m in members]
         fields["host"].choices = people
         fields["recorder"].choices = people
+        self.kind_only = {
+            "training_type": ActivityKind.TRAINING,
+            "service_type": ActivityKind.VOLUNTEER,
+        }
 
-    def reload_on_change(self, url: str) -> None:
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind") or ""
+        # A sub-type belongs to one kind; the page hides it for the others, so a value left
+        # from an earlier choice of kind is dropped rather than refused.
+        for name, owner in self.kind_only.items():
+            if kind != owner:
+                data[name] = ""
+        if not (data.get("title") or "").strip():
+            data["title"] = default_title(kind, data.get("held_on"))
+        self._clean_hours(data)
+        return data
+
+    def _clean_hours(self, data: dict[str, Any]) -> None:
+        """One 学时 for the activity: typed, or the time between start and end."""
+        hours = data.get("hours")
+        limit = duration_hours(data.get("starts_at"), data.get("ends_at"))
+        if hours is None:
+            data["hours"] = limit
+        elif hours < 0:
+            self.add_error("hours", _("学时不能为负数。"))
+        elif hours > MAX_HOURS:
+            self.add_error("hours", _("学时不能超过 24。"))
+        elif limit is not None and hours > limit:
+            self.add_error(
+                "hours",
+                _(
+                    "学时 %(hours)s 超过活动时长 %(limit)s 小时（按开始、结束时间计算），请改小或核对时间。"
+                )
+                % {"hours": hours, "limit": limit},
+            )
+
+    def reload_on_change(self, url: str, names=("org", "kind", "held_on")) -> None:
         """htmx: changing the org, kind or date reloads the attendance table in place."""
-        for name in ("org", "kind", "held_on"):
+        for name in names:
             self.fields[name].widget.attrs.update(
                 {
                     "hx-post": url,
@@ -194,3 +250,46 @@ class TagForm(forms.ModelForm):
         if not name:
             raise forms.ValidationError(_("请填写标签名称。"))
         return name
+
+
+class NoticeForm(ScopedFormMixin, forms.Form):
+    """会议通知: what, when, where; the agenda and who it is sent to are parsed by the view."""
+
+    org = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), label=_("党组织"), empty_label=_("请选择党组织")
+    )
+    kind = forms.ChoiceField(
+        choices=[("", _("请选择活动类型")), *ActivityKind.choices], label=_("活动类型")
+    )
+    planned_on = forms.DateField(
+        label=_("召开日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    starts_at = forms.TimeField(
+        required=False, label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    ends_at = forms.TimeField(
+        required=False, label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    place = forms.CharField(max_length=128, required=False, label=_("地点"))
+    title = forms.CharField(
+        max_length=200,
+        required=False,
+        label=_("主题"),
+        help_text=_("留空时按活动类型和日期生成"),
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["org"].queryset = Organization.objects.holding(  # type: ignore[attr-defined]
+            user, "activities.add_activity"
+        ).order_by("path")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("title") or "").strip():
+            data["title"] = default_title(data.get("kind") or "", data.get("planned_on"))
+        return data
+
+    def notice_data(self) -> dict[str, Any]:
+        names = ("kind", "title", "planned_on", "starts_at", "ends_at", "place")
+        return {name: self.cleaned_data.get(name) for name in names}

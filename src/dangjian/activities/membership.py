@@ -15,7 +15,17 @@ from dangjian.members.models import Member, MembershipState, MemberStatus, Trans
 from dangjian.orgs.models import CommitteePost, Organization
 
 # What attendance needs of a member; loading only these skips decrypting the ID and phone.
-MEMBER_COLUMNS = ("id", "name", "status", "full_member_on", "joined_on", "membership", "org")
+# The birth date tells members of the same name apart (its year only, decisions/0008).
+MEMBER_COLUMNS = (
+    "id",
+    "name",
+    "status",
+    "full_member_on",
+    "joined_on",
+    "membership",
+    "org",
+    "birth_date",
+)
 
 
 def members_at(org: Organization, day: dt.date) -> QuerySet[Member]:

@@ -273,6 +273,8 @@ class Activity(ScopedModel):
         return f"{self.title}（{day:%Y-%m-%d}）" if day else self.title
 
     def get_absolute_url(self) -> str:
+        if self.held_on is None:
+            return reverse("activities:notice_detail", args=[self.pk])
         return reverse("activities:activity_detail", args=[self.pk])
 
     @property
@@ -430,7 +432,7 @@ class NoticeReceipt(ScopedModel):
         return f"{self.member} · {'已读' if self.read_at else '未读'}"
 
     def get_absolute_url(self) -> str:
-        return reverse("activities:activity_detail", args=[self.activity_id])
+        return reverse("activities:notice_detail", args=[self.activity_id])
 
     def audit_related_org_id(self):
         return self.activity.org_id

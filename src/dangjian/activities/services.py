@@ -19,13 +19,16 @@ from dangjian.core.models import snapshot
 from dangjian.core.scoping import holds
 from dangjian.orgs.models import Organization
 
-from .models import Activity, AgendaItem, Attachment, Participation, Tag
+from .attachments import CONTENT_TYPES, clean_name, store_upload
+from .models import Activity, AgendaItem, Attachment, NoticeReceipt, Participation, Tag
 from .validation import AttendeeInput, Plan, validate
 
 __all__ = ["AttendeeInput", "delete_activity", "record_activity", "save_tag", "update_activity"]
 
 
-def _write(activity: Activity, plan: Plan, creating: bool) -> None:
+def _write(activity: Activity, plan: Plan, creating: bool, user: Any, stored: list[str]) -> None:
+    """Write the record's rows. Stored file names are appended to `stored` as they are
+    written, for the caller to remove should the transaction fail."""
     if not creating:
         activity.participations.all().delete()
         activity.agenda_items.all().delete()
@@ -42,18 +45,82 @@ def _write(activity: Activity, plan: Plan, creating: bool) -> None:
     )
     activity.tags.set(plan.tags)
     activity.observers.set(plan.observer_ids)
+    if plan.invitees is not None:
+        _sync_receipts(activity, plan.invitees, creating)
+    _store_uploads(activity, plan.uploads, user, stored)
+
+
+def _sync_receipts(activity: Activity, invitees: list[Any], creating: bool) -> None:
+    """One receipt per member the notice is sent to; kept receipts keep their read time."""
+    wanted = {m.pk for m in invitees}
+    have: set[int] = set()
+    if not creating:
+        activity.receipts.exclude(member_id__in=wanted).delete()
+        have = set(activity.receipts.values_list("member_id", flat=True))
+    NoticeReceipt.objects.bulk_create(
+        [NoticeReceipt(activity=activity, member_id=pk) for pk in sorted(wanted - have)]
+    )
+
+
+def _store_uploads(activity: Activity, uploads: list[Any], user: Any, stored: list[str]) -> None:
+    """Files checked by `validation` (kind in `dj_kind`), stored with the record."""
+    rows = []
+    for upload in uploads:
+        written = store_upload(upload, upload.dj_kind, Attachment.storage_dir())
+        stored.append(written.name)
+        rows.append(
+            Attachment(
+                activity=activity,
+                original_name=clean_name(upload.name),
+                stored_name=written.name,
+                content_type=CONTENT_TYPES[upload.dj_kind],
+                size=written.size,
+                sha256=written.sha256,
+                uploaded_by=_user_or_none(user),
+            )
+        )
+    for attachment in Attachment.objects.bulk_create(rows):
+        core_services.emit("create", attachment, after=snapshot(attachment))
 
 
 def _summary(plan: Plan) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for _m, a in plan.rows:
         counts[a.status] = counts.get(a.status, 0) + 1
-    return {
+    summary: dict[str, Any] = {
         "participations": counts,
         "agenda_items": len(plan.agenda),
         "tags": [t.code for t in plan.tags],
         "observers": plan.observer_ids,
     }
+    if plan.uploads:
+        summary["attachments"] = len(plan.uploads)
+    if plan.invitees is not None:
+        summary["notice_receipts"] = len(plan.invitees)
+    return summary
+
+
+def _save(user: Any, activity: Activity, plan: Plan, creating: bool, before=None) -> Activity:
+    """Write `activity` and its rows in one transaction; files stored for it are removed
+    again when anything fails (nothing half written)."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            activity.save()
+            _write(activity, plan, creating, user, stored)
+            core_services.ensure_in_scope(user, activity, "add" if creating else "change")
+            core_services.emit(
+                "create" if creating else "update",
+                activity,
+                before=before,
+                after=snapshot(activity),
+                **_summary(plan),
+            )
+    except BaseException:
+        Attachment.remove_files(stored)
+        raise
+    activity.quorum = plan.quorum  # type: ignore[attr-defined]
+    return activity
 
 
 def record_activity(
@@ -66,8 +133,13 @@ def record_activity(
     observers: list[Any] | None = None,
     *,
     fill_expected: bool = True,
+    uploads: list[Any] | None = None,
+    invitees: list[Any] | None = None,
 ) -> Activity:
-    """Record an activity of `org` with its attendance; all or nothing.
+    """Record an activity of `org` with its attendance and attachments; all or nothing.
+
+    Without a 召开日期 it is a notice (会议通知): `planned_on` today or later, and a
+    receipt for each of `invitees` (default: the members expected on that day).
 
     Raises ValidationError (Chinese messages keyed by field; participation errors name
     the row and the member) before anything is written, and OutOfScope when `org` is not
@@ -84,16 +156,12 @@ def record_activity(
         tags or [],
         observers or [],
         fill_expected,
+        uploads,
+        invitees,
     )
     activity = Activity(org=org, recorded_by=_user_or_none(user), **plan.values)
     activity.quorum_met = plan.quorum.met if plan.quorum else None
-    with transaction.atomic():
-        activity.save()
-        _write(activity, plan, creating=True)
-        core_services.ensure_in_scope(user, activity, "add")
-        core_services.emit("create", activity, after=snapshot(activity), **_summary(plan))
-    activity.quorum = plan.quorum  # type: ignore[attr-defined]
-    return activity
+    return _save(user, activity, plan, creating=True)
 
 
 def update_activity(
@@ -106,9 +174,14 @@ def update_activity(
     observers: list[Any] | None = None,
     *,
     fill_expected: bool = True,
+    uploads: list[Any] | None = None,
+    invitees: list[Any] | None = None,
 ) -> Activity:
-    """Replace an activity's fields, attendance, agenda, tags and observers; all or nothing."""
+    """Replace an activity's fields, attendance, agenda, tags and observers, adding
+    `uploads`; all or nothing. A notice keeps its receipts (those of `invitees`)."""
     core_services.ensure_in_scope(user, activity, "change")
+    if invitees is None and activity.held_on is None and data.get("held_on") is None:
+        invitees = list(activity.receipts.values_list("member_id", flat=True)) or None
     plan = validate(
         activity.org,
         data,
@@ -117,20 +190,14 @@ def update_activity(
         tags or [],
         observers or [],
         fill_expected,
+        uploads,
+        invitees,
     )
     before = snapshot(activity)
     for name, value in plan.values.items():
         setattr(activity, name, value)
     activity.quorum_met = plan.quorum.met if plan.quorum else None
-    with transaction.atomic():
-        activity.save()
-        _write(activity, plan, creating=False)
-        core_services.ensure_in_scope(user, activity, "change")
-        core_services.emit(
-            "update", activity, before=before, after=snapshot(activity), **_summary(plan)
-        )
-    activity.quorum = plan.quorum  # type: ignore[attr-defined]
-    return activity
+    return _save(user, activity, plan, creating=False, before=before)
 
 
 def delete_activity(user: Any, activity: Activity) -> None:

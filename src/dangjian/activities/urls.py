@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import record, views
+from . import notice_views, record, views
 
 app_name = "activities"
 urlpatterns = [
@@ -8,6 +8,10 @@ urlpatterns = [
     path("calendar/", views.CalendarView.as_view(), name="calendar"),
     path("record/", record.RecordView.as_view(), name="activity_add"),
     path("record/agenda-row/", record.agenda_row, name="agenda_row"),
+    path("notices/", notice_views.NoticeListView.as_view(), name="notice_list"),
+    path("notices/add/", notice_views.NoticeEditView.as_view(), name="notice_add"),
+    path("notices/<int:pk>/", notice_views.NoticeDetailView.as_view(), name="notice_detail"),
+    path("notices/<int:pk>/edit/", notice_views.NoticeEditView.as_view(), name="notice_edit"),
     path("<int:pk>/", views.ActivityDetailView.as_view(), name="activity_detail"),
     path("<int:pk>/edit/", record.RecordView.as_view(), name="activity_edit"),
     path("<int:pk>/delete/", views.ActivityDeleteView.as_view(), name="activity_delete"),

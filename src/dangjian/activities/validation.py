@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from . import attendance, kinds
+from .attachments import check_upload
 from .membership import members_at
 from .models import (
     FULL_ATTENDANCE_KINDS,
@@ -77,6 +79,8 @@ class Plan:
     tags: list[Tag]
     observer_ids: list[int]
     quorum: attendance.Quorum | None
+    uploads: list[Any]  # checked files (`dj_kind` set), stored with the record
+    invitees: list[Member] | None  # a notice's expected members (NoticeReceipt); None: held
 
 
 @dataclass
@@ -97,9 +101,12 @@ def validate(
     tags: list[Any],
     observers: list[Any],
     fill_expected: bool,
+    uploads: list[Any] | None = None,
+    invitees: list[Any] | None = None,
 ) -> Plan:
     """Check the whole record; raise one ValidationError naming every problem, or plan it."""
     errors = ErrorCollector()
+    uploads = uploads or []
     today = timezone.localdate()
     values = _check_header(org, data, today, errors)
     kind, held_on = values.get("kind") or "", values.get("held_on")
@@ -117,7 +124,10 @@ def validate(
     )
     people = _load_people(org, values, attendees, expecting, today)
     _check_host_and_recorder(values, people, errors)
-    rows, seen = _check_attendance(attendees, people, errors)
+    invited = _check_invitees(org, values, invitees, errors)
+    limit = duration_hours(values.get("starts_at"), values.get("ends_at"))
+    rows, seen = _check_attendance(attendees, people, limit, errors)
+    _check_uploads(uploads, errors)
     agenda_items = _check_agenda(agenda, errors)
     tag_objs = _resolve_tags(tags, errors)
     observer_ids = _check_observers(org, observers, errors)
@@ -132,7 +142,7 @@ def validate(
         quorum = attendance.quorum(
             org, kind, held_on, [(m, a.status) for m, a in rows], committee_ids
         )
-    return Plan(values, rows, agenda_items, tag_objs, observer_ids, quorum)
+    return Plan(values, rows, agenda_items, tag_objs, observer_ids, quorum, uploads, invited)
 
 
 # --- the steps --------------------------------------------------------------------------
@@ -161,6 +171,8 @@ def _check_header(
             "held_on",
             f"召开日期 {held_on:%Y-%m-%d} 晚于今天：尚未召开的活动请只填写计划日期，召开后再登记。",
         )
+    if held_on is None and planned_on is not None:
+        _check_notice_day(planned_on, values.get("starts_at"), today, errors)
     day = held_on or planned_on
     if not kind:
         errors.add("kind", "请选择活动类型。")
@@ -174,6 +186,34 @@ def _check_header(
     if starts and ends and ends <= starts:
         errors.add("ends_at", "结束时间应晚于开始时间。")
     return values
+
+
+def _check_notice_day(
+    planned_on: dt.date, starts_at: dt.time | None, today: dt.date, errors: ErrorCollector
+) -> None:
+    """A notice (no 召开日期 yet) announces a meeting to come: not a day or hour gone by."""
+    if planned_on < today:
+        errors.add(
+            "planned_on",
+            f"通知的召开日期 {planned_on:%Y-%m-%d} 已经过去：请改为今天或以后的日期；"
+            "已经召开的会议请直接登记会议记录。",
+        )
+    elif planned_on == today and starts_at is not None:
+        now = timezone.localtime().time().replace(second=0, microsecond=0)
+        if starts_at < now:
+            errors.add(
+                "starts_at",
+                f"开始时间 {starts_at:%H:%M} 已经过去：请改为稍后的时间或以后的日期；"
+                "已经召开的会议请直接登记会议记录。",
+            )
+
+
+def duration_hours(starts: dt.time | None, ends: dt.time | None) -> Decimal | None:
+    """How long the activity lasted, in hours (one decimal, rounded down), or None."""
+    if starts is None or ends is None or ends <= starts:
+        return None
+    minutes = (ends.hour * 60 + ends.minute) - (starts.hour * 60 + starts.minute)
+    return (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
 
 _SUB_TYPE_LABELS = {
@@ -252,10 +292,14 @@ def _check_host_and_recorder(
 
 
 def _check_attendance(
-    attendees: list[AttendeeInput], people: _People, errors: ErrorCollector
+    attendees: list[AttendeeInput],
+    people: _People,
+    limit: Decimal | None,
+    errors: ErrorCollector,
 ) -> tuple[list[tuple[Member, AttendeeInput]], dict[int, int]]:
     """Each listed row: a member of the pool on the day, listed once, a valid status and
-    hours. Returns the rows and, per member id, the row number that lists them."""
+    hours (no more than the activity lasted, when its times are known). Returns the rows
+    and, per member id, the row number that lists them."""
     rows: list[tuple[Member, AttendeeInput]] = []
     seen: dict[int, int] = {}
     for number, item in enumerate(attendees, start=1):
@@ -285,9 +329,55 @@ def _check_attendance(
             item.hours = _parse_hours(item.hours)
         except ValueError as exc:
             errors.add("participations", f"{where}：{exc}。")
+        else:
+            if limit is not None and item.hours is not None and item.hours > limit:
+                errors.add(
+                    "participations",
+                    f"{where}的学时 {item.hours} 超过活动时长 {limit} 小时"
+                    "（按开始、结束时间计算），请改小或核对时间。",
+                )
         item.reason = (item.reason or "").strip()[:200]
         rows.append((member, item))
     return rows, seen
+
+
+def _check_invitees(
+    org: Organization, values: dict[str, Any], invitees: list[Any] | None, errors: ErrorCollector
+) -> list[Member] | None:
+    """Who a notice (no 召开日期) is sent to: the roster expected on the planned day by
+    default, or the members chosen — each a member of the org on that day."""
+    planned_on: dt.date | None = values.get("planned_on")
+    if values.get("held_on") is not None:
+        return None
+    if planned_on is None or errors:
+        return []
+    if invitees is None:
+        expected = attendance.expected_attendees(org, values.get("kind") or "", planned_on)
+        return [e.member for e in expected]
+    wanted = {_member_id(i) for i in invitees} - {None}
+    if not wanted:
+        errors.add("invitees", "请至少选择一名通知对象。")
+        return []
+    pool = kinds.attendee_pool(org)
+    found = list(members_at(pool, planned_on).filter(pk__in=wanted - {-1}).order_by("pk"))
+    missing = len(wanted) - len(found)
+    if missing:
+        errors.add(
+            "invitees",
+            f"有 {missing} 名通知对象不是“{pool.name}”的党员（或不存在），请重新选择。",
+        )
+    return found
+
+
+def _check_uploads(uploads: list[Any], errors: ErrorCollector) -> None:
+    """Attachments sent with the record: each checked by content before anything is
+    written; the kind found is kept on the upload for the writer."""
+    for upload in uploads:
+        try:
+            upload.dj_kind = check_upload(upload)
+        except ValidationError as exc:
+            for message in exc.messages:
+                errors.add("attachments", message)
 
 
 def _check_agenda(agenda: list[Any], errors: ErrorCollector) -> list[AgendaItem]:
@@ -393,7 +483,9 @@ def _parse_hours(value: Any) -> Decimal | None:
         hours = Decimal(str(value))
     except InvalidOperation:
         raise ValueError("学时应为数字") from None
-    if not hours.is_finite() or hours < 0 or hours > MAX_HOURS:
+    if hours.is_finite() and hours < 0:
+        raise ValueError("学时不能为负数")
+    if not hours.is_finite() or hours > MAX_HOURS:
         raise ValueError("学时应在 0 至 24 之间")
     return hours.quantize(Decimal("0.1"))
 

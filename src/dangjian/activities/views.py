@@ -30,7 +30,7 @@ from dangjian.members.models import Member
 from dangjian.members.ownership import own_member
 from dangjian.orgs.models import Organization
 
-from . import attachments, attendance, history, services
+from . import attachments, attendance, history, privacy, services
 from .filtersets import ActivityFilterSet
 from .forms import AttachmentForm, TagForm
 from .imports import ActivityExporter
@@ -171,13 +171,26 @@ class ActivityDetailView(ObjectDetailView):
     )
     template_name = "activities/activity_detail.html"
 
+    def get_object(self):
+        if not hasattr(self, "_object"):  # loaded once for get() and the context
+            self._object = super().get_object()
+        return self._object
+
+    def get(self, request, *args, **kwargs):
+        activity = self.get_object()
+        if activity.held_on is None:  # a notice: its own page (receipts, "record it")
+            return redirect(activity.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         activity: Activity = ctx["object"]
         user = self.request.user
+        # The activity is in the user's scope: its attendance is counted whole (the list
+        # shows the same counts), but people are listed only to those who may view the
+        # org's attendance — a member sees their own row (activities.privacy).
         rows = list(
-            Participation.objects.restrict(user, "view")
-            .filter(activity=activity)
+            Participation.objects.filter(activity=activity)
             .select_related("member__org")
             .only(
                 "status",
@@ -194,6 +207,7 @@ class ActivityDetailView(ObjectDetailView):
         counts = {s: 0 for s in ParticipationStatus.values}
         for p in rows:
             counts[p.status] += 1
+            p.shown_reason = privacy.shown_reason(user, p, activity.org.path)
         due = counts["attended"] + counts["leave"] + counts["absent"]
         quorum = None
         if activity.held_on is not None:
@@ -201,7 +215,7 @@ class ActivityDetailView(ObjectDetailView):
                 activity.org, activity.kind, activity.held_on, [(p.member, p.status) for p in rows]
             )
         ctx.update(
-            participations=rows,
+            participations=privacy.listed_rows(user, rows, activity.org.path),
             counts=counts,
             status_labels=dict(ParticipationStatus.choices),
             due=due,

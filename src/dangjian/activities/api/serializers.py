@@ -15,11 +15,13 @@ from dangjian.core.fields import IdField
 from ..models import (
     Activity,
     ActivityKind,
+    ActivityStatus,
     AgendaItem,
     Attachment,
     Participation,
     ParticipationStatus,
 )
+from ..privacy import shown_reason
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
@@ -83,6 +85,12 @@ class ActivitySerializer(ScopedModelSerializer):
         many=True, required=False, write_only=True, label="参加情况"
     )
     participation_summary = ParticipationSummarySerializer(source="*", read_only=True)
+    status = serializers.ChoiceField(
+        choices=ActivityStatus.choices,
+        read_only=True,
+        label="状态",
+        help_text="scheduled：会议通知（尚未召开，不计入任何统计）；held：已召开",
+    )
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -96,6 +104,7 @@ class ActivitySerializer(ScopedModelSerializer):
             "training_type",
             "service_type",
             "title",
+            "status",
             "planned_on",
             "held_on",
             "starts_at",
@@ -135,6 +144,9 @@ class ActivitySerializer(ScopedModelSerializer):
 
 
 class ParticipationSerializer(ScopedModelSerializer):
+    """`reason` is shown to those who manage the activity's org and to the member it is
+    about; to anyone else it is empty (activities.privacy)."""
+
     member_name = serializers.CharField(source="member.name", read_only=True)
     activity_title = serializers.CharField(source="activity.title", read_only=True)
     activity_kind = serializers.CharField(source="activity.kind", read_only=True)
@@ -157,3 +169,10 @@ class ParticipationSerializer(ScopedModelSerializer):
             "hours",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Participation):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        data["reason"] = shown_reason(user, instance, instance.activity.org.path)
+        return data

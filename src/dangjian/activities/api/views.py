@@ -114,14 +114,14 @@ class ActivityViewSet(ScopedModelViewSet):
 class ParticipationViewSet(viewsets.ReadOnlyModelViewSet):
     """Attendance rows, read-only: they are written with their activity. Newest first."""
 
-    queryset = Participation.objects.select_related("activity", "member").only(
+    queryset = Participation.objects.select_related("activity__org", "member").only(
         "status",
         "reason",
         "hours",
         "activity__title",
         "activity__kind",
         "activity__held_on",
-        "activity__org_id",
+        "activity__org__path",  # who may read the reason (activities.privacy)
         "member__name",
     )
     serializer_class = ParticipationSerializer

@@ -24,6 +24,7 @@ class TestActivityPermissions(ApiWritePermissionTestMixin):
     detail_url = "activities:activity_detail"
     edit_url = "activities:activity_edit"
     delete_url = "activities:activity_delete"
+    other_write_urls = ("activities:notice_edit",)
     api_list = "/api/activities/"
 
     def make_object(self, org):
