@@ -172,7 +172,7 @@ def in_subquery_first(field: str, ids: QuerySet) -> Q | Expression:
     proportional to what `ids` selects, not to the table. SQLite plans `IN (subquery)` that
     way already."""
     if connection.vendor == "postgresql":
-        return _EqualsAnyOf(F(field), Subquery(ids))
+        return _EqualsAnyOf(F(field), Subquery(ids.order_by()))
     return Q(**{f"{field}__in": ids})
 
 
