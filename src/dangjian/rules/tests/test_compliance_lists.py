@@ -260,7 +260,6 @@ PAGES = {
     "rules:compliance(city,all)": (
         "committee_admin",
         "root",
-        reverse,
         "rules:compliance",
         {"levels": "all"},
     ),
@@ -269,14 +268,12 @@ PAGES = {
     "rules:compliance_behind(city)": (
         "committee_admin",
         "root",
-        reverse,
         "rules:compliance_behind",
         {},
     ),
     "rules:compliance_behind(unit)": (
         "unit_admin",
         "unit_a",
-        reverse,
         "rules:compliance_behind",
         {},
     ),
