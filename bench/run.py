@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma list of: demo, list, tree, import, meeting, assessments, load",
+        help="comma list of: demo, list, tree, import, meeting, assessments, search, load",
     )
     parser.add_argument(
         "--fresh", action="store_true", help="drop the persistent bench databases first"
@@ -237,6 +237,10 @@ def main(argv: list[str] | None = None) -> None:
             import assessments as assessment_bench
 
             rows.extend(assessment_bench.rows_for(target.label, target.env(), args.runs))
+        if "search" not in skip:  # member search plans and times (bench/member_search.py)
+            import member_search
+
+            rows.extend(member_search.rows_for(target.label, target.env(), args.runs))
     order = {"member": 0, "org": 1, "`dangjian": 2, "xlsx": 3, "record": 4}
     rows.sort(key=lambda r: (order.get(r["operation"].split()[0], 9), r["operation"], r["db"]))
     table = render(rows)
