@@ -60,7 +60,7 @@ from dangjian.members.models import Member, MembershipState, MemberStatus
 from dangjian.orgs.models import Organization, OrgStatus
 
 from .models import RuleExemption
-from .periods import Period, bucket_of, periods
+from .periods import Period, bucket_of, month_end, periods
 from .schema import FREQUENCY, Rule
 from .switches import enabled_rules
 
@@ -296,8 +296,8 @@ def evaluate(
     present = {o.kind for o in orgs.values()}
     spans = {r.id: judged_periods(r, year, around) for r in chosen}
     judged = [r for r in chosen if spans[r.id] and present.intersection(r.applies_to)]
-    conditional = any(r.schedule.min_full_members for r in judged)
-    full_members = full_member_counts(member_q, year) if conditional else {}
+    months = {p.end.month for r in judged if r.schedule.min_full_members for p in spans[r.id]}
+    full_members = full_member_counts(member_q, year, months) if months else {}
     since = {r.id: spans[r.id][0].start for r in judged}
     counts = activity_counts(activity_q, judged, year, today, since) if judged else {}
     cells: list[Cell] = []
@@ -445,22 +445,45 @@ def load_exemptions(
     return result
 
 
-def full_member_counts(q: Q | None, year: int) -> dict[str, list[int]]:
+def full_member_counts(
+    q: Q | None, year: int, months: Iterable[int] | None = None
+) -> dict[str, list[int]]:
     """{org path: [full members of its subtree at the end of month 1..12]} — one query.
 
     A member is full from the later of `joined_on` and `full_member_on` (the test of
     `activities.kinds.full_members_at`). The query counts members per org and the month of
     the year they became full (0: before the year, 13: after it); the running sums per
     month and the subtree sums (walking each member org's path prefixes) are added here.
+    With `months` (a few month-ends, for 待办) the query counts, per org, the members full
+    by each of those month-ends instead; the other months stay 0 (nothing reads them).
     """
     if q is None:
         return {}
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     since = Greatest("joined_on", Coalesce("full_member_on", "joined_on"))
+    members = Member.objects.filter(
+        q, membership=MembershipState.NORMAL, status=MemberStatus.FULL
+    ).annotate(since=since)
+    step = Organization.steplen
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
+    if months is not None:
+        # A few month-ends (待办): one conditional count each, one row per org.
+        wanted = sorted(set(months))
+        ends = {m: month_end(year, m) for m in wanted}
+        rows = (
+            members.values("org__path")
+            .annotate(**{f"m{m}": Count("pk", filter=Q(since__lte=ends[m])) for m in wanted})
+            .order_by()
+            .values_list("org__path", *(f"m{m}" for m in wanted))
+        )
+        for path, *counts in fetch_rows(rows):
+            for cut in range(step, len(path) + 1, step):
+                acc = totals[path[:cut]]
+                for m, n in zip(wanted, counts, strict=True):
+                    acc[m - 1] += n
+        return totals
     rows = (
-        Member.objects.filter(q, membership=MembershipState.NORMAL, status=MemberStatus.FULL)
-        .annotate(since=since)
-        .annotate(
+        members.annotate(
             bucket=Case(
                 When(since__lt=start, then=Value(0)),
                 When(since__gt=end, then=Value(13)),
@@ -476,8 +499,6 @@ def full_member_counts(q: Q | None, year: int) -> dict[str, list[int]]:
     per_org: dict[str, list[int]] = defaultdict(lambda: [0] * 14)
     for path, bucket, n in fetch_rows(rows):
         per_org[path][bucket] += n
-    step = Organization.steplen
-    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
     for path, by_bucket in per_org.items():
         running, monthly = by_bucket[0], []
         for month in range(1, 13):

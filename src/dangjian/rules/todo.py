@@ -254,6 +254,14 @@ class Todo:
         items = [i for i in self.items if i.state in (OVERDUE, DUE)]
         return sorted(items, key=lambda i: (STATE_ORDER[i.state], i.due_on, i.org.path))
 
+    @property
+    def overdue_items(self) -> list[Item]:
+        return [i for i in self.open_items if i.state == OVERDUE]
+
+    @property
+    def due_items(self) -> list[Item]:
+        return [i for i in self.open_items if i.state == DUE]
+
     @cached_property
     def settled_items(self) -> list[Item]:
         """This period's requirements already met or excused."""

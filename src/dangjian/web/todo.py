@@ -39,7 +39,7 @@ from .context_processors import safe_reverse
 
 BRANCH, UNIT, COMMITTEE = "branch", "unit", "committee"
 RECTIFICATION_AHEAD_DAYS = 30  # 整改 whose deadline is this close count as coming due
-LIST_LIMIT = 50  # rows of a long list on the page (the export has them all)
+LIST_LIMIT = 20  # rows of a long list on the page (the board or the export has them all)
 
 
 def level_of(user: Any, focus: Organization | None) -> tuple[str, Organization | None]:

@@ -19,7 +19,7 @@ from dangjian.rules import heatmap, todo
 from dangjian.rules.evaluator import Status, evaluate
 from dangjian.rules.loader import get_rule, load_library
 
-from .helpers import act, exempt
+from .helpers import act, exempt, member
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,7 @@ QUARTERLY = "branch.member_assembly.quarterly"
 MONTHLY = "branch.theme_day.monthly"
 YEARLY = "branch.life_meeting.yearly"
 GROUP = "group.group_meeting.monthly"
+COMMITTEE = "branch.committee_meeting.monthly"
 # The local fixed-day rule, switched on with its day set to the 5th.
 FIXED = load_library(params={"local.theme_day.fixed_day": {"day_of_month": 5}}).get(
     "local.theme_day.fixed_day"
@@ -131,8 +132,19 @@ def test_around_judges_the_same_cells_as_the_whole_year(tree):
         act(tree.branch_a, "member_assembly", day)
         act(tree.group_a, "group_meeting", day)
     exempt(tree.branch_b, QUARTERLY, D(2026, 4, 1), D(2026, 6, 30))
-    chosen = rules(MONTHLY, QUARTERLY, YEARLY, GROUP, FIXED.id)
-    for today in (D(2026, 1, 15), D(2026, 4, 1), D(2026, 7, 31), D(2026, 12, 6)):
+    # The 支委会 rule applies from 7 full members: branch_a always (5 + 2 in its group),
+    # branch_b from November, when its seventh member becomes full.
+    for _ in range(5):
+        member(tree.branch_a, full_on=D(2011, 7, 1))
+    for _ in range(2):
+        member(tree.group_a, full_on=D(2012, 7, 1))
+    for _ in range(6):
+        member(tree.branch_b, full_on=D(2015, 7, 1))
+    member(tree.branch_b, joined_on=D(2025, 11, 10), full_on=D(2026, 11, 10))
+    act(tree.branch_a, "committee_meeting", D(2026, 11, 3))
+    chosen = rules(MONTHLY, QUARTERLY, YEARLY, GROUP, FIXED.id, COMMITTEE)
+    committee_cells = 0
+    for today in (D(2026, 1, 15), D(2026, 4, 1), D(2026, 7, 31), D(2026, 11, 5), D(2026, 12, 6)):
         whole = evaluate(SYSTEM, 2026, rules=chosen, today=today)
         part = evaluate(SYSTEM, 2026, rules=chosen, today=today, around=today)
         key = lambda c: (c.rule_id, c.org_id, c.period.key)  # noqa: E731
@@ -151,11 +163,15 @@ def test_around_judges_the_same_cells_as_the_whole_year(tree):
                 w.reason,
                 w.due_on,
             )
+        committee_cells += sum(
+            1 for c in part.cells if c.rule_id == COMMITTEE and c.status != Status.NOT_APPLICABLE
+        )
         # Only the current and the previous period of each rule.
         for c in part.cells:
             assert c.period.end >= today or c.period.index == todo.previous_index(
                 c.period.kind, today
             )
+    assert committee_cells >= 5  # the member counts were exercised, not only skipped
 
 
 # --- set-based equals naive -----------------------------------------------------------------
