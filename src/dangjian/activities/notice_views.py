@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -137,7 +137,8 @@ class NoticeDetailView(ScopedViewMixin, TemplateView):
                 .only(
                     "read_at", "activity", "member__name", "member__birth_date", "member__org__name"
                 )
-                .order_by("read_at", "member__org__path", "member__name")
+                # Unread first, on both databases (NULL sorts differently on each).
+                .order_by(F("read_at").asc(nulls_first=True), "member__org__path", "member__name")
             )
             labels = distinct_labels([r.member for r in receipts], home=notice.org)
             for r in receipts:

@@ -42,6 +42,7 @@ from .models import (
     ParticipationStatus,
 )
 from .people import distinct_labels
+from .validation import duration_hours
 
 # What the service's errors about the attendance list, agenda and files are about (they
 # have no form field of their own).
@@ -298,6 +299,7 @@ class RecordView(ScopedViewMixin, TemplateView):
             )
             if notice is not None:
                 initial["held_on"] = min(notice.planned_on or today, today)
+                initial["hours"] = duration_hours(notice.starts_at, notice.ends_at)
             org, kind, day = source.org, source.kind, initial["held_on"]
         else:
             org = self._org(params.get("org"), None)

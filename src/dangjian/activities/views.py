@@ -145,6 +145,8 @@ class CalendarView(ScopedViewMixin, TemplateView):
             subtree=subtree,
             weeks=weeks,
             weekdays=WEEKDAYS,
+            # The same month as a list of days (what a phone shows instead of the grid).
+            agenda=[(d, days[d], WEEKDAYS[d.weekday()]) for d in sorted(days)],
             counts=sorted(counts.items()),
             prev_month=f"{prev_month:%Y-%m}",
             next_month=f"{next_month:%Y-%m}",
