@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma list of: demo, list, tree, import, meeting, assessments, search, load",
+        help="comma list of: demo, list, tree, import, meeting, assessments, todo, search, load",
     )
     parser.add_argument(
         "--fresh", action="store_true", help="drop the persistent bench databases first"
@@ -237,6 +237,10 @@ def main(argv: list[str] | None = None) -> None:
             import assessments as assessment_bench
 
             rows.extend(assessment_bench.rows_for(target.label, target.env(), args.runs))
+        if "todo" not in skip:  # 待办 and the 工作台 by role (issue 9): bench/todo.py
+            import todo as todo_bench
+
+            rows.extend(todo_bench.rows_for(target.label, target.env(), args.runs))
         if "search" not in skip:  # member search plans and times (bench/member_search.py)
             import member_search
 
