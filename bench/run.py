@@ -183,7 +183,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma list of: demo, list, tree, import, meeting, assessments, todo, search, load",
+        help="comma list of: demo, list, tree, import, meeting, assessments, todo, search, "
+        "accounts, load",
     )
     parser.add_argument(
         "--fresh", action="store_true", help="drop the persistent bench databases first"
@@ -245,6 +246,10 @@ def main(argv: list[str] | None = None) -> None:
             import member_search
 
             rows.extend(member_search.rows_for(target.label, target.env(), args.runs))
+        if "accounts" not in skip:  # 1,000 member accounts at once: bench/accounts_bulk.py
+            import accounts_bulk
+
+            rows.extend(accounts_bulk.rows_for(target.label, target.env(), args.runs))
     order = {"member": 0, "org": 1, "`dangjian": 2, "xlsx": 3, "record": 4}
     rows.sort(key=lambda r: (order.get(r["operation"].split()[0], 9), r["operation"], r["db"]))
     table = render(rows)

@@ -16,7 +16,14 @@ from django.db import connection
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
-from dangjian.activities.models import Activity, AgendaItem, Attachment, Participation, Tag
+from dangjian.activities.models import (
+    Activity,
+    AgendaItem,
+    Attachment,
+    NoticeReceipt,
+    Participation,
+    Tag,
+)
 from dangjian.orgs.models import Organization
 from dangjian.rules.loader import get_library
 from dangjian.rules.models import RuleExemption
@@ -84,6 +91,7 @@ def reset_activities() -> None:
     """
     Attachment.objects.all().delete()  # stored files are kept; only demo rows go
     tables = [
+        NoticeReceipt._meta.db_table,  # 会议通知's receipts (selfservice_loader) point at activities
         Participation._meta.db_table,
         AgendaItem._meta.db_table,
         Attachment._meta.db_table,

@@ -25,7 +25,7 @@ from dangjian.audit.services import record
 from dangjian.members.models import Exemption, Member, Transfer
 from dangjian.orgs.models import CommitteePost, Organization, OrgKind, Term, Unit
 
-from . import activity_loader, assessment_loader, bulk, roster
+from . import activity_loader, assessment_loader, bulk, roster, selfservice_loader
 from .people import UnitPeople, iter_people
 from .plan import CityPlan
 
@@ -88,6 +88,8 @@ def reset() -> None:
     Term.objects.all().delete()
     Exemption.objects.all().delete()
     Transfer.objects.all().delete()
+    # Member accounts go with their members (before them: the link would be cleared first).
+    selfservice_loader.linked_member_accounts().delete()
     Member.objects.only("pk").delete()
     User.objects.filter(username__in=DEMO_USERNAMES).delete()
     RoleAssignment.objects.all().delete()
@@ -107,7 +109,8 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
         orgs = _orgs(plan, stages)
         terms = _terms(plan, orgs, stages)
         counts, rosters = _people(plan, orgs, terms, stages)
-        accounts = _users(plan, orgs)
+        hashed = make_password(DEMO_PASSWORD)  # once: PBKDF2 per user would cost seconds
+        accounts, branch, shuji = _users(plan, orgs, hashed)
         staff = activity_loader.staff_users(orgs[0])
         exemptions = activity_loader.rule_exemptions(plan, orgs)
         counts.update(
@@ -115,6 +118,12 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
         )
         del rosters
         counts.update(assessment_loader.write_assessments(plan, orgs, staff, stages))
+        with stages.stage("党员账号与会议通知", 1) as advance:
+            members = selfservice_loader.open_member_accounts(branch, hashed)
+            counts["member_accounts"] = len(members)
+            counts["notices"] = selfservice_loader.write_notices(branch, plan.today, shuji)
+            accounts.append(selfservice_loader.summary_row(branch, members, DEMO_PASSWORD))
+            advance()
         counts.update(
             organizations=len(orgs),
             units=len(plan.units),
@@ -124,7 +133,7 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
             ),
             party_groups=plan.count(OrgKind.PARTY_GROUP),
             terms=len(terms),
-            users=len(accounts) + len(staff),
+            users=len(DEMO_ACCOUNTS) + len(staff) + counts["member_accounts"],
         )
         record(
             "demo_load",
@@ -297,28 +306,34 @@ def _showcase(plan: CityPlan, orgs: list[Organization]) -> tuple[Organization, O
     return orgs[unit.org], orgs[branch]
 
 
-def _users(plan: CityPlan, orgs: list[Organization]) -> list[dict]:
+def _users(
+    plan: CityPlan, orgs: list[Organization], hashed: str
+) -> tuple[list[dict], Organization, User]:
+    """The demo accounts (rows to print), shuji's branch and shuji; the branch-level
+    accounts are linked to the member records they are named after."""
     unit_org, branch = _showcase(plan, orgs)
     places = {"root": orgs[0], "unit": unit_org, "branch": branch, "": None}
     # Names for the branch-level accounts: the branch's own 书记, 组织委员 and a member.
-    posts = dict(
-        CommitteePost.objects.filter(term__org=branch, term__ended_on__isnull=True).values_list(
-            "post", "member__name"
-        )
-    )
+    posts = {
+        post: (member_id, name)
+        for post, member_id, name in CommitteePost.objects.filter(
+            term__org=branch, term__ended_on__isnull=True
+        ).values_list("post", "member_id", "member__name")
+    }
     ordinary = (
         Member.objects.filter(org__path__startswith=branch.path)
         .exclude(committee_posts__term__org=branch)
         .order_by("pk")
-        .values_list("name", flat=True)
+        .values_list("pk", "name")
         .first()
     )
-    names = {
-        "branch_secretary": posts.get(CommitteePost.Post.SECRETARY, ""),
-        "organization_officer": posts.get(CommitteePost.Post.ORGANIZATION, ""),
-        "party_member": ordinary or "",
+    # The branch-level accounts are these members (their records are linked to them).
+    people = {
+        "branch_secretary": posts.get(CommitteePost.Post.SECRETARY),
+        "organization_officer": posts.get(CommitteePost.Post.ORGANIZATION),
+        "party_member": ordinary,
     }
-    hashed = make_password(DEMO_PASSWORD)  # once: PBKDF2 per user would cost seconds
+    names = {role: person[1] for role, person in people.items() if person}
     now = timezone.now()
     users = [
         User(
@@ -334,7 +349,11 @@ def _users(plan: CityPlan, orgs: list[Organization]) -> list[dict]:
         RoleAssignment(user=u, role=a.role, org=places[a.where])
         for u, a in zip(users, DEMO_ACCOUNTS, strict=True)
     )
-    return [
+    by_role = {a.role: u for u, a in zip(users, DEMO_ACCOUNTS, strict=True)}
+    selfservice_loader.link_accounts(
+        {person[0]: by_role[role].pk for role, person in people.items() if person}
+    )
+    rows = [
         {
             "username": a.username,
             "display_name": u.display_name,
@@ -345,6 +364,7 @@ def _users(plan: CityPlan, orgs: list[Organization]) -> list[dict]:
         }
         for u, a in zip(users, DEMO_ACCOUNTS, strict=True)
     ]
+    return rows, branch, by_role["branch_secretary"]
 
 
 def account_rows() -> list[dict]:
@@ -355,7 +375,7 @@ def account_rows() -> list[dict]:
         .order_by("user__username")
     )
     order = {name: i for i, name in enumerate(DEMO_USERNAMES)}
-    return [
+    rows = [
         {
             "username": ra.user.username,
             "display_name": ra.user.display_name,
@@ -366,6 +386,11 @@ def account_rows() -> list[dict]:
         }
         for ra in sorted(assignments, key=lambda r: order[r.user.username])
     ]
+    branch = next((ra.org for ra in assignments if ra.user.username == "shuji"), None)
+    if branch is not None:
+        members = selfservice_loader.existing_member_accounts(branch, DEMO_USERNAMES)
+        rows.append(selfservice_loader.summary_row(branch, members, DEMO_PASSWORD))
+    return rows
 
 
 def today_default() -> dt.date:
