@@ -4,6 +4,7 @@
     .venv/bin/python bench/member_search.py --scales city --runs 15
     .venv/bin/python bench/member_search.py --db sqlite --scales city
     .venv/bin/python bench/member_search.py --fresh              # drop and reload the databases
+    .venv/bin/python bench/member_search.py --plain              # compare: the search before issue 10
 
 Issue 10 (Deliver 5): a search within one unit or one branch must not read every member of
 the city, so at province scale (10 × the city) a secretary's search stays where it was —
@@ -53,11 +54,12 @@ WHOLE_RATIO = 10.0  # the whole tree is 10 × larger at province scale
 # --- orchestration (no Django in this process) ----------------------------------------------
 
 
-def run_target(label: str, env: dict[str, str], scale: str, runs: int) -> dict:
+def run_target(label: str, env: dict[str, str], scale: str, args) -> dict:
     log(f"== {label} ({scale}): migrate, demo --if-empty --scale {scale}")
     manage(env, "migrate", "-v0")
     manage(env, "demo", "--if-empty", "--scale", scale, "-v0")
-    return run_worker(__file__, ["--worker", f"--runs={runs}"], env, label, echo=True)
+    worker_args = ["--worker", f"--runs={args.runs}"] + (["--plain"] if args.plain else [])
+    return run_worker(__file__, worker_args, env, label, echo=True)
 
 
 def rows_for(label: str, env: dict[str, str], runs: int) -> list[dict]:
@@ -87,7 +89,7 @@ def orchestrate(args) -> str:
             fresh=args.fresh,
         )
         for label, env in databases:
-            results[label, scale] = run_target(label, env, scale, args.runs)
+            results[label, scale] = run_target(label, env, scale, args)
     load = f"load average {before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     return render(results, args) + f"\n\n({load}, {os.cpu_count()} cores)"
 
@@ -99,7 +101,8 @@ def _ms(value: float) -> str:
 def render(results: dict[tuple[str, str], dict], args) -> str:
     lines = [
         f"Member search (`GET /api/members/?q=…`, median of {args.runs} runs; floor = the same "
-        "COUNT and 50-row page in hand-written SQL)",
+        "COUNT and 50-row page in hand-written SQL)"
+        + (" — WITHOUT the subtree-first condition (--plain)" if args.plain else ""),
         "",
         "| search | DB | scale | members in reach | found | median ms | SQL floor ms | × floor "
         "| plan of the member queries |",
@@ -141,8 +144,12 @@ def render(results: dict[tuple[str, str], dict], args) -> str:
 # --- worker (one database, in-process) ------------------------------------------------------
 
 
-def worker(runs: int) -> dict:
+def worker(runs: int, *, plain: bool = False) -> dict:
     setup_django()
+    if plain:  # the search as it was before issue 10: no subtree-first condition
+        from dangjian.members.filtersets import MemberFilterSet
+
+        MemberFilterSet.searched_subtree = lambda self: []  # type: ignore[method-assign]
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -160,6 +167,7 @@ def worker(runs: int) -> dict:
         return Organization.objects.get(role_assignments__user__username=username)
 
     branch, unit, root = scope_org("shuji"), scope_org("danwei"), scope_org("gongwei")
+    largest = _largest_unit(Member, Organization, root)
     full_name = _commonest_full_name(Member, connection)
     cases = [
         # (label, account, query, subtree path, scoped)
@@ -173,6 +181,13 @@ def worker(runs: int) -> dict:
         ),
         ("单位 admin in own unit, q=王", "danwei", f"q={SURNAME}", unit.path, True),
         ("工委 within a unit, q=王", "gongwei", f"within={unit.pk}&q={SURNAME}", unit.path, True),
+        (
+            "工委 within the largest unit, q=王",
+            "gongwei",
+            f"within={largest.pk}&q={SURNAME}",
+            largest.path,
+            True,
+        ),
         ("工委 whole tree, q=王", "gongwei", f"q={SURNAME}", root.path, False),
         (
             "工委 whole tree, q=<3-character name> (trigram index)",
@@ -216,6 +231,22 @@ def worker(runs: int) -> dict:
         )
         log(f"  {label}: {median:.2f} ms (floor {floor:.2f} ms), {rows[-1]['plan']}")
     return {"rows": rows}
+
+
+def _largest_unit(member_model: Any, org_model: Any, root: Any) -> Any:
+    """The unit-level org (the root's child) with the most members in its subtree: the
+    search the planner once answered with a scan of every member (issue 10)."""
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+
+    top = (
+        member_model.objects.annotate(unit_path=Substr("org__path", 1, len(root.path) + 4))
+        .values("unit_path")
+        .annotate(n=Count("id"))
+        .order_by("-n", "unit_path")
+        .first()
+    )
+    return org_model.objects.get(path=top["unit_path"])
 
 
 def _commonest_full_name(member_model: Any, connection) -> str:
@@ -299,10 +330,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scales", default="city,province", help="comma list: city, province")
     parser.add_argument("--runs", type=int, default=9, help="timed runs per search (≥ 5)")
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="for comparison: search without the subtree-first condition (as before issue 10)",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.runs), ensure_ascii=False))
+        print(json.dumps(worker(args.runs, plain=args.plain), ensure_ascii=False))
         return
     table = orchestrate(args)
     print(table)
