@@ -102,6 +102,7 @@ class RuleListView(LoginRequiredMixin, TemplateView):
         ctx.update(
             groups=[(KIND_LABELS[k], groups[k]) for k in KIND_LABELS if groups.get(k)],
             can_switch=services.can_manage_switches(self.request.user),
+            can_view_exemptions=holds(self.request.user, "rules.view_ruleexemption"),
             rule_count=len(rules),
             local_count=sum(1 for r in rules if r.local),
             unverified_count=sum(1 for r in rules if not r.citation.verified),

@@ -69,21 +69,47 @@ def detail_fields(obj: models.Model) -> list[dict[str, Any]]:
     return rows
 
 
+# Values that read wrong when wrapped ("2024-05-1" over "0", "正式党" over "员"): dates,
+# times, numbers, yes/no and choice labels stay on one line in a wide table, so the table
+# gives its spare width to the names and texts, which may wrap.
+_ONE_LINE_FIELDS = (
+    models.DateField,
+    models.TimeField,
+    models.IntegerField,
+    models.DecimalField,
+    models.FloatField,
+    models.BooleanField,
+)
+
+
+def _one_line(table: Any, bound: Any) -> bool:
+    model = getattr(getattr(table, "_meta", None), "model", None)
+    field = bound.accessor.get_field(model) if model is not None else None
+    if field is None or field.is_relation:
+        return False
+    return isinstance(field, _ONE_LINE_FIELDS) or bool(field.choices)
+
+
 @register.simple_tag
 def label_cells(table: Any) -> str:
-    """Put each column's header on its body cells as `data-label`, which the phone layout
-    prints before the value (app.css, .dj-cards). Set once per column on the table's own
-    copy of its columns (django-tables2 deep-copies them per table), so each cell costs no
-    more than before: the attribute is one more key in the dict it renders anyway."""
+    """Prepare a table's cells once per column, before its rows are rendered: each body cell
+    gets its column's header as `data-label`, which the phone layout prints before the value
+    (app.css, .dj-cards), and the columns of dates, numbers and choices `text-nowrap`.
+    Set on the table's own copy of its columns (django-tables2 deep-copies them per table),
+    so a cell costs no more than before: one more key in the dict it renders anyway."""
     table_td = table.attrs.get("td") or table.attrs.get("cell") or {}
     for bound in table.columns:
         column = bound.column
         label = strip_tags(str(bound.header or "")).strip()
-        if not label:
+        one_line = _one_line(table, bound)
+        if not label and not one_line:
             continue
         attrs = dict(column.attrs or {})
         td = dict(attrs.get("td") or attrs.get("cell") or table_td)
-        td["data-label"] = label
+        if label:
+            td["data-label"] = label
+        if one_line:
+            td["class"] = " ".join(filter(None, (td.get("class", ""), "text-nowrap")))
         attrs["td"] = td
         column.attrs = attrs
     return ""

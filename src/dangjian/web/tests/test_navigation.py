@@ -235,3 +235,16 @@ def test_header_names_the_person_never_the_username(client, tree, make_user):
     html = client.get(reverse("web:home")).content.decode()
     assert "王秀琴" in html and "q9x_sec" not in html
     assert '<span class="avatar avatar-sm dj-avatar">王</span>' in html
+
+
+@pytest.mark.urls("dangjian.urls")
+def test_an_account_without_a_name_is_named_by_its_member_record(client, tree, make_user):
+    from dangjian.members.tests.factories import MemberFactory
+
+    user = make_user("party_member", tree.branch_a, username="q9x_mem")
+    MemberFactory(org=tree.branch_a, name="欧阳明月", account=user)
+    client.force_login(user)
+    html = client.get(reverse("web:home"), follow=True).content.decode()
+    assert "欧阳明月" in html and "q9x_mem" not in html
+    user.refresh_from_db()
+    assert str(user) == "未填写姓名的用户"  # in a list, no query per row: never the username

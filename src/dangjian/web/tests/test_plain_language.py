@@ -16,7 +16,7 @@ from dangjian.core.testing.pagetext import visible_text
 from dangjian.core.testing.routes import PK, routes, urls_of
 from dangjian.rules.loader import get_library
 
-from .conftest import FRAMEWORK_CODE, PEOPLE
+from .world import FRAMEWORK_CODE, PEOPLE
 
 pytestmark = pytest.mark.django_db
 
