@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dangjian.core import fields
 from dangjian.core.api_views import resolve_within
 from dangjian.core.permissions import ScopedPermission
 from dangjian.orgs.models import Organization
@@ -262,7 +263,7 @@ class NotificationViewSet(
             "NotificationsReadFilter",
             {
                 "kind": serializers.CharField(required=False),
-                "org": serializers.IntegerField(required=False),
+                "org": fields.IdField(required=False),
                 "period": serializers.CharField(required=False),
             },
         ),

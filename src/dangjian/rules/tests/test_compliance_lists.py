@@ -107,6 +107,19 @@ def test_city_view_is_one_row_per_unit_each_a_drill_down(client, tree, make_user
     assert deep["group"].pk in {r.org_id for r in inner}
 
 
+def test_every_level_of_a_large_subtree_falls_back_to_children(
+    client, tree, make_user, deep, monkeypatch
+):
+    from dangjian.rules import views
+
+    monkeypatch.setattr(views, "ALL_LEVELS_MAX", 2)
+    client.force_login(make_user("committee_admin", tree.root))
+    resp = page(client, levels="all")
+    assert resp.context["levels"] == "children" and resp.context["too_many"]
+    assert {r.org_id for r in resp.context["rows"]} == {tree.unit_a.pk, tree.unit_b.pk}
+    assert "组织较多，已按下级汇总显示" in resp.content.decode()
+
+
 def test_sticky_month_header_and_the_table_folded(client, tree, make_user, deep):
     client.force_login(make_user("unit_admin", tree.unit_a))
     html = page(client).content.decode()
