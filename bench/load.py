@@ -53,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--users", default="1,10,25,50", help="comma list of user counts")
     parser.add_argument("--workers", default="2,4", help="comma list of gunicorn worker counts")
     parser.add_argument("--duration", type=float, default=45, help="measured seconds per run")
-    parser.add_argument("--warmup", type=float, default=5, help="unmeasured seconds first")
+    parser.add_argument("--warmup", type=float, default=10, help="unmeasured seconds first")
     parser.add_argument("--max-requests", type=int, default=20_000, help="per run")
     parser.add_argument("--timeout", type=float, default=30, help="seconds per request")
     parser.add_argument("--think-ms", type=float, default=0, help="mean pause between requests")
@@ -157,10 +157,16 @@ def measure(
     before = load_average()
     sampler = Sampler(server, database_url)
     offsets: list[int] = []
+    usage: list[Usage] = []
 
     def begin() -> None:
         offsets.append(log_size(server.log_path))
         sampler.begin()
+
+    def end() -> None:
+        usage.append(sampler.finish())
+        time.sleep(0.1)  # gunicorn writes a request's log line just after its answer
+        offsets.append(log_size(server.log_path))
 
     result = run_users(
         Endpoint(server.host, server.port),
@@ -174,11 +180,10 @@ def measure(
         timeout_s=args.timeout,
         think_ms=args.think_ms,
         on_measure_start=begin,
+        on_measure_end=end,
     )
-    usage = sampler.finish()
-    time.sleep(0.2)  # gunicorn writes the access log line after the answer
-    entries = access_entries(server.log_path, offsets[0], log_size(server.log_path))
-    return result, usage, before, server_times(entries, plan)
+    entries = access_entries(server.log_path, offsets[0], offsets[1])
+    return result, usage[0], before, server_times(entries, plan)
 
 
 def server_times(entries: list[tuple[str, str, float]], plan: Plan) -> dict[str, list[float]]:
@@ -262,6 +267,7 @@ def summarize(result: RunResult, usage: Usage, before, served: dict, workers: in
         "server_ms": {
             name: {
                 "count": len(v),
+                "total_ms": sum(v),
                 "p50": nearest_rank(sorted(v), 50),
                 "p95": nearest_rank(sorted(v), 95),
             }

@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 from common import log
-from load_runner import RECORD_PAGES, run_users
+from load_runner import run_users
 
 # Innermost match wins; the order only matters for frames matching two patterns.
 LAYERS = (
@@ -112,6 +112,22 @@ def markdown(title: str, summary: dict, top: int = 12) -> str:
     return "\n".join(lines) + "\n"
 
 
+def rank_pages(run: dict) -> list[str]:
+    """The run's pages by the server time they took (gunicorn's access log: without the
+    queueing, which a busy machine inflates for every page alike), costliest first; the
+    recording pages as one. Falls back on the users' waiting time without a log."""
+    spent: dict[str, float] = {}
+    served = run.get("server_ms") or {}
+    if served:
+        totals = [(name, entry["total_ms"]) for name, entry in served.items() if name != "other"]
+    else:
+        totals = [(p["page"], p["total_s"]) for p in run["pages"]]
+    for name, total in totals:
+        key = "recording" if name.startswith("record") else name
+        spent[key] = spent.get(key, 0.0) + total
+    return sorted(spent, key=lambda k: -spent[k])
+
+
 def profile_top_pages(server, sessions, plan, args, runs, data_dir: Path) -> list[dict]:
     spy = py_spy()
     if spy is None:
@@ -121,14 +137,7 @@ def profile_top_pages(server, sessions, plan, args, runs, data_dir: Path) -> lis
     if not mine:
         return []
     biggest = max(mine, key=lambda r: r["users"])
-    ranked = sorted(biggest["pages"], key=lambda p: -p["total_s"])
-    targets: list[str] = []
-    for p in ranked:
-        name = "recording" if p["page"] in RECORD_PAGES or p["page"] == "record form" else p["page"]
-        if name not in targets:
-            targets.append(name)
-        if len(targets) == args.profile:
-            break
+    targets = rank_pages(biggest)[: args.profile]
     out = []
     for name in targets:
         if name == "recording":

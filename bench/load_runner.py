@@ -6,12 +6,14 @@ there is one), and opens the persona's pages in order: home, activities, record 
 compliance, reminders, members. Every third visit (`RECORD_EVERY`) also records a meeting
 after opening the record form — load the form for the account's branch, submit it, follow
 the redirect to the new record — so one request in ~20 is a recording (a visit is 6 requests,
-a recording adds 3: 3 visits → 21 requests, one of them the POST).
+a recording adds 3: 3 visits → 21 requests, one of them the POST). A user's first visit
+starts at a random page.
 
 No think time by default: each user sends its next request when the last one answered, so
 the figures say how much the server does, like the issue's table. A run stops by itself
 at its deadline or when its request budget is spent; requests in flight then finish
-(bounded by the socket timeout). Samples of the warm-up seconds are dropped.
+(bounded by the socket timeout). Only requests that finish inside the measured window
+(after the warm-up, before the deadline) are counted.
 """
 
 from __future__ import annotations
@@ -167,11 +169,13 @@ class User(threading.Thread):
         self.recorded = 0
 
     def run(self) -> None:
-        visit = 0
+        # Each user enters its first visit at a random page, so the users are not all on
+        # the same page at the same time when the run starts.
+        visit, first_page = 0, self.rng.randrange(len(self.plan.visit))
         try:
             while True:
-                self._visit(visit)
-                visit += 1
+                self._visit(visit, first_page)
+                visit, first_page = visit + 1, 0
         except RunOver:
             pass
         finally:
@@ -198,12 +202,12 @@ class User(threading.Thread):
         self.samples.append(Sample(page, session.persona, start, reply.ms, error))
         return reply
 
-    def _visit(self, visit: int) -> None:
+    def _visit(self, visit: int, first_page: int = 0) -> None:
         persona = draw_persona(self.rng, self.plan.mix)
         session = self.pool.take(persona, self.rng)
         recording = records_on(visit, self.offset, self.plan.record_every)
         try:
-            for page in self.plan.visit:
+            for page in self.plan.visit[first_page:]:
                 self._get(session, page, self.plan.pages[page])
                 if page == "record form" and recording:
                     self._record(session)
@@ -284,29 +288,38 @@ def run_users(
     timeout_s: float = 30.0,
     think_ms: float = 0.0,
     on_measure_start=None,
+    on_measure_end=None,
 ) -> RunResult:
-    """Run `users` virtual users for warm-up + duration seconds (or `max_requests`), then
-    return the samples sent after the warm-up. `on_measure_start()` is called when the
-    warm-up ends (the CPU counters start there)."""
+    """Run `users` virtual users for warm-up + duration seconds (or until `max_requests`
+    were sent) and return the requests that *finished* in the measured window, which runs
+    from the end of the warm-up to the deadline (or to the last answer, when the budget ran
+    out first). Requests still in flight at the deadline finish (bounded by the timeout) and
+    are left out, like those of the warm-up. `on_measure_start()` and `on_measure_end()`
+    are called at the window's edges (CPU counters, log offsets)."""
     pool = Pool(sessions)
-    start = time.perf_counter()
-    measure_from = start + warmup_s
-    budget = Budget(measure_from + duration_s, max_requests)
+    measure_from = time.perf_counter() + warmup_s
+    deadline = measure_from + duration_s
+    budget = Budget(deadline, max_requests)
     crowd = [User(i, endpoint, pool, plan, budget, seed, timeout_s, think_ms) for i in range(users)]
     for u in crowd:
         u.start()
-    if warmup_s > 0:
-        time.sleep(max(0.0, measure_from - time.perf_counter()))
+    time.sleep(max(0.0, measure_from - time.perf_counter()))
     if on_measure_start is not None:
         on_measure_start()
+    for u in crowd:  # until the deadline, or until every user stopped (budget spent)
+        u.join(timeout=max(0.0, deadline - time.perf_counter()))
+    window_end = min(time.perf_counter(), deadline)
+    if on_measure_end is not None:
+        on_measure_end()
     for u in crowd:
-        u.join(timeout=duration_s + warmup_s + timeout_s + 10)
-    kept = [s for u in crowd for s in u.samples if s.start >= measure_from]
-    last = max((s.start + s.ms / 1000 for s in kept), default=measure_from)
+        u.join(timeout=timeout_s + 10)
+    kept = [
+        s for u in crowd for s in u.samples if measure_from <= s.start + s.ms / 1000 <= window_end
+    ]
     return RunResult(
         users=users,
         samples=kept,
-        window_s=max(last - measure_from, 1e-9),
+        window_s=max(window_end - measure_from, 1e-9),
         shared_sessions=pool.shared,
         refusals=[r for u in crowd for r in u.refusals][:5],
         recorded=sum(u.recorded for u in crowd),

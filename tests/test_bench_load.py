@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from load_client import Endpoint, Session, parse_form, totp_secret
-from load_profile import OTHER, summarize_stacks
+from load_profile import OTHER, rank_pages, summarize_stacks
 from load_runner import (
     MIX,
     RECORD_PAGES,
@@ -160,3 +160,17 @@ def test_profile_counts_request_samples_by_innermost_layer():
     assert layers["Django templates"] == 3  # escaping counts for the template calling it
     assert layers["app code (dangjian)"] == 1 and OTHER not in layers
     assert summary["inclusive"]["get (dangjian/x.py)"] == 10
+
+
+def test_profiled_pages_are_the_costliest_by_server_time():
+    run = {
+        "pages": [],
+        "server_ms": {
+            "members": {"total_ms": 900.0},
+            "record form + load": {"total_ms": 500.0},
+            "record: save": {"total_ms": 450.0},
+            "home": {"total_ms": 100.0},
+            "other": {"total_ms": 5000.0},
+        },
+    }
+    assert rank_pages(run) == ["recording", "members", "home"]
