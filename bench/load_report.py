@@ -35,8 +35,9 @@ def _errors(stats: dict) -> str:
 def summary_table(runs: list[dict]) -> str:
     lines = [
         "| users | workers | req/s | p50 / p95 / p99 ms | errors | app CPU s | DB CPU s "
-        "| app : DB | client CPU s | other CPU s | RSS per worker MB | load before |",
-        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| app : DB | CPU ms per request (app + DB) | client CPU s | other CPU s "
+        "| RSS per worker MB | load before |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for run in runs:
         u = run["usage"]
@@ -45,10 +46,22 @@ def summary_table(runs: list[dict]) -> str:
         lines.append(
             f"| {run['users']} | {run['workers']} | {run['rps']:.1f} | "
             f"{_triple(run['overall'])} | {_errors(run['overall'])} | "
-            f"{u['app_cpu_s']:.1f} | {u['db_cpu_s']:.1f} | {ratio} | {u['client_cpu_s']:.1f} | "
+            f"{u['app_cpu_s']:.1f} | {u['db_cpu_s']:.1f} | {ratio} | {_per_request(run)} | "
+            f"{u['client_cpu_s']:.1f} | "
             f"{u['other_cpu_s']:.1f} | {rss} | {run['load_before'][0]:.2f} |"
         )
     return "\n".join(lines)
+
+
+def _per_request(run: dict) -> str:
+    """CPU milliseconds per answered request, app + DB: what a request costs whatever the
+    queueing (a busy machine stretches the wait far more than the CPU)."""
+    n = run["requests"]
+    if not n:
+        return "—"
+    u = run["usage"]
+    app, db = 1000 * u["app_cpu_s"] / n, 1000 * u["db_cpu_s"] / n
+    return f"{app + db:.0f} ({app:.0f} + {db:.0f})"
 
 
 def page_table(run: dict) -> str:
