@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("dangjian.activities.api.urls")),
     path("", include("dangjian.rules.api.urls")),
     path("", include("dangjian.assessments.api.urls")),
+    path("", include("dangjian.selfservice.api.urls")),
 ]

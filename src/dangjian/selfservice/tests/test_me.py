@@ -148,3 +148,29 @@ def test_the_nav_offers_my_page_to_member_accounts(client, people):
     sign_in_as(client, people.a1)
     nav = client.get(reverse("selfservice:me")).context["nav"]
     assert "我的" in [item.label for item in nav]
+
+
+def test_the_api_gives_my_page_as_json_and_nothing_of_others(client, people, tree):
+    me, peer = people.a1, people.a2
+    today = timezone.localdate()
+    activity = held(tree.branch_a, "三月主题党日", dt.date(today.year, 1, 9))
+    Participation.objects.create(activity=activity, member=me, status="leave", reason="出差在外地")
+    Participation.objects.create(activity=activity, member=peer, status="leave", reason="病假住院")
+    notice(tree.branch_a, "下周党员大会", today + dt.timedelta(days=6), [me, peer])
+    assert client.get("/api/me/").status_code in (401, 403)
+    sign_in_as(client, me)
+    data = client.get("/api/me/").json()
+    assert data["member"]["id"] == me.pk and data["member"]["org_name"] == me.org.name
+    assert [n["title"] for n in data["upcoming"]] == ["下周党员大会"]
+    assert data["upcoming"][0]["read"] is False
+    assert [(r["title"], r["reason"]) for r in data["recent"]] == [("三月主题党日", "出差在外地")]
+    assert data["years"][0]["leave"] == 1
+    assert "病假住院" not in str(data) and peer.name not in str(data)
+    # ids in the query string aim nowhere: the answer is the signed-in member's own
+    assert client.get(f"/api/me/?member={peer.pk}&id={peer.pk}").json() == data
+
+
+def test_the_api_says_when_an_account_has_no_member_record(client, make_user, tree):
+    client.force_login(make_user("party_member", tree.branch_a))
+    data = client.get("/api/me/").json()
+    assert data == {"member": None, "reminders": [], "upcoming": [], "years": [], "recent": []}

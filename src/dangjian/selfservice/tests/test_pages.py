@@ -220,6 +220,13 @@ def test_me_query_count_is_constant(client, people, tree):
     )
     check_baseline(BASELINES, "selfservice:me", count)
 
+    def listed(resp) -> int:
+        data = resp.json()
+        return len(data["upcoming"]) + len(data["recent"])
+
+    count = assert_query_count_constant(client, "/api/me/", lambda: add(1), rows=listed)
+    check_baseline(BASELINES, "api:me", count)
+
 
 def test_the_role_follows_a_transfer_and_leaves_with_the_member(people, tree, make_user):
     from dangjian.members import services as member_services
