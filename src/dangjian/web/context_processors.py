@@ -24,7 +24,6 @@ from dangjian.activities.models import Activity
 from dangjian.assessments.models import Campaign, Finding, Framework, Rectification
 from dangjian.core.scoping import has_any_scope, has_global_perm, holds
 from dangjian.members.models import Member
-from dangjian.members.ownership import own_member
 from dangjian.orgs.models import Organization, Unit
 from dangjian.rules.notifications import unread_count
 
@@ -190,15 +189,6 @@ def role_summaries(request) -> list[str]:
     return cached
 
 
-def person_name(user: Any) -> str:
-    """The signed-in user as a person: the 姓名, else their member record's name (one query,
-    remembered on the request's user), never the username."""
-    if user.display_name:
-        return user.display_name
-    member = own_member(user)
-    return member.name if member is not None else user.person_name
-
-
 def demo_data_loaded() -> bool:
     configured = getattr(settings, "DANGJIAN_DEMO_BANNER", None)
     if configured is not None:
@@ -216,7 +206,7 @@ def navigation(request) -> dict[str, Any]:
         "nav": nav,
         "phone_tabs": phone_tabs(nav),
         # The signed-in person by name (never the username: that is a login, not a name).
-        "user_name": SimpleLazyObject(lambda: person_name(user)) if authenticated else "",
+        "user_name": SimpleLazyObject(lambda: user.person_name) if authenticated else "",
         "user_roles": SimpleLazyObject(lambda: role_summaries(request)),
         "is_demo": SimpleLazyObject(demo_data_loaded),
         "account_urls": {

@@ -238,13 +238,22 @@ def test_header_names_the_person_never_the_username(client, tree, make_user):
 
 
 @pytest.mark.urls("dangjian.urls")
-def test_an_account_without_a_name_is_named_by_its_member_record(client, tree, make_user):
-    from dangjian.members.tests.factories import MemberFactory
-
+def test_an_account_without_a_name_never_shows_its_username(client, tree, make_user):
+    """Member accounts are opened with their member's name; an account someone left without
+    one is still never shown by its login, and naming it costs no query (lists of users)."""
     user = make_user("party_member", tree.branch_a, username="q9x_mem")
-    MemberFactory(org=tree.branch_a, name="欧阳明月", account=user)
     client.force_login(user)
     html = client.get(reverse("web:home"), follow=True).content.decode()
-    assert "欧阳明月" in html and "q9x_mem" not in html
-    user.refresh_from_db()
-    assert str(user) == "未填写姓名的用户"  # in a list, no query per row: never the username
+    assert "未填写姓名的用户" in html and "q9x_mem" not in html
+    assert str(user) == "未填写姓名的用户"
+
+
+def test_a_user_loaded_with_its_member_record_is_named_by_it(tree, make_user):
+    from dangjian.accounts.models import User
+    from dangjian.members.tests.factories import MemberFactory
+
+    user = make_user("party_member", tree.branch_a, username="q9x_mem2")
+    MemberFactory(org=tree.branch_a, name="欧阳明月", account=user)
+    assert str(User.objects.select_related("member").get(pk=user.pk)) == "欧阳明月"
+    named = make_user(username="q9x_named", display_name="王秀琴")
+    assert str(named) == named.person_name == "王秀琴"
