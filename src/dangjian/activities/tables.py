@@ -10,8 +10,8 @@ from .models import Activity
 
 
 def attendance_cell(record: Activity) -> str:
-    if record.is_planned:
-        return format_html('<span class="badge bg-secondary-lt">{}</span>', "计划")
+    if record.is_planned:  # a meeting notice: nothing is counted until it is held
+        return format_html('<span class="badge bg-secondary-lt">{}</span>', "已通知，待召开")
     rate = record.attendance_rate
     if rate is None:
         return format_html("{} 人参加", record.n_attended)
