@@ -42,8 +42,9 @@ SOURCE_CHINESE_CALENDAR = "chinese_calendar"
 SOURCE_HOLIDAYS = "holidays"
 SOURCE_LABELS = {
     SOURCE_SCHEDULE: "管理员录入的放假安排",
-    SOURCE_CHINESE_CALENDAR: "chinese-calendar（国务院公布的放假安排）",
-    SOURCE_HOLIDAYS: "holidays 规则推算（未公布年份的近似）",
+    # Read by people on the holidays page: what the dates rest on, not the package names.
+    SOURCE_CHINESE_CALENDAR: "内置日历（国务院公布的放假安排）",
+    SOURCE_HOLIDAYS: "按节日规则推算（未公布年份的近似）",
 }
 
 BEFORE = "before"

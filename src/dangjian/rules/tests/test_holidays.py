@@ -165,7 +165,7 @@ def test_holiday_page_lists_periods_and_source(client, tree, make_user):
     resp = client.get(reverse("rules:holidays"), {"year": 2031})
     html = resp.content.decode()
     assert resp.status_code == 200
-    assert "春节" in html and "holidays 规则推算" in html
+    assert "春节" in html and "按节日规则推算" in html
     assert resp.context["can_manage"] is False
     assert client.post(reverse("rules:holidays"), {"name": "春节"}).status_code == 403
 

@@ -25,6 +25,7 @@ RULE_ID = re.compile(r"\b[a-z]+(?:_[a-z]+)*(?:\.[a-z]+(?:_[a-z]+)*){2,}\b")
 # Developer words: file paths, command lines, Python's and Django's own spellings.
 DEVELOPER = re.compile(
     r"[\w/-]\.(?:ya?ml|py|md|json)\b|\bdangjian [a-z]|manage\.py|\bNone\b|\bTrue\b|\bFalse\b"
+    r"|\b[a-z]+(?:[_-][a-z]+)+\b"  # identifiers and package names: basic_system, chinese-calendar
 )
 # English a Chinese interface should never show (whole words, case-sensitive as printed).
 ENGLISH = re.compile(
@@ -67,6 +68,8 @@ def test_the_patterns_catch_what_they_should():
         "来源文件：dangjian/rules/library/branch_work.yaml",
         "regulations.md：已见转载原文",
         "下载 YAML",
+        "来源：chinese-calendar（国务院公布的放假安排）",
+        "模板 basic_system",
         "提醒由每日运行的 dangjian remind 生成",
         "python manage.py remind",
         "状态 None",
