@@ -208,8 +208,15 @@ FILTER_PARAMETERS = [
 
 def request_filters(request, data) -> inbox.Filters:
     """The inbox filters of an API call; a bad value is a 400 saying what to fix."""
-    raw = {k: data.get(k, "") for k in ("kind", "org", "period", "status")}
-    if not raw["status"] and data.get("unread") in ("1", "true"):
+    if not hasattr(data, "get"):  # a JSON body that is a list, a number or a string
+        raise ValidationError({"filters": ['请求内容应为筛选条件的对象，如 {"kind": "…"}。']})
+    raw = {}
+    for key in ("kind", "org", "period", "status"):
+        value = data.get(key, "")
+        if isinstance(value, (list, dict)):
+            raise ValidationError({key: ["应为单个值。"]})
+        raw[key] = "" if value is None else str(value)
+    if not raw["status"] and str(data.get("unread")) in ("1", "true", "True"):
         raw["status"] = "unread"
     f = inbox.parse_filters(request.user, raw)
     if f.errors:

@@ -292,6 +292,25 @@ def test_api_filters_groups_and_filtered_read(client, tree, alice, bob):
     assert Notification.objects.filter(user=alice, read_at__isnull=True).count() == 1
 
 
+@pytest.mark.parametrize("body", ["0.5", "[1, 2]", '"unread"', '{"kind": ["a", "b"]}'])
+def test_api_read_all_refuses_a_body_that_is_not_filters(client, alice, body):
+    note(alice, org=None, kind=K.TERM_DUE)
+    client.force_login(alice)
+    resp = client.post("/api/notifications/read-all/", body, content_type="application/json")
+    assert resp.status_code == 400
+    assert Notification.objects.filter(user=alice, read_at__isnull=True).count() == 1
+
+
+def test_api_read_all_takes_an_org_id_as_a_json_number(client, tree, alice):
+    note(alice, org=tree.branch_a, kind=K.TERM_DUE)
+    note(alice, org=tree.unit_a, kind=K.TERM_DUE)
+    client.force_login(alice)
+    resp = client.post(
+        "/api/notifications/read-all/", {"org": tree.branch_a.pk}, content_type="application/json"
+    )
+    assert resp.json() == {"marked": 1}
+
+
 # --- query counts ---------------------------------------------------------------------
 
 
