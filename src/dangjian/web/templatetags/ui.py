@@ -8,6 +8,9 @@ from django import forms, template
 from django.db import models
 from django.urls import NoReverseMatch
 from django.utils.html import strip_tags
+from django.utils.safestring import SafeString
+
+from dangjian.core.tables import render_rows
 
 register = template.Library()
 
@@ -113,3 +116,11 @@ def label_cells(table: Any) -> str:
         attrs["td"] = td
         column.attrs = attrs
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def table_rows(context: template.Context, table: Any) -> SafeString:
+    """The body rows of the table's page, each cell as django-tables2 renders it but with
+    the per-column work (render method arguments, links, cell attributes) done once, not
+    per cell (core/tables.py, decisions/0012). Empty when the page has no rows."""
+    return render_rows(table, context)
