@@ -3,7 +3,8 @@
 Each server's cron or systemd timer may start `dangjian remind`, `backup` or `audit …` at
 the same minute; `@single_run("remind")` on the command's `handle` lets the first one run
 and makes the others say so and exit with status 0 — the job is being done, by another
-process — without touching anything. The lock (`core.db.job_lock`) is a PostgreSQL
+process — without touching anything. A command's `validate_options(options)`, when it has
+one, runs first: bad input is an error whether or not the job is busy. The lock (`core.db.job_lock`) is a PostgreSQL
 advisory lock with a fixed key per job, or a file lock under DATA_DIR on SQLite.
 """
 
@@ -31,6 +32,10 @@ def single_run(job: str | Callable[[dict[str, Any]], str]):
         @functools.wraps(handle)
         def run(command, *args: Any, **options: Any):
             name = job(options) if callable(job) else job
+            # Bad input is refused before the lock: a typo needs no database, nor waits for one.
+            validate = getattr(command, "validate_options", None)
+            if validate is not None:
+                validate(options)
             with job_lock(name) as held:
                 if not held:
                     command.stderr.write(busy_message(name))

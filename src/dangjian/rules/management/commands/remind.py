@@ -38,10 +38,10 @@ class Command(BaseCommand):
             "--only", default=None, metavar="SOURCES", help=f"只运行这些来源（逗号分隔）：{sources}"
         )
 
-    @single_run("remind")  # one run at a time across the app servers
-    def handle(self, *args: Any, **options: Any) -> None:
-        day = parse_day(options["date"])
-        sources = None
+    def validate_options(self, options: dict[str, Any]) -> None:
+        """The day and sources, checked before the job lock (core.jobs.single_run)."""
+        options["day"] = parse_day(options["date"])
+        options["sources"] = None
         if options["only"]:
             known = set(notifications.SOURCES)
             sources = [s.strip() for s in options["only"].split(",") if s.strip()]
@@ -50,6 +50,11 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"未知的提醒来源：{'、'.join(unknown)}；可选：{'、'.join(sorted(known))}。"
                 )
+            options["sources"] = sources
+
+    @single_run("remind")  # one run at a time across the app servers
+    def handle(self, *args: Any, **options: Any) -> None:
+        day, sources = options["day"], options["sources"]
         result = notifications.run(day, sources=sources, email=options["email"])
         self.stdout.write(f"提醒日期：{day:%Y-%m-%d}")
         for name in result.drafts:
