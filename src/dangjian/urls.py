@@ -1,12 +1,16 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from dangjian.core.orgpicker import OrgSearchView
+
 # JSON for an unmatched /api/ path, the 404 page elsewhere.
 handler404 = "dangjian.core.api_views.not_found"
 
 urlpatterns = [
     path("", include("dangjian.web.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
+    # The org picker's name search (core.orgpicker), scoped like every choice of an org.
+    path("orgs/pick/", OrgSearchView.as_view(), name="org-pick"),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("audit/", include("dangjian.audit.urls")),

@@ -10,6 +10,7 @@ from django.contrib.auth import password_validation
 
 from dangjian.audit.models import AuditEvent
 from dangjian.audit.services import record
+from dangjian.core.orgpicker import use_org_picker
 from dangjian.core.scoping import has_global_perm
 from dangjian.orgs.models import Organization
 
@@ -153,3 +154,4 @@ class RoleProposalForm(forms.Form):
         org_field = self.fields["org"]
         assert isinstance(org_field, forms.ModelChoiceField)
         org_field.queryset = orgs.order_by("path")
+        use_org_picker(self, user_kwarg="actor")

@@ -7,15 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.filters import DateFilter, IdFilter, YearFilter
 from dangjian.members.filtersets import ALL, WithinFilterSet, org_filter
-from dangjian.orgs.filtersets import OrgField, ShortOrgSelects
+from dangjian.orgs.filtersets import OrgField
 
 from .models import Activity, ActivityKind, Participation, ParticipationStatus, Tag
 
 
-class ActivityFilterSet(ShortOrgSelects, WithinFilterSet):
-    """The org selects offer the user's upper levels (orgs.filtersets.ShortOrgSelects): for
-    the 工委 listing all ≈ 2 200 orgs twice was most of the list page's time; any visible
-    org id still validates."""
+class ActivityFilterSet(WithinFilterSet):
+    """The org filters show the org picker (core.orgpicker): for the 工委 listing all
+    ≈ 2 200 orgs twice was most of the list page's time; any visible org id validates."""
 
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("主题"))
     within = OrgField(method="filter_within", label=_("所属组织（含下级）"))

@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 from dangjian.core import services as core_services
 from dangjian.core.bounds import YEAR_MAX, YEAR_MIN, parse_id, parse_int
 from dangjian.core.models import snapshot
+from dangjian.core.orgpicker import render_org_picker
 from dangjian.core.scoping import has_any_scope, holds_at_top
 from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectListView, ScopedViewMixin
 from dangjian.members.models import Member
@@ -151,10 +152,9 @@ class CalendarView(ScopedViewMixin, TemplateView):
             prev_month=f"{prev_month:%Y-%m}",
             next_month=f"{next_month:%Y-%m}",
             today=timezone.localdate(),
-            org_choices=[
-                (o.pk, "　" * (o.depth - 1) + o.name)
-                for o in orgs.order_by("path").only("pk", "name", "depth")[:500]
-            ],
+            org_picker=render_org_picker(
+                "org", orgs, org.pk if org else None, empty_label=None, id="cal-org"
+            ),
         )
         return ctx
 

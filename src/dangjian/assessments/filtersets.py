@@ -1,7 +1,7 @@
 """Filters for campaigns, assessments, item results, findings and rectifications, shared by
 the list pages and the API.
 
-Org selects offer the user's upper levels only (orgs.filtersets.ShortOrgSelects): for the
+Org filters show the org picker (core.orgpicker, through orgs.filtersets.OrgField): for the
 工委, listing all ≈ 2 200 orgs in `within` and `target` was most of the list pages' time
 and weight. Any org the user can view still validates (the field's queryset is unchanged),
 so links from an org page or a campaign still filter by a deeper org."""
@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from dangjian.core.filters import IdFilter, YearFilter
 from dangjian.members.filtersets import ALL, WithinFilterSet
-from dangjian.orgs.filtersets import OrgField, ShortOrgSelects
+from dangjian.orgs.filtersets import OrgField
 
 from .models import (
     Assessment,
@@ -50,7 +50,7 @@ def campaign_filter(field_name: str) -> django_filters.ModelChoiceFilter:
 OVERDUE_CHOICES = [("true", _("仅逾期")), ("false", _("未逾期"))]
 
 
-class ScopedOrgFilterSet(ShortOrgSelects, WithinFilterSet):
+class ScopedOrgFilterSet(WithinFilterSet):
     """`?within=<org id>` (the row's subtree), its select showing the upper levels only."""
 
     within = OrgField(method="filter_within", label=_("所属组织（含下级）"))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import yamlio
 from dangjian.core.db import path_prefix_q
+from dangjian.core.orgpicker import use_org_picker
 from dangjian.orgs.models import Organization, OrgKind, OrgStatus
 
 from .models import Campaign, CampaignType, Framework, LiaisonStage, SelectionMode, Severity
@@ -118,6 +119,7 @@ class CampaignForm(forms.Form):
             self.fields["framework"],
             Framework.objects.order_by("name", "-is_current", "-version"),
         )
+        use_org_picker(self)
 
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -162,6 +164,7 @@ class AddTargetsForm(forms.Form):
     def __init__(self, *args: Any, user: Any = None, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_queryset(self.fields["targets"], target_choices(user, campaign))
+        use_org_picker(self)
 
 
 class UserChoiceField(forms.ModelMultipleChoiceField):
@@ -242,6 +245,7 @@ class FindingForm(forms.Form):
             self.fields["org"],
             Organization.objects.holding(user, "assessments.add_finding").order_by("path"),
         )
+        use_org_picker(self)
 
 
 class RectificationSubmitForm(forms.Form):

@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 
+from .orgpicker import use_org_picker
+
 
 class ScopedFormMixin:
     """Restrict every ModelChoiceField to what the user can view (DESIGN §4)."""
@@ -20,6 +22,8 @@ class ScopedFormMixin:
             qs = getattr(field, "queryset", None)
             if qs is not None and hasattr(qs, "restrict"):
                 field.queryset = qs.restrict(user, "view")
+        # An org is chosen with the one picker: never a <select> of every org.
+        use_org_picker(self)  # type: ignore[arg-type]
 
 
 class ScopedModelForm(ScopedFormMixin, forms.ModelForm):

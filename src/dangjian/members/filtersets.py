@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from dangjian.core.bounds import HISTORY_YEAR_MIN
 from dangjian.core.db import in_subquery_first
 from dangjian.core.filters import IdFilter, YearFilter
+from dangjian.core.orgpicker import ORG_ERRORS, OrgPicker
 from dangjian.core.scoping import perm_name
 from dangjian.orgs.models import Organization
 
@@ -35,9 +36,16 @@ def name_q(value: str) -> Q:
 
 
 def org_filter(**kwargs) -> django_filters.ModelChoiceFilter:
-    """An org id (documented as an integer) accepted only when it lies in the user's scope."""
+    """An org id (documented as an integer) accepted only when it lies in the user's scope;
+    the page shows the org picker (core.orgpicker), never a select of every org."""
     return extend_schema_field(OpenApiTypes.INT)(
-        django_filters.ModelChoiceFilter(queryset=visible_orgs, empty_label=ALL, **kwargs)
+        django_filters.ModelChoiceFilter(
+            queryset=visible_orgs,
+            empty_label=ALL,
+            widget=OrgPicker(),
+            error_messages=ORG_ERRORS,
+            **kwargs,
+        )
     )
 
 

@@ -6,17 +6,14 @@ scope is an invalid choice (400 in the API), never a way to look outside it.
 
 from __future__ import annotations
 
-from functools import cache, partial
-
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from dangjian.core.bounds import parse_id
 from dangjian.core.db import path_prefix_q
-from dangjian.core.scoping import scope_paths
+from dangjian.core.orgpicker import ORG_ERRORS, OrgPicker
 
 from .models import GRASSROOTS_KINDS, CommitteePost, Organization, OrgKind, OrgStatus, Term, Unit
 from .termrules import STATUS_CHOICES
@@ -38,52 +35,14 @@ def visible_terms(request):
 
 @extend_schema_field(OpenApiTypes.INT)
 class OrgField(django_filters.ModelChoiceFilter):
-    """An org filter: any org the user can view is a valid value."""
+    """An org filter: any org the user can view is a valid value; the page shows the org
+    picker (core.orgpicker: a short select and a name search), never every org."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", visible_orgs)
+        kwargs.setdefault("widget", OrgPicker())
+        kwargs.setdefault("error_messages", ORG_ERRORS)
         super().__init__(*args, **kwargs)
-
-
-def upper_level_choices(user, selected) -> list[tuple]:
-    """Select options for an org filter: the user's top orgs, one level below, and the chosen org.
-
-    A city has thousands of orgs and every <option> costs render time and page weight;
-    deeper orgs arrive through links (组织详情 → 在列表中查看) and still validate, because
-    the field's queryset (every visible org) is unchanged.
-    """
-    choices: list[tuple] = [("", "---------")]
-    paths = scope_paths(user, "orgs.view_organization")
-    if not paths:
-        return choices
-    top = max(min(len(p) for p in paths) // Organization.steplen, 1)
-    shown = Q(depth__lte=top + 1)
-    if (selected_id := parse_id(selected)) is not None:
-        shown |= Q(pk=selected_id)
-    rows = (
-        Organization.objects.restrict(user, "view").filter(shown).values_list("pk", "name", "depth")
-    )
-    choices += [(pk, "　" * (depth - top) + name) for pk, name, depth in rows]
-    return choices
-
-
-class ShortOrgSelects:
-    """FilterSet mixin: every OrgField's select offers `upper_level_choices` (queried on render)."""
-
-    @property
-    def form(self):
-        form = super().form  # type: ignore[misc]
-        if not getattr(form, "_org_choices_set", False):
-            user = getattr(self.request, "user", None)  # type: ignore[attr-defined]
-            for name, flt in self.filters.items():  # type: ignore[attr-defined]
-                if isinstance(flt, OrgField):
-                    selected = self.data.get(name) if self.data else None  # type: ignore[attr-defined]
-                    # A callable: evaluated when the widget renders (never for the API), once.
-                    form.fields[name].widget.choices = cache(
-                        partial(upper_level_choices, user, selected)
-                    )
-            form._org_choices_set = True
-        return form
 
 
 def within_subtree(queryset, path_field: str, org: Organization):
@@ -91,7 +50,7 @@ def within_subtree(queryset, path_field: str, org: Organization):
     return queryset.filter(path_prefix_q(path_field, org.path))
 
 
-class OrganizationFilterSet(ShortOrgSelects, django_filters.FilterSet):
+class OrganizationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("名称"))
     kind = django_filters.ChoiceFilter(
         choices=[*OrgKind.choices, (GRASSROOTS, _("基层党组织（党委、党总支、党支部）"))],
@@ -135,7 +94,7 @@ class OrganizationFilterSet(ShortOrgSelects, django_filters.FilterSet):
         return queryset.filter(term_status=value)
 
 
-class UnitFilterSet(ShortOrgSelects, django_filters.FilterSet):
+class UnitFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("名称"))
     within = OrgField(method="filter_within", label=_("所属范围（含下级）"))
 
@@ -155,7 +114,7 @@ class UnitFilterSet(ShortOrgSelects, django_filters.FilterSet):
         return within_subtree(queryset, "party_org__path", org)
 
 
-class TermFilterSet(ShortOrgSelects, django_filters.FilterSet):
+class TermFilterSet(django_filters.FilterSet):
     org = OrgField(label=_("党组织"))
     within = OrgField(method="filter_within", label=_("所属范围（含下级）"))
     current = django_filters.BooleanFilter(
@@ -170,7 +129,7 @@ class TermFilterSet(ShortOrgSelects, django_filters.FilterSet):
         return within_subtree(queryset, "org__path", org)
 
 
-class CommitteePostFilterSet(ShortOrgSelects, django_filters.FilterSet):
+class CommitteePostFilterSet(django_filters.FilterSet):
     term = django_filters.ModelChoiceFilter(queryset=visible_terms, label=_("届次"))
     org = OrgField(field_name="term__org", label=_("党组织"))
     within = OrgField(method="filter_within", label=_("所属范围（含下级）"))

@@ -20,8 +20,8 @@ from django.views.generic import TemplateView
 
 from dangjian.core import bounds, services
 from dangjian.core.models import snapshot
+from dangjian.core.orgpicker import render_org_picker
 from dangjian.core.scoping import has_any_scope, holds_at_top
-from dangjian.orgs.filtersets import upper_level_choices
 from dangjian.orgs.models import Organization
 
 from . import holidays, inbox, notifications, sweep
@@ -143,7 +143,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
             kind_choices=NotificationKind.choices,
             period_choices=[(k, label) for k, (label, _days) in inbox.PERIODS.items()],
             status_choices=list(inbox.STATUSES.items()),
-            org_choices=_org_choices(user, f),
+            org_picker=_org_picker(user, f),
         )
         return ctx
 
@@ -160,11 +160,14 @@ def _drill(f: inbox.Filters, view: str, row: Any) -> str:
     return f.query(view="list", kind=row.kind, org=row.org_id or "", exact=1)
 
 
-def _org_choices(user: Any, f: inbox.Filters) -> list[tuple]:
-    """The short org select (the user's top orgs and one level below, plus the chosen one)."""
+def _org_picker(user: Any, f: inbox.Filters) -> str:
+    """The org picker (core.orgpicker) of the org filter; none for a user who sees no org."""
     if not has_any_scope(user, Organization, "view"):
-        return []
-    return upper_level_choices(user, f.org.pk if f.org else None)[1:]
+        return ""
+    orgs = Organization.objects.restrict(user, "view")
+    return render_org_picker(
+        "org", orgs, f.org.pk if f.org else None, empty_label="全部组织", id="f-org"
+    )
 
 
 class NotificationGroupReadView(LoginRequiredMixin, View):

@@ -5,9 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.filters import IdFilter
-from dangjian.members.filtersets import ALL, name_q
-from dangjian.orgs.models import Organization
+from dangjian.members.filtersets import ALL, name_q, org_filter
 
 from .models import MemberAccount
 
@@ -16,8 +14,9 @@ class MemberAccountFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("姓名"), help_text=_("姓名或拼音首字母")
     )
-    # An id, not a select of every org: the open page's drill-down links here.
-    within = IdFilter(method="filter_within", label=_("党组织（含下级）"))
+    # The org picker (core.orgpicker), never a select of every org; the open page's
+    # drill-down links here by id.
+    within = org_filter(method="filter_within", label=_("党组织（含下级）"))
     opened = django_filters.ChoiceFilter(
         method="filter_opened",
         choices=[("yes", _("已开通")), ("no", _("未开通")), ("initial", _("未修改初始密码"))],
@@ -33,10 +32,8 @@ class MemberAccountFilterSet(django_filters.FilterSet):
         value = value.strip()
         return queryset.filter(name_q(value)) if value else queryset
 
-    def filter_within(self, queryset, name, value):
-        user = getattr(self.request, "user", None)
-        org = Organization.objects.restrict(user, "view").filter(pk=value).first()
-        return queryset.within(org) if org is not None else queryset.none()
+    def filter_within(self, queryset, name, org):
+        return queryset.within(org)  # `org` is one the user may view (org_filter's queryset)
 
     def filter_opened(self, queryset, name, value):
         if value == "yes":

@@ -19,6 +19,7 @@ from dangjian.assessments.models import (
     Rectification,
 )
 from dangjian.audit.models import AuditEvent
+from dangjian.core import orgpicker
 
 from . import factories
 from .factories import (
@@ -728,11 +729,12 @@ def select_of(page: str, name: str) -> str:
     ],
 )
 def test_org_selects_offer_upper_levels_and_deeper_orgs_still_filter(
-    client, tree, people, url_name, selects
+    client, tree, people, url_name, selects, monkeypatch
 ):
     """The city's ≈ 2 200 orgs are not listed in every org select (that was most of the
     targets and findings pages' time): the 工委 sees itself and the units; a deeper org
     chosen through a link is shown selected and filters."""
+    monkeypatch.setattr(orgpicker, "SHORT_LIMIT", 3)  # the tree has more orgs than that
     fw = checklist_framework()
     campaign = make_campaign(fw, tree.root, [tree.branch_a, tree.branch_b, tree.group_a])
     make_finding(tree.group_a, raised_by=tree.root, text="党小组问题", campaign=campaign)

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core import orgpicker
 from dangjian.core.testing.querycount import (
     assert_query_count_constant,
     check_baseline,
@@ -107,16 +108,18 @@ def test_filters_kind_org_period_and_read_state(client, tree, alice):
     assert resp.context["filters"].org is None and resp.context["filters"].errors
 
 
-def test_the_org_filter_is_a_short_select(client, tree, make_user):
+def test_the_org_filter_is_a_short_select(client, tree, make_user, monkeypatch):
+    monkeypatch.setattr(orgpicker, "SHORT_LIMIT", 10)  # a city's thousands, in miniature
     admin = make_user("committee_admin", tree.root)
     for i in range(12):
         Organization.objects.get(pk=tree.unit_a.pk).add_child(kind=OrgKind.BRANCH, name=f"支部{i}")
     client.force_login(admin)
     html = client.get(INBOX).content.decode()
-    select = re.search(r'<select id="f-org".*?</select>', html, re.S).group(0)
+    select = re.search(r'<select[^>]*id="f-org".*?</select>', html, re.S).group(0)
     options = re.findall(r'<option value="(\d+)"', select)
-    # The 工委 and its units only — not every branch of the city.
+    # The 工委 and its units only — not every branch of the city; the rest by name search.
     assert {int(o) for o in options} == {tree.root.pk, tree.unit_a.pk, tree.unit_b.pk}
+    assert "data-dj-orgpicker-search" in html
 
 
 def test_mark_a_group_read_is_one_update_of_own_rows(client, tree, alice, bob):

@@ -186,8 +186,13 @@ def test_account_list_filters(client, people, tree):
     assert people.a1.name in opened and people.a2.name not in opened
     waiting = client.get(url + "?opened=no").content.decode()
     assert people.a1.name not in waiting and people.a2.name in waiting
-    elsewhere = client.get(url + f"?within={tree.branch_b.pk}").content.decode()
-    assert people.a1.name not in elsewhere  # an org outside scope lists nobody
+    elsewhere = client.get(url + f"?within={tree.branch_b.pk}")
+    # An org outside the scope is refused in plain Chinese (the filter is left out).
+    assert elsewhere.status_code == 200
+    assert "所选组织不存在，或不在您可选择的范围内" in elsewhere.content.decode()
+    assert elsewhere.context["filterset"].form.errors["within"]
+    narrowed = client.get(url + f"?within={tree.group_a.pk}").content.decode()
+    assert people.a1.name not in narrowed and people.g1.name in narrowed
 
 
 def test_me_query_count_is_constant(client, people, tree):

@@ -10,7 +10,11 @@
  *   style attributes, which the policy refuses.
  * - sizes computed by the server: data-dj-height="260" (pixels) and data-dj-width="40"
  *   (percent), set through the element's style object, which the policy allows;
- * - print buttons: data-dj-print.
+ * - print buttons: data-dj-print;
+ * - org pickers (core.orgpicker): <div data-dj-orgpicker data-url data-source> holding a
+ *   short <select> and a search box; typing asks the server for orgs by name (within what
+ *   the field accepts) and puts them in the select after the chosen and the empty options.
+ *   Enter in the box moves to the select instead of sending the form.
  */
 (function () {
   "use strict";
@@ -55,9 +59,76 @@
     });
   }
 
+  function mountOrgPickers(root) {
+    all(root, "[data-dj-orgpicker][data-url]").forEach(function (box) {
+      if (box.dataset.mounted) return;
+      var search = box.querySelector("[data-dj-orgpicker-search]");
+      var select = box.querySelector("select");
+      var status = box.querySelector("[data-dj-orgpicker-status]");
+      if (!search || !select) return;
+      box.dataset.mounted = "1";
+      var first = Array.prototype.map.call(select.options, function (o) {
+        return { value: o.value, text: o.text };
+      });
+      var hint = status ? status.textContent : "";
+      var timer = null;
+      var asked = 0;
+
+      function say(text) { if (status) status.textContent = text; }
+
+      function fill(rows) {
+        // Keep what is chosen and the empty ("全部") option; the rest is the answer.
+        var kept = Array.prototype.filter.call(select.options, function (o) {
+          return o.selected || o.value === "";
+        });
+        var seen = {};
+        kept.forEach(function (o) { seen[o.value] = true; });
+        while (select.options.length) select.remove(0);
+        kept.forEach(function (o) { select.add(o); });
+        rows.forEach(function (row) {
+          var value = String(row.value);
+          if (seen[value]) return;
+          seen[value] = true;
+          select.add(new Option(row.text, value));
+        });
+      }
+
+      function run() {
+        var q = search.value.trim();
+        var mine = ++asked;
+        if (!q) { fill(first); say(hint); return; }
+        var url = box.dataset.url + "?q=" + encodeURIComponent(q);
+        if (box.dataset.source) url += "&source=" + encodeURIComponent(box.dataset.source);
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+          .then(function (data) {
+            if (mine !== asked) return; // a later search has been asked meanwhile
+            fill(data.results.map(function (o) { return { value: o.id, text: o.name }; }));
+            var n = data.results.length;
+            say(n === 0 ? "没有找到名称含“" + q + "”的组织。"
+              : "找到 " + n + (data.more ? " 个以上" : " 个") + "组织，请在下面选择。");
+          })
+          .catch(function () { if (mine === asked) say("查找失败，请稍后重试。"); });
+      }
+
+      search.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(run, 250);
+      });
+      search.addEventListener("keydown", function (e) {
+        if (e.key !== "Enter") return;
+        e.preventDefault(); // the box is no filter of its own: Enter goes to the choices
+        window.clearTimeout(timer);
+        run();
+        select.focus();
+      });
+    });
+  }
+
   function load(root) {
     applySizes(root); // before the charts: ECharts takes the element's size at init
     mountCharts(root);
+    mountOrgPickers(root);
   }
 
   document.addEventListener("click", function (e) {

@@ -1,0 +1,211 @@
+"""The one way a page lets a user choose an org: a short select plus a scoped name search.
+
+A city has thousands of orgs and a province tens of thousands; a `<select>` of all of them
+cost the 工委's member list 450 ms and half a megabyte. `OrgPicker` renders at most
+`SHORT_LIMIT` options — every org of the field's queryset when there are that few (a
+secretary's one branch comes pre-selected), else its upper levels (breadth first, whole
+levels only) and the chosen org(s) — and, when it had to shorten, a search box. The search
+(web/static/web/app.js) asks `OrgSearchView` for orgs by name, within the field's own
+queryset: the form is named in a signed token and rebuilt for the asking user, so the
+search offers exactly what the form accepts; a filter's field (no token) searches what the
+user may view. Validation is unchanged: the field's queryset decides, one query by id.
+
+`ScopedFormMixin` gives every org ModelChoiceField this widget; filters say
+`widget=OrgPicker()` (orgs.filtersets.OrgField, members.filtersets.org_filter); a
+hand-written select uses `render_org_picker`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.apps import apps
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core import signing
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+from django.utils.safestring import SafeString
+from django.views import View
+
+from .bounds import parse_id
+
+SHORT_LIMIT = 100  # options a picker renders without a search (all 85 units of a city fit)
+SEARCH_LIMIT = 30  # orgs one search answers with
+QUERY_MAX = 50  # characters of a search
+SALT = "dangjian.core.orgpicker"
+INDENT = "　"  # a full-width space per level below the top shown
+# Django's "选择一个有效的选项" says nothing of why; an org outside the scope reads as missing.
+OUT_OF_RANGE = "所选组织不存在，或不在您可选择的范围内，请重新选择。"
+ORG_ERRORS = {"invalid_choice": OUT_OF_RANGE, "invalid_pk_value": OUT_OF_RANGE}
+
+
+def org_model() -> Any:
+    return apps.get_model("orgs", "Organization")
+
+
+def is_org_field(field: forms.Field) -> bool:
+    qs = getattr(field, "queryset", None)
+    return qs is not None and qs.model is org_model()
+
+
+def _selected_ids(values: list[str]) -> list[int]:
+    return [pk for v in values if (pk := parse_id(v)) is not None]
+
+
+def short_choices(queryset: Any, selected: list[str]) -> tuple[list[tuple[int, str]], bool]:
+    """(pk, label) of what a picker shows, in tree order, and whether it shortened the list.
+
+    One query: the chosen orgs first, then the queryset breadth first (`depth`, `path`),
+    `SHORT_LIMIT + 1` rows. A level that does not fit whole is left out (half the units
+    in name order would be a puzzle), unless it is the only one."""
+    ids = _selected_ids(selected)
+    chosen = Case(When(pk__in=ids, then=Value(0)), default=Value(1), output_field=IntegerField())
+    rows = list(
+        queryset.order_by(chosen, "depth", "path").values_list("pk", "name", "depth", "path")[
+            : SHORT_LIMIT + 1 + len(ids)
+        ]
+    )
+    picked = [r for r in rows if r[0] in ids]
+    rest = [r for r in rows if r[0] not in ids]
+    truncated = len(rest) > SHORT_LIMIT
+    if truncated:
+        cut_depth = rest[SHORT_LIMIT][2]
+        whole = [r for r in rest[:SHORT_LIMIT] if r[2] < cut_depth]
+        rest = whole or rest[:SHORT_LIMIT]
+    shown = {r[0]: r for r in [*rest, *picked]}.values()
+    top = min((r[2] for r in shown), default=1)
+    ordered = sorted(shown, key=lambda r: r[3])
+    return [(pk, INDENT * (depth - top) + name) for pk, name, depth, _path in ordered], truncated
+
+
+class OrgPicker(forms.Select):
+    """A select of orgs that never lists more than `SHORT_LIMIT` (see the module doc)."""
+
+    template_name = "core/widgets/org_picker.html"
+    source = ""  # signed "module.Form:field" set by ScopedFormMixin; empty: the view scope
+    queryset: Any = None  # for a hand-written picker (render_org_picker)
+    empty_label: Any = None
+    required = False
+
+    def _queryset(self) -> tuple[Any, Any, bool]:
+        qs = getattr(self.choices, "queryset", None)
+        if qs is not None:
+            field = self.choices.field  # type: ignore[attr-defined]
+            return qs, field.empty_label, field.required
+        return self.queryset, self.empty_label, self.required
+
+    def optgroups(self, name: str, value: list[str], attrs: Any = None) -> Any:
+        qs, empty_label, required = self._queryset()
+        if qs is None:
+            self.truncated = False
+            return super().optgroups(name, value, attrs)
+        choices, self.truncated = short_choices(qs, [v for v in value if v])
+        if required and not any(value) and len(choices) == 1 and not self.truncated:
+            # The only org the user may choose (a secretary's branch): chosen already.
+            value, empty_label = [str(choices[0][0])], None
+        head = [] if empty_label is None or self.allow_multiple_selected else [("", empty_label)]
+        saved = self.choices
+        self.choices = [*head, *choices]
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = saved
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        url = ""
+        if self.truncated:
+            try:
+                url = reverse("org-pick")
+            except NoReverseMatch:  # a test's own URLconf without the search
+                pass
+        context["picker"] = {"truncated": self.truncated, "url": url, "source": self.source}
+        return context
+
+
+class OrgPickerMultiple(OrgPicker):
+    allow_multiple_selected = True
+
+
+def use_org_picker(form: forms.BaseForm, user_kwarg: str = "user") -> None:
+    """Give every org choice field of `form` the picker. ScopedFormMixin calls it; any other
+    form calls it at the end of `__init__`, naming the keyword its user comes in by. The
+    search rebuilds the form as `Form(**{user_kwarg: user})` to search the field's queryset."""
+    cls = type(form)
+    for name, field in form.fields.items():
+        if not is_org_field(field) or isinstance(field.widget, OrgPicker | forms.HiddenInput):
+            continue
+        multiple = isinstance(field, forms.ModelMultipleChoiceField)
+        widget = (OrgPickerMultiple if multiple else OrgPicker)(attrs=dict(field.widget.attrs))
+        widget.is_required = field.widget.is_required
+        widget.source = signing.dumps(
+            [f"{cls.__module__}.{cls.__qualname__}", name, user_kwarg], salt=SALT
+        )
+        widget.choices = field.choices  # type: ignore[attr-defined]
+        field.widget = widget
+        for key, message in ORG_ERRORS.items():
+            default = type(field).default_error_messages.get(key)
+            if default is None or str(field.error_messages.get(key)) == str(default):
+                field.error_messages[key] = message  # a form's own message stays
+
+
+def render_org_picker(
+    name: str, queryset: Any, selected: Any, *, empty_label: str | None, id: str
+) -> SafeString:
+    """A picker for a page's own form (the reminders inbox, the calendar)."""
+    widget = OrgPicker(attrs={"id": id, "class": "form-select"})
+    widget.queryset, widget.empty_label = queryset, empty_label
+    widget.required = empty_label is None
+    return SafeString(widget.render(name, "" if selected is None else str(selected)))
+
+
+def _search_scope(user: Any, token: str) -> Any:
+    """The queryset a search runs in: the named form's field rebuilt for `user` (what the
+    form accepts, so the search shows nothing its full select would not have), else the
+    orgs the user may view. None for a token that does not verify."""
+    visible = org_model().objects.restrict(user, "view")
+    if not token:
+        return visible
+    try:
+        dotted, field_name, user_kwarg = signing.loads(token, salt=SALT)
+        form_class = import_string(dotted)
+    except (signing.BadSignature, TypeError, ValueError, ImportError):
+        return None
+    if not (isinstance(form_class, type) and issubclass(form_class, forms.BaseForm)):
+        return None
+    try:
+        field = form_class(**{user_kwarg: user}).fields.get(field_name)
+    except Exception:
+        # A form needing more than its user (a campaign's targets): search the orgs the
+        # user may view; the form still validates what is chosen.
+        return visible
+    qs = getattr(field, "queryset", None)
+    return visible if qs is None else qs
+
+
+class OrgSearchView(LoginRequiredMixin, View):
+    """GET ?q=名称&source=…: up to SEARCH_LIMIT orgs whose name or short name contains q."""
+
+    def get(self, request):
+        q = request.GET.get("q", "").strip()
+        if len(q) > QUERY_MAX:
+            return HttpResponseBadRequest("查找的名称太长。".encode(), content_type="text/plain")
+        scope = _search_scope(request.user, request.GET.get("source", ""))
+        if scope is None:
+            return HttpResponseBadRequest("查找条件无效。".encode(), content_type="text/plain")
+        if not q:
+            return JsonResponse({"results": [], "more": False})
+        rows = list(
+            scope.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
+            .order_by("path")
+            .values_list("pk", "name")[: SEARCH_LIMIT + 1]
+        )
+        return JsonResponse(
+            {
+                "results": [{"id": pk, "name": name} for pk, name in rows[:SEARCH_LIMIT]],
+                "more": len(rows) > SEARCH_LIMIT,
+            }
+        )
