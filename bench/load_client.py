@@ -11,6 +11,7 @@ import http.client
 import ipaddress
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
@@ -76,7 +77,12 @@ class Connection:
         self.conn = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
 
     def send(
-        self, session: Session, method: str, path: str, form: list[tuple[str, str]] | None = None
+        self,
+        session: Session,
+        method: str,
+        path: str,
+        form: list[tuple[str, str]] | None = None,
+        multipart: bool = False,
     ) -> Reply:
         headers = {
             "Host": f"{self.endpoint.host}:{self.endpoint.port}",
@@ -88,8 +94,7 @@ class Connection:
             headers["Cookie"] = session.cookie_header()
         body = None
         if form is not None:
-            body = urlencode(form).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body, headers["Content-Type"] = encode_form(form, multipart)
             headers["Origin"] = self.endpoint.origin  # as a browser sends with a POST
         start = time.perf_counter()
         try:
@@ -109,6 +114,20 @@ class Connection:
         self.conn.close()
 
 
+def encode_form(fields: list[tuple[str, str]], multipart: bool) -> tuple[bytes, str]:
+    """The body and content type a browser sends for these fields (no file chosen: a
+    browser's empty file part is left out, which the server reads the same way)."""
+    if not multipart:
+        return urlencode(fields).encode(), "application/x-www-form-urlencoded"
+    boundary = "----dangjianbench" + uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields
+    ]
+    body = "".join(parts) + f"--{boundary}--\r\n"
+    return body.encode(), f"multipart/form-data; boundary={boundary}"
+
+
 # --- HTML forms -------------------------------------------------------------------------------
 
 
@@ -117,6 +136,7 @@ class Form:
     """What a browser would submit from one form, plus the options of its choices."""
 
     action: str = ""
+    multipart: bool = False
     fields: list[tuple[str, str]] = field(default_factory=list)
     choices: dict[str, list[str]] = field(default_factory=dict)
 
@@ -161,7 +181,9 @@ class _FormParser(HTMLParser):
             self.in_secret, self.text = True, []
         if tag == "form" and not self.done and self.form is None:
             if self.form_id is None or attrs.get("id") == self.form_id:
-                self.form, self.inside = Form(action=attrs.get("action", "")), True
+                multipart = attrs.get("enctype", "").lower() == "multipart/form-data"
+                self.form = Form(action=attrs.get("action", ""), multipart=multipart)
+                self.inside = True
             return
         if not self.inside or "disabled" in attrs:
             return

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from load_client import Connection, Endpoint, Session, parse_form
+from load_client import Connection, Endpoint, Form, Session, parse_form
 
 MIX = {"secretary": 80, "unit_admin": 15, "committee": 5}
 VISIT = ("home", "activities", "record form", "compliance", "reminders", "members")
@@ -181,7 +181,9 @@ class User(threading.Thread):
         finally:
             self.conn.close()
 
-    def _get(self, session: Session, page: str, path: str, method: str = "GET", form=None):
+    def _get(
+        self, session: Session, page: str, path: str, method: str = "GET", form: Form | None = None
+    ):
         """One request and its sample; None when it failed in transport (timeout, reset).
         Raises RunOver at the deadline or when the run's budget is spent."""
         if not self.budget.claim():
@@ -190,7 +192,9 @@ class User(threading.Thread):
             time.sleep(self.rng.expovariate(1 / self.think))
         start = time.perf_counter()
         try:
-            reply = self.conn.send(session, method, path, form)
+            fields = form.fields if form is not None else None
+            multipart = form is not None and form.multipart
+            reply = self.conn.send(session, method, path, fields, multipart)
         except TimeoutError:
             self.samples.append(Sample(page, session.persona, start, _ms(start), "timeout"))
             return None
@@ -227,7 +231,7 @@ class User(threading.Thread):
         if form is None:
             return
         fill_record_form(form, f"{plan.title_mark}：支部党员大会（{self.number}-{self.recorded}）")
-        saved = self._get(session, "record: save", form.action or path, "POST", form.fields)
+        saved = self._get(session, "record: save", form.action or path, "POST", form)
         if saved is None:
             return
         if saved.status != 302:

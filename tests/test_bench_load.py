@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from load_client import Endpoint, Session, parse_form, totp_secret
+from load_client import Endpoint, Session, encode_form, parse_form, totp_secret
 from load_profile import OTHER, rank_pages, summarize_stacks
 from load_runner import (
     MIX,
@@ -30,7 +30,7 @@ from load_runner import (
 
 RECORD_FORM = """
 <form method="post" id="search"><input name="q" value="wrong form"></form>
-<form method="post" id="record-form" novalidate>
+<form method="post" id="record-form" enctype="multipart/form-data" novalidate>
   <input type="hidden" name="csrfmiddlewaretoken" value="tok&amp;en">
   <select name="org"><option value="">请选择</option><option value="7" selected>第一支部</option></select>
   <select name="kind"><option value="">请选择</option><option value="member_assembly">党员大会</option></select>
@@ -68,6 +68,21 @@ def test_form_is_what_a_browser_submits():
     assert fields["minutes"] == "第一行"  # the newline after <textarea> is dropped
     assert "_refresh" not in fields and "locked" not in fields and "q" not in fields
     assert form.choices["att-12"] == ["attended", "leave"]
+    assert form.multipart and not parse_form(RECORD_FORM, "search").multipart
+
+
+def test_multipart_body_carries_every_field_once():
+    body, content_type = encode_form(
+        [("title", "支部党员大会"), ("att_ids", "11"), ("att_ids", "12")], True
+    )
+    boundary = content_type.split("boundary=")[1]
+    text = body.decode()
+    assert text.count(f"--{boundary}\r\n") == 3 and text.endswith(f"--{boundary}--\r\n")
+    assert 'name="title"\r\n\r\n支部党员大会\r\n' in text
+    assert encode_form([("a", "1 2"), ("b", "&")], False) == (
+        b"a=1+2&b=%26",
+        "application/x-www-form-urlencoded",
+    )
 
 
 def test_filled_record_form_marks_one_leave_and_the_first_topic():
