@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         "--skip",
         default="",
         help="comma list of: demo, list, tree, import, meeting, assessments, todo, search, "
-        "accounts, load",
+        "accounts, lists, load",
     )
     parser.add_argument(
         "--fresh", action="store_true", help="drop the persistent bench databases first"
@@ -250,6 +250,10 @@ def main(argv: list[str] | None = None) -> None:
             import accounts_bulk
 
             rows.extend(accounts_bulk.rows_for(target.label, target.env(), args.runs))
+        if "lists" not in skip:  # the heaviest lists and API lists by role: bench/lists.py
+            import lists as list_bench
+
+            rows.extend(list_bench.rows_for(target.label, target.env(), args.runs))
     order = {"member": 0, "org": 1, "`dangjian": 2, "xlsx": 3, "record": 4}
     rows.sort(key=lambda r: (order.get(r["operation"].split()[0], 9), r["operation"], r["db"]))
     table = render(rows)
