@@ -40,11 +40,15 @@ def big(tree):
 
 def test_short_choices_show_whole_levels_and_the_chosen_org(big, monkeypatch):
     monkeypatch.setattr(orgpicker, "SHORT_LIMIT", 6)
+    # A unit created last: breadth first by the tree, not by id, it is still an upper level.
+    unit_c = Organization.objects.get(pk=big.root.pk).add_child(
+        kind=OrgKind.UNIT_PARTY, name="丙局机关党委"
+    )
     qs = Organization.objects.all()
     choices, truncated = orgpicker.short_choices(qs, [])
-    # 工委 and the two units fit; the branches do not fit whole, so none is shown.
+    # 工委 and the three units fit; the branches do not fit whole, so none is shown.
     assert truncated
-    assert [pk for pk, _ in choices] == [big.root.pk, big.unit_a.pk, big.unit_b.pk]
+    assert [pk for pk, _ in choices] == [big.root.pk, big.unit_a.pk, big.unit_b.pk, unit_c.pk]
     assert dict(choices)[big.unit_a.pk] == "　甲局机关党委"  # indented one level
     deep, _ = orgpicker.short_choices(qs, [str(big.group_a.pk), "x"])
     assert big.group_a.pk in dict(deep)  # a chosen org deeper down is always shown
