@@ -24,6 +24,7 @@ from dangjian.accounts.roles import ROLES
 from dangjian.audit.services import record
 from dangjian.members.models import Exemption, Member, Transfer
 from dangjian.orgs.models import CommitteePost, Organization, OrgKind, Term, Unit
+from dangjian.rules import rollup
 
 from . import activity_loader, assessment_loader, bulk, roster, selfservice_loader
 from .people import UnitPeople, iter_people
@@ -135,6 +136,8 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
             terms=len(terms),
             users=len(DEMO_ACCOUNTS) + len(staff) + counts["member_accounts"],
         )
+        # Bulk writes send no signals: the compliance roll-ups are judged afresh.
+        rollup.touch_all()
         record(
             "demo_load",
             detail={

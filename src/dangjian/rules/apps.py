@@ -16,4 +16,6 @@ class RulesConfig(AppConfig):
         from . import metrics
 
         metrics.register(library)
-        from . import sweep  # noqa: F401  (registers the terms.* 换届 metrics)
+        from . import rollup, sweep  # noqa: F401  (sweep registers the terms.* 换届 metrics)
+
+        rollup.connect()  # the writes that change compliance change the roll-ups' tokens

@@ -43,14 +43,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import Any
 
 from django.db import connections
-from django.db.models import Case, Count, Exists, Func, IntegerField, OuterRef, Q, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Length, Substr
 from django.utils import timezone
 
 from dangjian.activities.models import Activity, AgendaItem
@@ -209,6 +220,7 @@ class Evaluation:
     rules: list[Rule]
     orgs: dict[int, OrgRow]
     cells: list[Cell]
+    parents: dict[int, str] = field(default_factory=dict)  # org id → parent's name, if asked
 
     def summaries(self) -> dict[str, RuleSummary]:
         result = {r.id: RuleSummary(r.id) for r in self.rules}
@@ -259,6 +271,8 @@ def evaluate(
     rules: Iterable[Rule] | None = None,
     today: dt.date | None = None,
     around: dt.date | None = None,
+    parts: Sequence[tuple[str, bool]] | None = None,
+    parent_names: bool = False,
 ) -> Evaluation:
     """Judge `rules` (default: every enabled frequency rule) for `user`'s scope and `year`.
 
@@ -266,32 +280,54 @@ def evaluate(
     and the one before it in the year, reading only the activities those periods count —
     what 待办 (`rules.todo`) needs, not the whole year. Each cell judged is the same as in
     a whole-year evaluation (a test compares them).
+
+    `parts` [(path, own)]: judge only these pieces of the scope — the subtree at `path`, or
+    with `own` the org at `path` alone (its full members still counted over its subtree) —
+    in one evaluation, as the compliance roll-ups (`rules.rollup`) refill the parts missing
+    from their cache. Each cell is the same as in an evaluation of the whole scope.
+    `parent_names`: the orgs' query also reads each one's parent's name (`parents`).
     """
     today = today or timezone.localdate()
     chosen = [r for r in (enabled_rules() if rules is None else rules) if r.kind == FREQUENCY]
     empty = Evaluation(year, today, within, chosen, {}, [])
     org_q = org_scope(user, "path", within)
-    if org_q is None or not chosen:
+    if org_q is None or not chosen or parts == []:
         return empty
+    if parts is not None:
+        org_q &= parts_q("path", parts)
     kinds = {k for r in chosen for k in r.applies_to}
+    dissolved = OrgStatus.DISSOLVED
+    org_qs = Organization.objects.filter(org_q, kind__in=kinds).order_by("path")
+    columns = ["id", "name", "kind", "path", "established_on", "dissolved_on", "status"]
+    if parent_names:
+        step = Organization.steplen
+        above = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - step)
+        parent = Organization.objects.filter(path=above).order_by().values("name")[:1]
+        org_qs = org_qs.annotate(parent_name=Subquery(parent))
+        columns.append("parent_name")
+    rows = fetch_rows(org_qs.values_list(*columns))
     orgs = {
-        row["id"]: OrgRow(
-            row["id"],
-            row["name"],
-            row["kind"],
-            row["path"],
-            row["established_on"],
-            row["dissolved_on"],
-            row["status"] == OrgStatus.DISSOLVED,
+        row[0]: OrgRow(
+            row[0], row[1], row[2], row[3], _date(row[4]), _date(row[5]), row[6] == dissolved
         )
-        for row in Organization.objects.filter(org_q, kind__in=kinds)
-        .order_by("path")
-        .values("id", "name", "kind", "path", "established_on", "dissolved_on", "status")
+        for row in rows
     }
+    parents = {row[0]: row[7] or "" for row in rows} if parent_names else {}
     if not orgs:
-        return Evaluation(year, today, within, chosen, orgs, [])
+        return Evaluation(year, today, within, chosen, orgs, [], parents)
     # The same scope as `org_q`, on the rows' org path (not None, since org_q is not).
     member_q = activity_q = org_scope(user, "org__path", within) or Q()
+    if parts is not None:
+        activity_q = activity_q & parts_q("org__path", parts)
+        # An org alone still counts the full members of its subtree when a rule asks.
+        counted = {
+            o.path
+            for o in orgs.values()
+            if any(r.schedule.min_full_members and o.kind in r.applies_to for r in chosen)
+        }
+        member_q = member_q & parts_q(
+            "org__path", [(path, own and path not in counted) for path, own in parts]
+        )
     exemptions = load_exemptions(activity_q, chosen, year)
     present = {o.kind for o in orgs.values()}
     spans = {r.id: judged_periods(r, year, around) for r in chosen}
@@ -305,7 +341,15 @@ def evaluate(
         cells.extend(
             judge(rule, orgs, counts[rule.id], exemptions, full_members, today, spans[rule.id])
         )
-    return Evaluation(year, today, within, chosen, orgs, cells)
+    return Evaluation(year, today, within, chosen, orgs, cells, parents)
+
+
+def parts_q(field_name: str, parts: Sequence[tuple[str, bool]]) -> Q:
+    """Rows whose `field_name` (a path) lies in one of `parts`: a subtree, or one org (own)."""
+    q = Q()
+    for path, own in parts:
+        q |= Q(**{field_name: path}) if own else path_prefix_q(field_name, path)
+    return q
 
 
 def judged_periods(rule: Rule, year: int, around: dt.date | None) -> tuple[Period, ...]:
@@ -316,6 +360,13 @@ def judged_periods(rule: Rule, year: int, around: dt.date | None) -> tuple[Perio
         return every
     index = bucket_of(rule.schedule.period, around) if around.year == year else 0
     return every[max(0, index - 2) : index]
+
+
+def _date(value: Any) -> dt.date | None:
+    """A date column as fetched without converters (SQLite returns ISO text)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
 
 
 def fetch_rows(queryset) -> list[tuple]:
@@ -539,19 +590,23 @@ def judge(
         steps.append((p, p.start, p.end, p.index, rule.in_force(p.start, p.end), deadline, pending))
     rule_id, min_count, threshold = rule.id, f.min_count, f.min_full_members
     vacuous = bool(f.every_activity_has) and min_count == 0
+    applies_to = rule.applies_to
     for org in orgs.values():
-        if org.kind not in rule.applies_to:
+        if org.kind not in applies_to:
             continue
-        org_exemptions = exemptions.get((org.id, rule_id), ())
+        org_id = org.id
+        org_exemptions = exemptions.get((org_id, rule_id), ())
         members = full_members.get(org.path) if threshold else None
-        base = org.id * 16
+        base = org_id * 16
+        # Most orgs have no dates and are active: no check per period then.
+        always = org.established_on is None and org.dissolved_on is None and not org.dissolved
         for p, start, end, index, p_in_force, deadline, pending in steps:
-            cell = Cell(rule_id, org.id, p, NA, required=min_count)
+            cell = Cell(rule_id, org_id, p, NA, 0, min_count)
             cells.append(cell)
             if not p_in_force:
                 cell.reason = REASON_NOT_IN_FORCE
                 continue
-            if not org.existed_throughout(start, end):
+            if not always and not org.existed_throughout(start, end):
                 cell.reason = REASON_NOT_EXISTING
                 continue
             if threshold and (members is None or members[end.month - 1] < threshold):

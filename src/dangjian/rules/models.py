@@ -116,4 +116,21 @@ class RuleSetting(TimestampedModel):
         return f"{self.rule_id}：{'启用' if self.enabled else '停用'}"
 
 
+class ComplianceToken(models.Model):
+    """A token that changes with every write that can change compliance results in one
+    unit's subtree (`path`: the unit-level org's path, a root's own path, or "" for the
+    whole tree). The compliance roll-ups are cached under these tokens: rules/rollup.py,
+    docs/decisions/0013-compliance-without-recompute.md."""
+
+    path = models.CharField(_("组织路径"), max_length=255, primary_key=True)
+    token = models.BigIntegerField(_("数据版本"))
+
+    class Meta:
+        verbose_name = _("达标统计数据版本")
+        verbose_name_plural = _("达标统计数据版本")
+
+    def __str__(self) -> str:
+        return f"{self.path or '全部'}：{self.token}"
+
+
 from .models_notifications import *  # noqa: E402, F403  (reminders: Notification, HolidaySchedule)

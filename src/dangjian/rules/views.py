@@ -27,7 +27,7 @@ from dangjian.core.scoping import holds, scope_paths
 from dangjian.core.views import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 from dangjian.orgs.models import Organization
 
-from . import compliance_lists, heatmap, services
+from . import compliance_lists, heatmap, rollup, services
 from .evaluator import VIEW_PERM, Status, evaluate
 from .filtersets import RuleExemptionFilterSet
 from .forms import ExemptionForm
@@ -50,22 +50,26 @@ def year_param(request) -> int:
     return year if FIRST_YEAR <= year <= today.year else today.year
 
 
-def scope_roots(user: Any) -> list[Organization]:
-    """The top org of each subtree the user may see compliance of."""
+def scope_roots(user: Any, *, tokens: bool = False) -> list[Organization]:
+    """The top org of each subtree the user may see compliance of (`tokens`: with the
+    compliance roll-ups' tokens, `rollup.with_tokens`)."""
     paths = scope_paths(user, VIEW_PERM)  # already minimal: one path per subtree
     if "" in paths:
-        return list(Organization.get_root_nodes())
-    return list(Organization.objects.filter(path__in=paths).order_by("path"))
+        roots = Organization.get_root_nodes()
+    else:
+        roots = Organization.objects.filter(path__in=paths).order_by("path")
+    return list(rollup.with_tokens(roots) if tokens else roots)
 
 
-def org_param(request, name: str) -> Organization | None:
+def org_param(request, name: str, *, tokens: bool = False) -> Organization | None:
     raw = request.GET.get(name, "")
     if not raw:
         return None
     pk = parse_id(raw)
     if pk is None:
         raise Http404(_("未找到该党组织。"))
-    return get_object_or_404(Organization.objects.holding(request.user, VIEW_PERM), pk=pk)
+    qs = Organization.objects.holding(request.user, VIEW_PERM)
+    return get_object_or_404(rollup.with_tokens(qs) if tokens else qs, pk=pk)
 
 
 def rule_param(request):
@@ -182,8 +186,8 @@ class ComplianceScope:
 
 
 def compliance_scope(request) -> ComplianceScope:
-    roots = scope_roots(request.user)
-    root = org_param(request, "within") or (roots[0] if roots else None)
+    roots = scope_roots(request.user, tokens=True)
+    root = org_param(request, "within", tokens=True) or (roots[0] if roots else None)
     rule = rule_param(request)
     rules = [r for r in ([rule] if rule else enabled_rules()) if r.is_evaluated]
     return ComplianceScope(year_param(request), roots, root, rule, rules)
@@ -231,22 +235,38 @@ class ComplianceView(ComplianceAccessMixin, TemplateView):
         summaries = {}
         too_many = False
         if root is not None:
-            evaluation = scope.evaluate(user)
             rule_id = rule.id if rule else None
+            # A root's roll-ups are one per child: the children are needed either way.
+            children = (
+                list(
+                    rollup.with_tokens(
+                        Organization.objects.holding(user, VIEW_PERM).children_of(root)
+                    )
+                )
+                if levels == "children" or root.depth == 1
+                else None
+            )
+            # The city's one row per unit reads only the units' totals.
+            totals_only = levels == "children" and root.depth == 1
+            parts = rollup.load(
+                user, year, root, scope.rules, children=children, orgs=not totals_only
+            )
             if levels == "all":
-                rows = heatmap.build_all_rows(evaluation, root, rule_id, sort)
+                rows = heatmap.rollup_all_rows(parts, root, rule_id, year, sort)
                 too_many = len(rows) > ALL_LEVELS_MAX
             if levels == "children" or too_many:
-                children = list(Organization.objects.holding(user, VIEW_PERM).children_of(root))
-                rows = heatmap.build_rows(evaluation, root, children, rule_id, sort)
+                if children is None:
+                    children = list(Organization.objects.holding(user, VIEW_PERM).children_of(root))
+                rows = heatmap.rollup_rows(parts, root, children, rule_id, year, sort)
                 levels = "children"
-            summaries = evaluation.summaries()
+            summaries = rollup.summaries(parts, scope.rules)
         ancestors = (
             list(Organization.objects.holding(user, VIEW_PERM).ancestors_of(root))
             if root is not None
             else []
         )
         behind = reverse("rules:compliance_behind")
+        chart = heatmap.chart_option(rows, year) if rows else None
         ctx.update(
             title=_("制度落实情况"),
             year=year,
@@ -258,7 +278,8 @@ class ComplianceView(ComplianceAccessMixin, TemplateView):
             rule_choices=[r for r in get_library() if r.is_evaluated],
             rows=rows,
             months=heatmap.MONTH_LABELS,
-            chart=heatmap.chart_option(rows, year) if rows else None,
+            chart=chart,
+            chart_script=heatmap.chart_script(chart, "compliance-chart") if chart else "",
             chart_height=heatmap.chart_height(rows),
             summaries=[
                 (r, summaries[r.id], f"{behind}?{scope.params(rule=r.id)}")
