@@ -6,9 +6,10 @@ from typing import Any
 
 from django import forms, template
 from django.db import models
+from django.template.loader import get_template
 from django.urls import NoReverseMatch
 from django.utils.html import strip_tags
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from dangjian.core.tables import render_rows
 
@@ -124,3 +125,22 @@ def table_rows(context: template.Context, table: Any) -> SafeString:
     the per-column work (render method arguments, links, cell attributes) done once, not
     per cell (core/tables.py, decisions/0012). Empty when the page has no rows."""
     return render_rows(table, context)
+
+
+@register.simple_tag(takes_context=True)
+def list_table(
+    context: template.Context, table: Any, template_name: str = "django_tables2/dangjian.html"
+) -> SafeString:
+    """django-tables2's `{% render_table %}` without running the context processors again:
+    it renders the table's template with the request, so the menu, the notification count
+    and the rest of the page's context were worked out a second time for a template that
+    reads only `table` and `request`. The same steps otherwise (the page's context on the
+    table for template columns, `before_render`)."""
+    request = context.get("request")
+    table.context = context
+    try:
+        table.before_render(request)
+        html = get_template(template_name).render({"table": table, "request": request})
+        return mark_safe(html)  # noqa: S308 - a rendered template, escaped as it rendered
+    finally:
+        del table.context

@@ -3,7 +3,8 @@ loop rendered (issue 10, decisions/0012).
 
 The tiny demo city is loaded and every list page is opened as the roles that use it — with
 a sort and a later page where there is one — twice: with today's `django_tables2/dangjian.html`
-and with the template as it was before (tests/reference/, django-tables2's cell by cell loop).
+and with the template as it was before (tests/reference/, django-tables2's cell by cell loop,
+through django-tables2's `render_table`).
 The two pages must be the same bytes but for the CSRF token; every table class of the apps
 must have been compared on rows (a new table joins by being listed in `PAGES`).
 """
@@ -27,6 +28,7 @@ from dangjian.accounts.models import User
 from dangjian.assessments.models import Campaign
 
 REFERENCE = Path(__file__).parent / "reference" / "dangjian_tables2_loop.html"
+OBJECT_LIST = Path(__file__).parents[2] / "core" / "templates" / "core" / "object_list.html"
 TABLE_MODULES = (
     "accounts",
     "activities",
@@ -68,13 +70,22 @@ def city(db):
 
 
 def reference_templates() -> list[dict]:
-    """TEMPLATES with the old table template in front of the app templates."""
+    """TEMPLATES with the old table template in front of the app templates, and the list
+    page rendering it through django-tables2's own `render_table` (as before `list_table`)."""
     engine = copy.deepcopy(settings.TEMPLATES[0])
     engine["APP_DIRS"] = False
+    object_list = OBJECT_LIST.read_text(encoding="utf-8")
+    assert "{% list_table table %}" in object_list
+    object_list = object_list.replace(
+        "{% list_table table %}", '{% render_table table "django_tables2/dangjian.html" %}'
+    )
     engine["OPTIONS"]["loaders"] = [
         (
             "django.template.loaders.locmem.Loader",
-            {"django_tables2/dangjian.html": REFERENCE.read_text(encoding="utf-8")},
+            {
+                "django_tables2/dangjian.html": REFERENCE.read_text(encoding="utf-8"),
+                "core/object_list.html": object_list,
+            },
         ),
         "django.template.loaders.filesystem.Loader",
         "django.template.loaders.app_directories.Loader",
