@@ -14,6 +14,7 @@ record, a ManyToManyColumn — is handed back to django-tables2 for that column,
 
 from __future__ import annotations
 
+import re
 from functools import partialmethod
 from typing import Any
 
@@ -21,14 +22,18 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.template import Context, Template
 from django.template.base import render_value_in_context
+from django.template.defaultfilters import date as date_filter
 from django.utils import formats
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
 from django.utils.hashable import make_hashable
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 from django_tables2 import utils as tables_utils
 from django_tables2.columns.base import Column
+from django_tables2.columns.datecolumn import DateColumn
+from django_tables2.columns.datetimecolumn import DateTimeColumn
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.columns.templatecolumn import TemplateColumn
@@ -303,16 +308,27 @@ class ColumnPlan:
 
 
 class _TemplateCells:
-    """A TemplateColumn's cell (DateColumn, DateTimeColumn): the same context as
-    django-tables2 gives it, the template compiled once per table instead of per cell."""
+    """A TemplateColumn's cell: the same context as django-tables2 gives it, the template
+    compiled once per table instead of per cell; for a DateColumn or DateTimeColumn (Django
+    makes one of every date field of a model table), the template's two filters called
+    without the template."""
 
     def __init__(self, column: TemplateColumn) -> None:
         self.column = column
         self.template = Template(column.template_code)
+        # DateColumn's and DateTimeColumn's own template: `{{ value|date:"F"|default:default }}`
+        # — the two filters called directly, as the template calls them.
+        found = _DATE_TEMPLATE.fullmatch(column.template_code)
+        plain = type(column) in (DateColumn, DateTimeColumn) and not column.extra_context
+        self.date_format = found[1] if found and plain else None
 
     def __call__(self, offered: dict[str, Any]) -> SafeString:
         table, bound = offered["table"], offered["bound_column"]
         context = getattr(table, "context", None) or Context()
+        if self.date_format is not None:
+            value = template_localtime(offered["value"], context.use_tz)  # expects_localtime
+            shown = date_filter(value, self.date_format) or bound.default
+            return mark_safe(render_value_in_context(shown, context))  # noqa: S308 - escaped
         extra = {
             "default": bound.default,
             "column": bound,
@@ -325,6 +341,8 @@ class _TemplateCells:
             context["request"] = getattr(table, "request", None)
             return self.template.render(context)
 
+
+_DATE_TEMPLATE = re.compile(r'\{\{ value\|date:"([^"]*)"\|default:default \}\}')
 
 # The whitespace of django_tables2/dangjian.html's row loop, kept so the page is byte for
 # byte what the template loop gave.
