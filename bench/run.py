@@ -183,8 +183,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma list of: demo, list, tree, import, meeting, assessments, todo, search, "
-        "accounts, lists, load",
+        help="comma list of: demo, list, tree, import, meeting, assessments, todo, compliance, "
+        "search, accounts, lists, load",
     )
     parser.add_argument(
         "--fresh", action="store_true", help="drop the persistent bench databases first"
@@ -242,6 +242,10 @@ def main(argv: list[str] | None = None) -> None:
             import todo as todo_bench
 
             rows.extend(todo_bench.rows_for(target.label, target.env(), args.runs))
+        if "compliance" not in skip:  # the compliance page by role (bench/compliance.py)
+            import compliance as compliance_bench
+
+            rows.extend(compliance_bench.rows_for(target.label, target.env(), args.runs))
         if "search" not in skip:  # member search plans and times (bench/member_search.py)
             import member_search
 
