@@ -27,6 +27,7 @@ from .bounds import (
     validate_date_range,
     year_messages,
 )
+from .labels import Labels, choice_labels, display
 
 
 class IdField(serializers.IntegerField):
@@ -97,6 +98,25 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class ChoiceLabelField(serializers.CharField):
+    """The label of a model field's choice, read-only: what `source="get_<name>_display"`
+    gave, looked up in a dict built once per serializer rather than per row (DRF reads the
+    method's signature for every row, Django rebuilds the choices dict at every call;
+    core/labels.py, decisions/0012)."""
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        self.choice_name = name
+        self.labels: dict[type, Labels | None] = {}
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        cls = type(value)
+        if cls not in self.labels:
+            self.labels[cls] = choice_labels(cls, self.choice_name)
+        shown = display(self.labels[cls], value, self.choice_name)
+        return None if shown is None else str(shown)
+
+
 class BoundedFieldsMixin:
     """Model serializer mixin: dates, datetimes and related ids are range-checked, and the
     answer to a PATCH is the whole object the schema describes."""
@@ -127,6 +147,7 @@ __all__ = [
     "HISTORY_YEAR_MIN",
     "BoundedFieldsMixin",
     "BoundedModelSerializer",
+    "ChoiceLabelField",
     "DateField",
     "DateTimeField",
     "IdField",

@@ -15,7 +15,6 @@ record, a ManyToManyColumn — is handed back to django-tables2 for that column,
 from __future__ import annotations
 
 import re
-from functools import partialmethod
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -24,9 +23,7 @@ from django.template import Context, Template
 from django.template.base import render_value_in_context
 from django.template.defaultfilters import date as date_filter
 from django.utils import formats
-from django.utils.encoding import force_str
 from django.utils.functional import Promise
-from django.utils.hashable import make_hashable
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
@@ -39,8 +36,7 @@ from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.columns.templatecolumn import TemplateColumn
 from django_tables2.utils import A, AttributeDict, computed_values
 
-# What Django sets as `get_FOO_display` on a model with a field with choices.
-_DJANGO_DISPLAY = getattr(models.Model, "_get_FIELD_display")  # noqa: B009 - private to mypy
+from .labels import Labels, choice_labels, label
 
 # The keyword arguments django-tables2 offers a render method, a link's URL callable, …
 CELL_ARGS = ("value", "record", "column", "bound_column", "bound_row", "table")
@@ -131,7 +127,7 @@ class ColumnPlan:
         path, _sep, self.remainder = self.accessor.rpartition(self.accessor.SEPARATOR)
         self.penultimate = Resolver(path)
         self.choices_by_class: dict[type, bool] = {}
-        self.labels_by_class: dict[type, tuple[str, dict] | None] = {}
+        self.labels_by_class: dict[type, Labels | None] = {}
         self.empty_values = column.empty_values
         self.link_text_column = isinstance(column, BaseLinkColumn) and column.text is not None
         self.localize = bound.localize
@@ -188,34 +184,11 @@ class ColumnPlan:
             self.choices_by_class[cls] = known
         return known
 
-    def labels_of(self, cls: type) -> tuple[str, dict] | None:
-        """(attname, {value: label}) when `cls.get_FOO_display` is Django's own, which
-        builds that dict from the field's choices at every call (per cell); None when the
-        model defines its own, which is then called as django-tables2 calls it."""
+    def labels_of(self, cls: type) -> Labels | None:
+        """The choice labels of `cls` (core/labels.py), once per record class."""
         if cls not in self.labels_by_class:
-            name = f"get_{self.remainder}_display"
-            own = next((c.__dict__[name] for c in cls.__mro__ if name in c.__dict__), None)
-            labels = None
-            if isinstance(own, partialmethod) and own.func is _DJANGO_DISPLAY:
-                field = own.keywords["field"]
-                labels = (
-                    field.attname,
-                    {
-                        make_hashable(k): force_str(v, strings_only=True)
-                        for k, v in field.flatchoices
-                    },
-                )
-            self.labels_by_class[cls] = labels
+            self.labels_by_class[cls] = choice_labels(cls, self.remainder)
         return self.labels_by_class[cls]
-
-    @staticmethod
-    def label(labels: tuple[str, dict], value: Any) -> Any:
-        """Model._get_FIELD_display with the dict built once: the label, else the value."""
-        try:
-            found = labels[1].get(value, value)
-        except TypeError:  # unhashable: Django looks it up made hashable
-            found = labels[1].get(make_hashable(value), value)
-        return force_str(found, strings_only=True)
 
     def value_of(self, record: Any) -> tuple[bool, Any]:
         """(found, value) as django-tables2's `_get_and_render_with` finds it."""
@@ -233,7 +206,7 @@ class ColumnPlan:
             if isinstance(penultimate, models.Model):
                 labels = self.labels_of(type(penultimate))
                 if labels is not None:
-                    value = self.label(labels, getattr(penultimate, labels[0]))
+                    value = label(labels, getattr(penultimate, labels[0]))
                     remainder = None
                 else:
                     display = getattr(penultimate, f"get_{remainder}_display", None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from dangjian.core.api import ScopedModelSerializer
-from dangjian.core.fields import IdField
+from dangjian.core.fields import ChoiceLabelField, IdField
 
 from ..models import (
     Activity,
@@ -64,7 +64,7 @@ class ParticipationSummarySerializer(serializers.Serializer):
 class ActivitySerializer(ScopedModelSerializer):
     org_name = serializers.CharField(source="org.name", read_only=True)
     kind = serializers.ChoiceField(choices=ActivityKind.choices, label="活动类型")
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
     host = IdField(source="host_id", required=False, allow_null=True, label="主持人")
     host_name = serializers.CharField(read_only=True, allow_null=True, default=None)
     recorder = IdField(source="recorder_id", required=False, allow_null=True, label="记录人")

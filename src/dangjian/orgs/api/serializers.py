@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from dangjian.core.api import ScopedModelSerializer, ScopedRelatedField
-from dangjian.core.fields import DateField
+from dangjian.core.fields import ChoiceLabelField, DateField
 
 from ..models import CommitteePost, Organization, Term, Unit
 
@@ -19,8 +19,8 @@ class OrganizationSerializer(ScopedModelSerializer):
         write_only=True,
         help_text="上级组织 id",
     )
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
+    status_label = ChoiceLabelField("status")
     term_status = serializers.SerializerMethodField(help_text="换届状态（列表中按当前届次计算）")
     member_count = serializers.SerializerMethodField(
         help_text="本组织及下级在册党员数（?member_count=1 时返回）"
