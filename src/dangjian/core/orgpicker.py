@@ -41,6 +41,11 @@ INDENT = "　"  # a full-width space per level below the top shown
 # Django's "选择一个有效的选项" says nothing of why; an org outside the scope reads as missing.
 OUT_OF_RANGE = "所选组织不存在，或不在您可选择的范围内，请重新选择。"
 ORG_ERRORS = {"invalid_choice": OUT_OF_RANGE, "invalid_pk_value": OUT_OF_RANGE}
+UNIT_OUT_OF_RANGE = "所选单位不存在，或不在您可选择的范围内，请重新选择。"
+UNIT_ERRORS = {"invalid_choice": UNIT_OUT_OF_RANGE, "invalid_pk_value": UNIT_OUT_OF_RANGE}
+# What the picker chooses: orgs (a tree), and 机关单位 (a flat list, one per unit party org:
+# 85 in a city, 850 in a province — no select of all of them either).
+PICKED = ("orgs.Organization", "orgs.Unit")
 
 
 def org_model() -> Any:
@@ -48,8 +53,17 @@ def org_model() -> Any:
 
 
 def is_org_field(field: forms.Field) -> bool:
+    """A choice of orgs or of 机关单位: the picker's to render."""
     qs = getattr(field, "queryset", None)
-    return qs is not None and qs.model is org_model()
+    return qs is not None and qs.model._meta.label in PICKED
+
+
+def _is_tree(model: Any) -> bool:
+    return model is org_model()
+
+
+def errors_for(model: Any) -> dict[str, str]:
+    return ORG_ERRORS if _is_tree(model) else UNIT_ERRORS
 
 
 def _selected_ids(values: list[str]) -> list[int]:
@@ -61,11 +75,12 @@ def short_choices(queryset: Any, selected: list[str]) -> tuple[list[tuple[int, s
 
     One query: the chosen orgs first, then the queryset breadth first (`depth`, `path`),
     `SHORT_LIMIT + 1` rows. A level that does not fit whole is left out (half the units
-    in name order would be a puzzle), unless it is the only one."""
+    in name order would be a puzzle), unless it is the only one. 机关单位 have no tree:
+    the first SHORT_LIMIT in their own order, and the chosen ones."""
     ids = _selected_ids(selected)
-    order: list[Any] = ["depth", "path"]
-    if ids:  # (without ids the CASE is a constant, which SQL reads as "ORDER BY column 1")
-        order.insert(0, Case(When(pk__in=ids, then=Value(0)), default=Value(1)))
+    if not _is_tree(queryset.model):
+        return _flat_choices(queryset, ids)
+    order: list[Any] = [*_chosen_first(ids), "depth", "path"]
     rows = list(
         queryset.order_by(*order).values_list("pk", "name", "depth", "path")[
             : SHORT_LIMIT + 1 + len(ids)
@@ -82,6 +97,19 @@ def short_choices(queryset: Any, selected: list[str]) -> tuple[list[tuple[int, s
     top = min((r[2] for r in shown), default=1)
     ordered = sorted(shown, key=lambda r: r[3])
     return [(pk, INDENT * (depth - top) + name) for pk, name, depth, _path in ordered], truncated
+
+
+def _chosen_first(ids: list[int]) -> list[Any]:
+    # Without ids the CASE is a constant, which SQL reads as "ORDER BY column 1" (the id).
+    return [Case(When(pk__in=ids, then=Value(0)), default=Value(1))] if ids else []
+
+
+def _flat_choices(queryset: Any, ids: list[int]) -> tuple[list[tuple[int, str]], bool]:
+    order = [*_chosen_first(ids), *(queryset.model._meta.ordering or ["pk"])]
+    rows = list(queryset.order_by(*order).values_list("pk", "name")[: SHORT_LIMIT + 1 + len(ids)])
+    picked = [r for r in rows if r[0] in ids]
+    rest = [r for r in rows if r[0] not in ids]
+    return [*picked, *rest[:SHORT_LIMIT]], len(rest) > SHORT_LIMIT
 
 
 class OrgPicker(forms.Select):
@@ -119,11 +147,23 @@ class OrgPicker(forms.Select):
 
     def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        url = ""
+        qs = self._queryset()[0]
+        tree = qs is None or _is_tree(qs.model)
+        url, source = "", self.source
         if self.truncated:
             with suppress(NoReverseMatch):  # a test's own URLconf has no search
                 url = reverse("org-pick")
-        context["picker"] = {"truncated": self.truncated, "url": url, "source": self.source}
+            if not source and not tree:  # a filter of 机关单位: the search names the model
+                source = signing.dumps({"model": qs.model._meta.label}, salt=SALT)
+        noun = "组织" if tree else "单位"
+        shown = "上级组织和已选的组织" if tree else "一部分和已选的单位"
+        context["picker"] = {
+            "truncated": self.truncated,
+            "url": url,
+            "source": source,
+            "noun": noun,
+            "hint": f"{noun}较多，这里只列出{shown}；其他{noun}请在上方输入名称查找。",
+        }
         return context
 
 
@@ -147,7 +187,7 @@ def use_org_picker(form: forms.BaseForm, user_kwarg: str = "user") -> None:
         )
         widget.choices = field.choices  # type: ignore[attr-defined]
         field.widget = widget
-        for key, message in ORG_ERRORS.items():
+        for key, message in errors_for(field.queryset.model).items():  # type: ignore[attr-defined]
             default = type(field).default_error_messages.get(key)
             if default is None or str(field.error_messages.get(key)) == str(default):
                 field.error_messages[key] = message  # a form's own message stays
@@ -171,9 +211,15 @@ def _search_scope(user: Any, token: str) -> Any:
     if not token:
         return visible
     try:
-        dotted, field_name, user_kwarg = signing.loads(token, salt=SALT)
+        target = signing.loads(token, salt=SALT)
+        if isinstance(target, dict):  # a filter of another picked model: what the user views
+            label = str(target.get("model"))
+            if label not in PICKED:
+                return None
+            return apps.get_model(label).objects.restrict(user, "view")
+        dotted, field_name, user_kwarg = target
         form_class = import_string(dotted)
-    except (signing.BadSignature, TypeError, ValueError, ImportError):
+    except (signing.BadSignature, TypeError, ValueError, ImportError, LookupError):
         return None
     if not (isinstance(form_class, type) and issubclass(form_class, forms.BaseForm)):
         return None
@@ -201,7 +247,7 @@ class OrgSearchView(LoginRequiredMixin, View):
             return JsonResponse({"results": [], "more": False})
         rows = list(
             scope.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
-            .order_by("path")
+            .order_by(*(["path"] if _is_tree(scope.model) else scope.model._meta.ordering))
             .values_list("pk", "name")[: SEARCH_LIMIT + 1]
         )
         return JsonResponse(

@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from dangjian.core.db import path_prefix_q
-from dangjian.core.orgpicker import ORG_ERRORS, OrgPicker
+from dangjian.core.orgpicker import ORG_ERRORS, UNIT_ERRORS, OrgPicker
 
 from .models import GRASSROOTS_KINDS, CommitteePost, Organization, OrgKind, OrgStatus, Term, Unit
 from .termrules import STATUS_CHOICES
@@ -59,7 +59,12 @@ class OrganizationFilterSet(django_filters.FilterSet):
     )
     parent = OrgField(method="filter_parent", label=_("上级组织"))
     within = OrgField(method="filter_within", label=_("所属范围（含下级）"))
-    unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("所属单位"))
+    unit = django_filters.ModelChoiceFilter(
+        queryset=visible_units,
+        label=_("所属单位"),
+        widget=OrgPicker(),  # a province has 850 units: the picker, not a select of all
+        error_messages=UNIT_ERRORS,
+    )
     status = django_filters.ChoiceFilter(choices=OrgStatus.choices, label=_("状态"))
     term_status = django_filters.ChoiceFilter(
         choices=STATUS_CHOICES, method="filter_term_status", label=_("换届状态")

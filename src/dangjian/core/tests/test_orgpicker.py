@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from dangjian.activities.forms import ActivityForm
 from dangjian.core import orgpicker
-from dangjian.orgs.models import Organization, OrgKind
+from dangjian.orgs.models import Organization, OrgKind, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +148,25 @@ def test_every_org_choice_field_of_a_scoped_form_uses_the_picker(tree, make_user
         for field in form.fields.values():
             if orgpicker.is_org_field(field):
                 assert isinstance(field.widget, orgpicker.OrgPicker), form
+
+
+def test_units_are_picked_the_same_way(client, tree, make_user, monkeypatch):
+    """机关单位 have no tree: the first SHORT_LIMIT in their order and the chosen ones, and a
+    search of the units the user may view (a province has 850)."""
+    monkeypatch.setattr(orgpicker, "SHORT_LIMIT", 1)
+    qs = Unit.objects.all()
+    first, truncated = orgpicker.short_choices(qs, [])
+    assert truncated and len(first) == 1
+    other = ({tree.dept_a.pk, tree.dept_b.pk} - {first[0][0]}).pop()
+    both, _ = orgpicker.short_choices(qs, [str(other)])
+    assert {pk for pk, _ in both} == {tree.dept_a.pk, tree.dept_b.pk}  # the chosen one too
+    client.force_login(make_user("committee_admin", tree.root))
+    html = client.get(reverse("orgs:organization_list")).content.decode()
+    assert len(options(html, "unit")) == 2  # 全部 and one unit
+    source = re.search(r'data-noun="单位" data-source="([^"]+)"', html).group(1)
+    found = client.get(PICK, {"q": "乙局", "source": source}).json()["results"]
+    assert [row["id"] for row in found] == [tree.dept_b.pk]
+    client.force_login(make_user("unit_admin", tree.unit_a))
+    assert client.get(PICK, {"q": "乙局", "source": source}).json()["results"] == []
+    bad = client.get(reverse("orgs:organization_list"), {"unit": tree.dept_b.pk})
+    assert orgpicker.UNIT_OUT_OF_RANGE in bad.content.decode()

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from dangjian.core import orgpicker
-from dangjian.orgs.models import Organization, OrgKind
+from dangjian.orgs.models import Organization, OrgKind, Unit
 
 from .test_plain_language import page_urls
 from .world import PEOPLE
@@ -39,11 +39,20 @@ def add_branches(unit: Organization, n: int) -> None:
         for i in range(n)
     )
     Organization.objects.filter(pk=unit.pk).update(numchild=first - 1 + n)
+    # And as many 机关单位 (a province has 850): no select of every unit either.
+    added = Organization.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
+    Unit.objects.bulk_create(
+        Unit(name=f"{org.name}所在单位", party_org=org)
+        for org in added.filter(name__startswith="甲局第", name__endswith="党支部").exclude(
+            unit_record__isnull=False
+        )
+    )
 
 
 def test_no_page_renders_more_options_than_the_bound(client, branch_world):
     add_branches(branch_world.unit, EXTRA_BRANCHES)
     assert Organization.objects.count() > OPTION_BOUND  # a select of all orgs would fail
+    assert Unit.objects.count() > OPTION_BOUND  # and one of all units
     assert orgpicker.SHORT_LIMIT * 2 < OPTION_BOUND
     urls = page_urls()
     client.raise_request_exception = False

@@ -105,8 +105,9 @@
             if (mine !== asked) return; // a later search has been asked meanwhile
             fill(data.results.map(function (o) { return { value: o.id, text: o.name }; }));
             var n = data.results.length;
-            say(n === 0 ? "没有找到名称含“" + q + "”的组织。"
-              : "找到 " + n + (data.more ? " 个以上" : " 个") + "组织，请在下面选择。");
+            var noun = box.dataset.noun || "组织";
+            say(n === 0 ? "没有找到名称含“" + q + "”的" + noun + "。"
+              : "找到 " + n + (data.more ? " 个以上" : " 个") + noun + "，请在下面选择。");
           })
           .catch(function () { if (mine === asked) say("查找失败，请稍后重试。"); });
       }
