@@ -12,7 +12,8 @@ user may view. Validation is unchanged: the field's queryset decides, one query 
 
 `ScopedFormMixin` gives every org ModelChoiceField this widget; filters say
 `widget=OrgPicker()` (orgs.filtersets.OrgField, members.filtersets.org_filter); a
-hand-written select uses `render_org_picker`.
+hand-written select uses `render_org_picker`. A choice of 机关单位 (850 in a province) is
+picked the same way, in their own order instead of the tree's.
 """
 
 from __future__ import annotations
