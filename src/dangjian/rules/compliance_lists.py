@@ -20,6 +20,7 @@ from dangjian.orgs.models import Organization, OrgKind
 
 from . import heatmap
 from .evaluator import Evaluation, Status
+from .rollup import Rollup
 
 KIND_LABELS = dict(OrgKind.choices)
 
@@ -75,6 +76,41 @@ def behind_rows(
             params["rule"] = rule_id
         row.url = f"{base}?{urlencode(params)}"
     return sorted(rows.values(), key=lambda r: (-r.missed, r.path))
+
+
+def rollup_behind_rows(
+    rollups: list[Rollup],
+    root: Organization,
+    children: list[Organization] | None,
+    rules: list,
+    year: int,
+    rule_id: str | None = None,
+) -> list[BehindRow]:
+    """`behind_rows` from the cached roll-ups (rules/rollup.py): no evaluation, no query —
+    the parent's name was read with each org, the unit's is the root's or a child's."""
+    titles = {r.id: r.title for r in rules}
+    step = Organization.steplen
+    unit_cut = 2 * step
+    units = {root.path: root.name, **{c.path: c.name for c in children or ()}}
+    base = reverse("rules:compliance")
+    tail = urlencode({"year": year, **({"rule": rule_id} if rule_id else {})})
+    rows = []
+    for part in rollups:
+        for org_id, name, kind, path, parent, missed in part.behind:
+            row = BehindRow(org_id, name, path, kind)
+            for missed_rule, label in missed:
+                if rule_id and missed_rule != rule_id:
+                    continue
+                row.missed += 1
+                row.rules.setdefault(titles[missed_rule], []).append(label)
+            if not row.missed:
+                continue
+            inside = len(path) > len(root.path)
+            row.parent_name = parent if inside else ""
+            row.unit_name = units.get(path[:unit_cut], "") if len(path) > unit_cut else ""
+            row.url = f"{base}?within={org_id}&{tail}"
+            rows.append(row)
+    return sorted(rows, key=lambda r: (-r.missed, r.path))
 
 
 # --- the workbook ------------------------------------------------------------------------

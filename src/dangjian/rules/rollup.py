@@ -186,6 +186,9 @@ class Rollup:
     total: tuple[int, ...]  # 12 × len(STATUSES) counts of the part (not_applicable left out)
     rules: dict[str, tuple[int, ...]]  # rule id → counts per STATUSES, then warnings
     orgs: tuple[OrgMonths, ...]  # the orgs with a judged result, in tree order
+    # The orgs with a missed result (未达标组织): (id, name, kind, path, parent's name,
+    # ((rule id, period label), …) in the evaluation's order).
+    behind: tuple[tuple[int, str, str, str, str, tuple[tuple[str, str], ...]], ...] = ()
 
     def months(self, counts: tuple[int, ...] | None = None) -> list[dict[str, int]]:
         """Twelve {status: count} of `counts` (default: the part's total)."""
@@ -217,7 +220,8 @@ def fold(
         part_of[org.id] = part
     rule_counts: dict[tuple[str, bool], dict[str, list[int]]] = {p: {} for p in parts}
     org_counts: dict[int, list[int]] = {}
-    na, index, width = Status.NOT_APPLICABLE, _INDEX, _WIDTH
+    missed: dict[int, list[tuple[str, str]]] = {}
+    na, missed_status, index, width = Status.NOT_APPLICABLE, Status.NONCOMPLIANT, _INDEX, _WIDTH
     for cell in evaluation.cells:
         part = part_of.get(cell.org_id)
         if part is None:
@@ -232,17 +236,26 @@ def fold(
             counts[width] += 1
         if cell.status == na:
             continue
+        if cell.status == missed_status:
+            missed.setdefault(cell.org_id, []).append((cell.rule_id, cell.period.short_label))
         months = org_counts.get(cell.org_id)
         if months is None:
             months = org_counts[cell.org_id] = [0] * (12 * width)
         months[(cell.period.last_month - 1) * width + i] += 1
     rows: dict[tuple[str, bool], list[OrgMonths]] = {p: [] for p in parts}
+    behind: dict[tuple[str, bool], list] = {p: [] for p in parts}
     for org in evaluation.orgs.values():  # in tree order (the orgs are fetched by path)
         months = org_counts.get(org.id)
         part = part_of[org.id]
-        if months is not None and part is not None and any(months):
-            parent = evaluation.parents.get(org.id, "")
+        if months is None or part is None:
+            continue
+        parent = evaluation.parents.get(org.id, "")
+        if any(months):
             rows[part].append((org.id, org.name, org.kind, org.path, tuple(months), parent))
+        if org.id in missed:
+            behind[part].append(
+                (org.id, org.name, org.kind, org.path, parent, tuple(missed[org.id]))
+            )
     result = {}
     for part in parts:
         total = [0] * (12 * width)
@@ -256,6 +269,7 @@ def fold(
             tuple(total),
             {rule: tuple(c) for rule, c in rule_counts[part].items()},
             tuple(rows[part]),
+            tuple(behind[part]),
         )
     return result
 
@@ -274,12 +288,14 @@ def load(
     children: Sequence[Organization] | None = None,
     today: dt.date | None = None,
     orgs: bool = True,
+    behind: bool = False,
 ) -> list[Rollup]:
     """The roll-ups of `root`'s parts (`children`: a root's children, one part each), from
     the cache where the tokens allow, the rest judged together in one evaluation.
 
-    Each part is kept as two entries: its totals, and its orgs' own months (`orgs=False`:
-    not read — the city's one row per unit needs only the totals of 85 parts)."""
+    Each part is kept as three entries: its totals, its orgs' own months (`orgs=False`:
+    not read — the city's one row per unit needs only the totals of 85 parts) and its orgs
+    with missed results (`behind=True`: read for 未达标组织)."""
     if not holds(user, VIEW_PERM, root.path):
         raise Http404  # a page never asks for an org out of scope; never cache one piecemeal
     today = today or timezone.localdate()
@@ -299,17 +315,17 @@ def load(
         + (everything if own and whole else str(tokens[unit_path(path)]))
         for path, own in parts
     }
-    wanted = [f"{k}:sum" for k in keys.values()] + (
-        [f"{k}:orgs" for k in keys.values()] if orgs else []
-    )
-    found = cache.get_many(wanted) if chosen else {}
-    missing = [p for p in parts if any(k not in found for k in _entries(keys[p], orgs))]
+    names = ("sum", *(("orgs",) if orgs else ()), *(("behind",) if behind else ()))
+    found = cache.get_many([f"{k}:{n}" for k in keys.values() for n in names]) if chosen else {}
+    missing = [p for p in parts if any(f"{keys[p]}:{n}" not in found for n in names)]
     result: dict[tuple[str, bool], Rollup] = {}
     for part in parts:
         if part not in missing:
-            total, by_rule = found[f"{keys[part]}:sum"]
-            rows = found[f"{keys[part]}:orgs"] if orgs else ()
-            result[part] = Rollup(part[0], part[1], total, by_rule, rows)
+            key = keys[part]
+            total, by_rule = found[f"{key}:sum"]
+            rows = found[f"{key}:orgs"] if orgs else ()
+            missed = found[f"{key}:behind"] if behind else ()
+            result[part] = Rollup(part[0], part[1], total, by_rule, rows, missed)
     if missing:
         evaluation = evaluate(
             user,
@@ -330,12 +346,9 @@ def load(
                 r = fresh[part]
                 entries[f"{keys[part]}:sum"] = (r.total, r.rules)
                 entries[f"{keys[part]}:orgs"] = r.orgs
+                entries[f"{keys[part]}:behind"] = r.behind
             cache.set_many(entries, TIMEOUT)
     return [result[p] for p in parts]
-
-
-def _entries(key: str, orgs: bool) -> tuple[str, ...]:
-    return (f"{key}:sum", f"{key}:orgs") if orgs else (f"{key}:sum",)
 
 
 def summaries(rollups: Sequence[Rollup], rules: Iterable[Rule]) -> dict[str, RuleSummary]:

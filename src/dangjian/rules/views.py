@@ -318,10 +318,29 @@ class ComplianceBehindView(ComplianceAccessMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         scope = compliance_scope(self.request)
         rows: list = []
-        if scope.root is not None:
-            evaluation = scope.evaluate(self.request.user)
-            rows = compliance_lists.behind_rows(
-                evaluation, scope.root, scope.rule.id if scope.rule else None
+        root = scope.root
+        if root is not None:
+            user = self.request.user
+            # From the cached roll-ups, as the heatmap (a root's parts are its children).
+            children = (
+                list(
+                    rollup.with_tokens(
+                        Organization.objects.holding(user, VIEW_PERM).children_of(root)
+                    )
+                )
+                if root.depth == 1
+                else None
+            )
+            parts = rollup.load(
+                user, scope.year, root, scope.rules, children=children, orgs=False, behind=True
+            )
+            rows = compliance_lists.rollup_behind_rows(
+                parts,
+                root,
+                children,
+                scope.rules,
+                scope.year,
+                scope.rule.id if scope.rule else None,
             )
         page = Paginator(rows, self.per_page).get_page(self.request.GET.get("page"))
         ctx.update(

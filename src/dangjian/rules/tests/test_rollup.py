@@ -14,7 +14,7 @@ from django.utils import timezone
 from dangjian.activities import services as activity_services
 from dangjian.core.scoping import SYSTEM
 from dangjian.orgs.models import Organization, OrgKind, OrgStatus
-from dangjian.rules import heatmap, rollup
+from dangjian.rules import compliance_lists, heatmap, rollup
 from dangjian.rules import services as rule_services
 from dangjian.rules.evaluator import evaluate
 from dangjian.rules.switches import enabled_rules
@@ -345,5 +345,28 @@ def test_system_actor_sees_the_same_as_an_admin(city, make_user):
     admin = make_user("committee_admin", city.root)
     root = Organization.objects.get(pk=city.root.pk)
     children = list(Organization.objects.children_of(root))
-    mine = rollup.load(admin, YEAR, root, rules(), children=children)
-    assert rollup.load(SYSTEM, YEAR, root, rules(), children=children) == mine
+    mine = rollup.load(admin, YEAR, root, rules(), children=children, behind=True)
+    assert rollup.load(SYSTEM, YEAR, root, rules(), children=children, behind=True) == mine
+
+
+def behind_shape(rows):
+    return [
+        (r.org_id, r.name, r.kind, r.missed, r.rules, r.parent_name, r.unit_name, r.url)
+        for r in rows
+    ]
+
+
+@pytest.mark.parametrize("where", ["root", "unit_a", "unit_b", "branch_b"])
+@pytest.mark.parametrize("rule_id", [None, "branch.theme_day.monthly"])
+def test_behind_rows_equal_a_fresh_full_evaluation(city, make_user, where, rule_id):
+    user = make_user("committee_admin", city.root)
+    root = Organization.objects.get(pk=getattr(city, where).pk)
+    judged = [r for r in rules() if rule_id in (None, r.id)]
+    evaluation = evaluate(user, YEAR, within=root, rules=judged)
+    expected = behind_shape(compliance_lists.behind_rows(evaluation, root, rule_id))
+    assert expected, "the case lists orgs behind"
+    children = list(Organization.objects.children_of(root)) if root.depth == 1 else None
+    for _ in range(2):  # judged and stored, then from the cache
+        parts = rollup.load(user, YEAR, root, judged, children=children, orgs=False, behind=True)
+        got = compliance_lists.rollup_behind_rows(parts, root, children, judged, YEAR, rule_id)
+        assert behind_shape(got) == expected
