@@ -161,6 +161,14 @@ if _replica is not None:
 READ_REPLICA = "replica" if _replica is not None and not TESTING else None
 DATABASE_ROUTERS = ["dangjian.core.routers.ReplicaRouter"]
 CACHES = cluster.caches(os.environ.get("DANGJIAN_CACHE_URL", ""))
+# The compliance roll-ups (rules/rollup.py): three small entries per unit and per subtree
+# viewed, beyond the per-process cache's default of 300 entries (past it, a third is culled
+# and pages judge again); with Redis, the same shared server.
+CACHES["rollups"] = (
+    {**CACHES["default"], "LOCATION": "rollups", "OPTIONS": {"MAX_ENTRIES": 20_000}}
+    if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    else dict(CACHES["default"])
+)
 SESSION_ENGINE = cluster.session_engine(
     os.environ.get("DANGJIAN_SESSION_ENGINE", "db"),
     shared_cache=bool(os.environ.get("DANGJIAN_CACHE_URL")),

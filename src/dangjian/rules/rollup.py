@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Substr
@@ -55,6 +55,7 @@ from .models import ComplianceToken, RuleExemption
 from .schema import FREQUENCY, Rule
 
 GLOBAL = ""
+CACHE = "rollups"  # settings.CACHES: per process, or the shared Redis
 KEY_VERSION = 1  # bump when the roll-up's shape changes: older entries are not read
 TIMEOUT = 2 * 24 * 3600  # the key holds today: an entry is never read on another day
 STATUSES = Status.ALL
@@ -316,7 +317,9 @@ def load(
         for path, own in parts
     }
     names = ("sum", *(("orgs",) if orgs else ()), *(("behind",) if behind else ()))
-    found = cache.get_many([f"{k}:{n}" for k in keys.values() for n in names]) if chosen else {}
+    found = (
+        caches[CACHE].get_many([f"{k}:{n}" for k in keys.values() for n in names]) if chosen else {}
+    )
     missing = [p for p in parts if any(f"{keys[p]}:{n}" not in found for n in names)]
     result: dict[tuple[str, bool], Rollup] = {}
     for part in parts:
@@ -347,7 +350,7 @@ def load(
                 entries[f"{keys[part]}:sum"] = (r.total, r.rules)
                 entries[f"{keys[part]}:orgs"] = r.orgs
                 entries[f"{keys[part]}:behind"] = r.behind
-            cache.set_many(entries, TIMEOUT)
+            caches[CACHE].set_many(entries, TIMEOUT)
     return [result[p] for p in parts]
 
 

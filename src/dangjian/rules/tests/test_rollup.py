@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ TODAY = D(2024, 8, 15)  # inside the year: running periods, missed ones and pass
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
-    cache.clear()
+    caches[rollup.CACHE].clear()
 
 
 def rules():
