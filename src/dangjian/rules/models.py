@@ -118,8 +118,8 @@ class RuleSetting(TimestampedModel):
 
 class ComplianceToken(models.Model):
     """A token that changes with every write that can change compliance results in one
-    unit's subtree (`path`: the unit-level org's path, a root's own path, or "" for the
-    whole tree). The compliance roll-ups are cached under these tokens: rules/rollup.py,
+    subtree (`path`: a unit-level org's, an org's three tree steps down, a root's own, or
+    "" for the whole tree). The compliance roll-ups are cached under these tokens: rules/rollup.py,
     docs/decisions/0013-compliance-without-recompute.md."""
 
     path = models.CharField(_("组织路径"), max_length=255, primary_key=True)

@@ -8,19 +8,21 @@ for the demo city — which cost most of the page. Here an evaluation is folded 
 - for any other org: its whole subtree as one part.
 
 A part's cache key holds its path, the year, today, the rules judged and two tokens read
-from `ComplianceToken` (one query) on every view: the token of the part's unit — the
-unit-level org above it (two tree steps), or a root itself — and the global token ("").
-Every write that can change a result changes the token of its unit in the writer's own
-transaction (`touch_orgs`): an activity, a member (his status, dates or org: the 支委会
+with the orgs the page fetches anyway (`with_tokens`) on every view: the part's own token —
+kept per unit-level org (two tree steps) and per org three steps down (a unit's 党委, 总支
+or 支部), a deeper part using its three-step ancestor's, a root its own — and the global
+token (""). Every write that can change a result changes the tokens of its unit and of its
+three-step ancestor in the writer's own transaction (`touch_orgs`): an activity, a member (his status, dates or org: the 支委会
 condition counts full members), an org-level exemption — saved (model signals) or deleted
 (the delete services' audit event). A change to the tree itself (an org added, edited,
 moved, dissolved or deleted), a bulk import or the demo load changes the global token
-(`touch_all`). Participations, agenda items of a recorded
-activity (its save touches it), terms and posts do not enter the evaluation.
+(`touch_all`). Participations, agenda items of a recorded activity (its save touches it),
+terms and posts do not enter the evaluation.
 
 A view reads the tokens, takes the parts whose key is in the cache and judges every other
 part together in one evaluation (four queries, however many parts are missing), so a
-meeting recorded in one unit costs the 工委's next view one unit, not the city.
+meeting recorded in one unit costs the 工委's next view one unit, not the city, and a
+secretary's view nothing unless it was in her branch.
 
 Scope: a page is only ever about an org the user holds `rules.view_compliance` over, so
 each part is a whole subtree inside the user's scope, and its roll-up is the same for every
@@ -64,29 +66,40 @@ _WIDTH = len(STATUSES)
 
 
 def unit_path(path: str) -> str:
-    """The token a write at `path` changes: its unit-level org's (or a root's own)."""
+    """The unit-level org's path above `path` (two tree steps), or a root's own."""
     return path[: 2 * Organization.steplen]
+
+
+def token_path(path: str) -> str:
+    """The token a part at `path` is kept under: its org's three-step ancestor (a unit's
+    党委/总支/支部 — so a secretary's branch is not judged again for the other branches of
+    her unit), or, above that, the unit-level org's (or a root's own)."""
+    return path[: 3 * Organization.steplen]
 
 
 # --- the tokens -------------------------------------------------------------------------------
 
 
 def touch_orgs(org_ids: Iterable[int | None]) -> None:
-    """New tokens for the units of these orgs — one statement, in the caller's transaction."""
+    """New tokens for these orgs' units and their three-step ancestors — one statement, in
+    the caller's transaction."""
     ids = sorted({i for i in org_ids if i is not None})
     if not ids:
         return
     q = connection.ops.quote_name
     table, orgs = q(ComplianceToken._meta.db_table), q(Organization._meta.db_table)
     marks = ", ".join(["%s"] * len(ids))
-    # Table names from the models; every value is a parameter.
+    step = Organization.steplen
+    # Table names from the models; every value is a parameter. (A path shorter than three
+    # steps gives the same prefix twice: UNION keeps one.)
     sql = (
-        f"INSERT INTO {table} (path, token) "  # noqa: S608
-        f"SELECT DISTINCT substr(o.path, 1, %s), %s FROM {orgs} o WHERE o.id IN ({marks}) "
-        "ON CONFLICT (path) DO UPDATE SET token = excluded.token"
+        f"INSERT INTO {table} (path, token) SELECT u.p, %s FROM ("  # noqa: S608
+        f"SELECT substr(o.path, 1, %s) AS p FROM {orgs} o WHERE o.id IN ({marks}) UNION "
+        f"SELECT substr(o.path, 1, %s) FROM {orgs} o WHERE o.id IN ({marks})"
+        ") u WHERE true ON CONFLICT (path) DO UPDATE SET token = excluded.token"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [2 * Organization.steplen, secrets.randbits(62), *ids])
+        cursor.execute(sql, [secrets.randbits(62), 2 * step, *ids, 3 * step, *ids])
 
 
 def touch_all() -> None:
@@ -110,7 +123,7 @@ def with_tokens(queryset):
     """Organizations annotated with their unit's token and the global one (no extra query):
     the compliance page fetches its root and the root's children anyway."""
     unit = ComplianceToken.objects.filter(
-        path=Substr(OuterRef("path"), 1, 2 * Organization.steplen)
+        path=Substr(OuterRef("path"), 1, 3 * Organization.steplen)
     ).values("token")[:1]
     top = ComplianceToken.objects.filter(path=GLOBAL).values("token")[:1]
     return queryset.annotate(rollup_token=Subquery(unit), rollup_global=Subquery(top))
@@ -122,8 +135,8 @@ def _tokens(
     """The tokens the parts need: from the orgs' annotations (`with_tokens`), else read."""
     orgs = [root, *(children or ())]
     if not all(hasattr(o, "rollup_token") for o in orgs):
-        return read_tokens(unit_path(path) for path, _own in parts)
-    tokens = {unit_path(o.path): o.rollup_token or 0 for o in orgs}
+        return read_tokens(token_path(path) for path, _own in parts)
+    tokens = {token_path(o.path): o.rollup_token or 0 for o in orgs}
     tokens[GLOBAL] = root.rollup_global or 0
     return tokens
 
@@ -313,7 +326,7 @@ def load(
     )
     keys = {
         (path, own): f"{base}:{path}:{'own' if own else 'tree'}:"
-        + (everything if own and whole else str(tokens[unit_path(path)]))
+        + (everything if own and whole else str(tokens[token_path(path)]))
         for path, own in parts
     }
     names = ("sum", *(("orgs",) if orgs else ()), *(("behind",) if behind else ()))

@@ -370,3 +370,17 @@ def test_behind_rows_equal_a_fresh_full_evaluation(city, make_user, where, rule_
         parts = rollup.load(user, YEAR, root, judged, children=children, orgs=False, behind=True)
         got = compliance_lists.rollup_behind_rows(parts, root, children, judged, YEAR, rule_id)
         assert behind_shape(got) == expected
+
+
+def test_a_write_in_another_branch_of_the_unit_keeps_a_branch_cached(city, make_user):
+    """A branch's part is kept under its own three-step token: the unit's other branches
+    recording meetings do not make the secretary's page judge again; her own do."""
+    deep = Organization.objects.get(name="甲局总支第一党支部")  # under 甲局第一党总支
+    branch = Organization.objects.get(pk=city.branch_a.pk)
+    before = rollup.read_tokens([branch.path, city.unit_a.path])
+    act(deep, "theme_day", D(YEAR, 8, 1))
+    after = rollup.read_tokens([branch.path, city.unit_a.path])
+    assert after[branch.path] == before[branch.path]
+    assert after[city.unit_a.path] != before[city.unit_a.path]
+    act(city.group_a, "group_meeting", D(YEAR, 8, 2))  # her 党小组: her branch's token
+    assert rollup.read_tokens([branch.path])[branch.path] != after[branch.path]
