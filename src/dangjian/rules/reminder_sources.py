@@ -79,7 +79,7 @@ class Links:
 
 def term_drafts(day: dt.date, links: Links) -> list[Draft]:
     """6 and 3 months before the due date once each; monthly while overdue or without data."""
-    result = sweep.run_sweep(SYSTEM, day, kinds=termrules.term_kinds())
+    result = sweep.run_sweep(SYSTEM, day)  # the sweep's own selection: both always agree
     month = f"{day:%Y-%m}"
     citation = sweep.citation()
     out = []

@@ -1,8 +1,11 @@
 """换届排查 (the half-yearly 拉网排查 of term renewals), set-based.
 
-For a date, every grassroots org that existed on that date gets the renewal status of the
-term that was current then (started on or before the date, not yet ended on it), grouped
-by its unit-level org (the 机关党组织 above it). One query reads every row: the current
+For a date, every org elected for a term (every kind `orgs.termrules` names: the unit-level
+机关党委/总支/支部 as well as the 党委, 党总支 and 党支部 below) that existed on that date
+gets the renewal status of the term that was current then (started on or before the date, not yet ended on it), grouped
+by its unit-level org (the 机关党组织 above it, or itself). `dangjian remind` reads the same
+selection (`reminder_sources.term_drafts` calls `run_sweep` with the defaults), so the
+reminders and the sweep can never disagree on which orgs are due. One query reads every row: the current
 term comes through a LEFT JOIN on a FilteredRelation (terms of one org never overlap —
 `orgs.services` refuses it — so the join yields at most one term per org), and the status
 is a CASE with the thresholds of `orgs.termrules` computed once in Python, so the SQL
@@ -31,7 +34,7 @@ from dangjian.core.excel import writer
 from dangjian.core.excel.workbook import audit, xlsx_response
 from dangjian.core.metrics import MetricScope, metric
 from dangjian.orgs import termrules
-from dangjian.orgs.models import GRASSROOTS_KINDS, Organization, OrgKind, OrgStatus
+from dangjian.orgs.models import Organization, OrgKind, OrgStatus
 
 from . import loader
 
@@ -172,11 +175,11 @@ def sweep_queryset(
     """Orgs in the user's scope annotated with the term current on `day` and its status.
 
     Annotations: `term_id`, `term_number`, `term_started_on`, `term_due_on` (the approved
-    extension when there is one) and `sweep_status`. `kinds` defaults to the grassroots
-    kinds that are elected for a term.
+    extension when there is one) and `sweep_status`. `kinds` defaults to every kind that
+    is elected for a term (the unit-level org included: it has a term and gets reminders).
     """
     if kinds is None:
-        kinds = tuple(k for k in GRASSROOTS_KINDS if k in termrules.term_kinds())
+        kinds = termrules.term_kinds()
     far, near = termrules.thresholds(day)
     qs = Organization.objects.restrict(user, "view").filter(existing_on(day), kind__in=kinds)
     if within is not None:
@@ -379,7 +382,7 @@ def _counted(scope: MetricScope, statuses: tuple[str, ...]):
     "换届情况拉网排查次数",
     "次",
     drilldown=_swept_orgs,
-    description="每半年（6月30日、12月31日）对基层党组织换届情况排查一次；当年已到的排查日数。",
+    description="每半年（6月30日、12月31日）对实行任期制的党组织换届情况排查一次；当年已到的排查日数。",
 )
 def renewal_sweep(scope: MetricScope) -> int:
     return len(half_year_ends(scope.year, _metric_day(scope)))
@@ -387,10 +390,10 @@ def renewal_sweep(scope: MetricScope) -> int:
 
 @metric(
     "terms.due_count",
-    "6个月内应换届的基层党组织数",
+    "6个月内应换届的党组织数",
     "个",
     drilldown=lambda scope: _counted(scope, DUE_STATUSES),
-    description="年末（当年为今天）届期在6个月内届满的基层党组织。",
+    description="年末（当年为今天）届期在6个月内届满的党组织（含单位党组织）。",
 )
 def due_count(scope: MetricScope) -> int:
     return _counted(scope, DUE_STATUSES).count()
@@ -398,10 +401,10 @@ def due_count(scope: MetricScope) -> int:
 
 @metric(
     "terms.overdue_count",
-    "换届超期的基层党组织数",
+    "换届超期的党组织数",
     "个",
     drilldown=lambda scope: _counted(scope, (S.OVERDUE,)),
-    description="年末（当年为今天）届期已满而未换届的基层党组织。",
+    description="年末（当年为今天）届期已满而未换届的党组织（含单位党组织）。",
 )
 def overdue_count(scope: MetricScope) -> int:
     return _counted(scope, (S.OVERDUE,)).count()

@@ -113,7 +113,8 @@ def test_only_orgs_that_existed_on_the_date(tree):
     assert tree.branch_a.pk in ids
     assert later.pk not in ids and tree.branch_b.pk not in ids
     assert tree.group_a.pk not in ids  # 党小组 are not elected
-    assert tree.unit_a.pk not in ids  # the unit-level org is not a grassroots org
+    assert tree.root.pk not in ids  # the 工委 has no term
+    assert tree.unit_a.pk in ids  # the unit-level org is elected for a term: swept
     ids_2023 = {r.org_id for r in sweep.run_sweep(SYSTEM, D(2023, 12, 31)).rows}
     assert tree.branch_b.pk in ids_2023
 
@@ -129,11 +130,11 @@ def test_grouped_by_unit_with_counts(tree, leap_term):
     assert set(by_name) == {"甲局机关党委", "乙局机关党委"}
     a = by_name["甲局机关党委"]
     assert a.org_id == tree.unit_a.pk
-    assert a.total == 3
-    assert a.counts == {S.OVERDUE: 1, S.DUE_3: 0, S.DUE_6: 1, S.NORMAL: 0, S.NO_DATA: 1}
-    assert {r.org_id for r in a.rows} == {tree.branch_a.pk, general.pk, inner.pk}
-    assert by_name["乙局机关党委"].counts[S.NO_DATA] == 1
-    assert result.totals == {S.OVERDUE: 1, S.DUE_3: 0, S.DUE_6: 1, S.NORMAL: 0, S.NO_DATA: 2}
+    assert a.total == 4  # the unit-level org itself is swept too (no term data here)
+    assert a.counts == {S.OVERDUE: 1, S.DUE_3: 0, S.DUE_6: 1, S.NORMAL: 0, S.NO_DATA: 2}
+    assert {r.org_id for r in a.rows} == {tree.unit_a.pk, tree.branch_a.pk, general.pk, inner.pk}
+    assert by_name["乙局机关党委"].counts[S.NO_DATA] == 2
+    assert result.totals == {S.OVERDUE: 1, S.DUE_3: 0, S.DUE_6: 1, S.NORMAL: 0, S.NO_DATA: 4}
     assert [r.org_id for r in result.overdue_long] == [general.pk]  # 2023-01-01: > 1 year
 
 
@@ -155,7 +156,7 @@ def test_sweep_is_one_query_for_the_rows_and_one_for_the_unit_names(
         tree.unit_b.add_child(kind=OrgKind.BRANCH, name=f"乙局第{i + 2}党支部")
     with django_assert_num_queries(2):
         result = sweep.run_sweep(SYSTEM, D(2026, 9, 1))
-    assert len(result.rows) == 7
+    assert len(result.rows) == 9  # 7 branches and the two unit-level orgs
 
 
 def test_half_year_report_dates():
@@ -190,7 +191,7 @@ def test_xlsx_has_chinese_headers_and_every_row(tree, leap_term):
     assert rows["乙局第一党支部"][6] == "无届次信息"
     summary = list(wb["汇总"].iter_rows(values_only=True))
     assert summary[0][0] == "单位党组织" and summary[0][-1] == "合计"
-    assert summary[-1][0] == "合计" and summary[-1][-1] == 2
+    assert summary[-1][0] == "合计" and summary[-1][-1] == 4
 
 
 # --- scoping, page and API ------------------------------------------------------------
@@ -199,7 +200,7 @@ def test_xlsx_has_chinese_headers_and_every_row(tree, leap_term):
 def test_unit_admin_sees_only_their_subtree(tree, leap_term, make_user):
     admin = make_user("unit_admin", tree.unit_a)
     result = sweep.run_sweep(admin, D(2026, 9, 1))
-    assert {r.org_id for r in result.rows} == {tree.branch_a.pk}
+    assert {r.org_id for r in result.rows} == {tree.unit_a.pk, tree.branch_a.pk}
     assert [u.name for u in result.units] == ["甲局机关党委"]
 
 
@@ -224,7 +225,12 @@ def test_page_lists_attention_rows_and_filters_by_status(client, tree, leap_term
     client.force_login(make_user("committee_admin", tree.root))
     resp = client.get(reverse("rules:sweep"), {"date": "2027-03-01"})
     rows = resp.context["rows"]
-    assert {r.org_id for r in rows} == {tree.branch_a.pk, tree.branch_b.pk}
+    assert {r.org_id for r in rows} == {
+        tree.unit_a.pk,
+        tree.branch_a.pk,
+        tree.unit_b.pk,
+        tree.branch_b.pk,
+    }
     resp = client.get(reverse("rules:sweep"), {"date": "2027-03-01", "status": S.OVERDUE})
     assert [r.org_id for r in resp.context["rows"]] == [tree.branch_a.pk]
     assert "超期 1 天" in resp.content.decode()
@@ -247,9 +253,9 @@ def test_page_export_downloads_xlsx_and_is_audited(client, tree, leap_term, make
     assert resp["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(b"".join(resp.streaming_content)))
     names = [r[1] for r in wb["明细"].iter_rows(min_row=2, values_only=True)]
-    assert names == ["甲局第一党支部"]  # the unit admin's subtree only
+    assert names == ["甲局机关党委", "甲局第一党支部"]  # the unit admin's subtree only
     event = AuditEvent.objects.filter(action="export", actor_id=user.pk).get()
-    assert event.detail["model"] == "rules.term_sweep" and event.detail["rows"] == 1
+    assert event.detail["model"] == "rules.term_sweep" and event.detail["rows"] == 2
 
 
 def test_page_permissions(client, tree, make_user):
@@ -269,16 +275,20 @@ def test_api_sweep(client, tree, leap_term, make_user):
     assert resp.status_code == 200
     data = resp.json()
     assert data["date"] == "2027-03-01"
-    assert data["totals"][S.OVERDUE] == 1 and data["totals"][S.NO_DATA] == 1
+    assert data["totals"][S.OVERDUE] == 1 and data["totals"][S.NO_DATA] == 3
     row = next(r for r in data["results"] if r["org_id"] == tree.branch_a.pk)
     assert row["status"] == S.OVERDUE and row["status_label"] == "已超期"
     assert row["due_on"] == "2027-02-28" and row["days_overdue"] == 1
     assert row["unit_org_id"] == tree.unit_a.pk
     assert {u["org_id"] for u in data["units"]} == {tree.unit_a.pk, tree.unit_b.pk}
     within = client.get("/api/term-sweep/", {"date": "2027-03-01", "within": tree.unit_b.pk})
-    assert [r["org_id"] for r in within.json()["results"]] == [tree.branch_b.pk]
+    assert [r["org_id"] for r in within.json()["results"]] == [tree.unit_b.pk, tree.branch_b.pk]
     only = client.get("/api/term-sweep/", {"date": "2027-03-01", "status": S.NO_DATA})
-    assert [r["org_id"] for r in only.json()["results"]] == [tree.branch_b.pk]
+    assert {r["org_id"] for r in only.json()["results"]} == {
+        tree.unit_a.pk,
+        tree.unit_b.pk,
+        tree.branch_b.pk,
+    }
 
 
 def test_api_bad_input_is_400_in_chinese(client, tree, make_user):
@@ -298,7 +308,7 @@ def test_api_scoping(client, tree, leap_term, make_user):
     assert client.get("/api/term-sweep/").status_code == 403
     client.force_login(make_user("unit_admin", tree.unit_a))
     resp = client.get("/api/term-sweep/", {"date": "2026-09-01"})
-    assert [r["org_id"] for r in resp.json()["results"]] == [tree.branch_a.pk]
+    assert [r["org_id"] for r in resp.json()["results"]] == [tree.unit_a.pk, tree.branch_a.pk]
     assert client.get("/api/term-sweep/", {"within": tree.unit_b.pk}).status_code == 404
     assert client.get("/api/term-sweep/", {"within": 999999}).status_code == 404
 
@@ -316,7 +326,12 @@ def test_metrics_registered_with_year_end_counts(tree):
     overdue = registry.get("terms.overdue_count").drilldown(scope)
     assert list(overdue.values_list("pk", flat=True)) == [tree.branch_a.pk]
     swept = registry.get("terms.renewal_sweep").drilldown(scope)
-    assert set(swept.values_list("pk", flat=True)) == {tree.branch_a.pk, tree.branch_b.pk}
+    assert set(swept.values_list("pk", flat=True)) == {
+        tree.unit_a.pk,
+        tree.branch_a.pk,
+        tree.unit_b.pk,
+        tree.branch_b.pk,
+    }
     assert registry.get("terms.renewal_sweep").value(MetricScope(user=SYSTEM, year=2099)) == 0
 
 
@@ -325,3 +340,47 @@ def test_metrics_are_scoped(tree, make_user):
     Term.objects.create(org=tree.branch_b, started_on=D(2021, 9, 1))
     admin = make_user("unit_admin", tree.unit_b)
     assert registry.get("terms.overdue_count").value(MetricScope(user=admin, year=2024)) == 1
+
+
+# --- unit-level orgs: swept exactly as they are reminded (issue 11) ---------------------
+
+
+def test_unit_level_org_is_swept_everywhere_it_is_reminded(client, tree, make_user):
+    """A 机关党委 elected 2019-12-20 (5 years: due 2024-12-20) got its 6-month reminder from
+    `dangjian remind`; the page, the xlsx, the API and the terms.* metrics show it too."""
+    from dangjian.rules import notifications
+    from dangjian.rules.models import Notification, NotificationKind
+
+    Term.objects.create(org=tree.unit_a, number=3, started_on=D(2019, 12, 20))
+    make_user("unit_admin", tree.unit_a)
+    day = D(2024, 6, 30)
+    notifications.run(day, sources=["terms"])
+    reminded = set(
+        Notification.objects.filter(kind=NotificationKind.TERM_DUE).values_list("org_id", flat=True)
+    )
+    assert reminded == {tree.unit_a.pk}
+    result = sweep.run_sweep(SYSTEM, day)
+    row = {r.org_id: r for r in result.rows}[tree.unit_a.pk]
+    assert row.status == S.DUE_6 and row.due_on == D(2024, 12, 20)
+    # every org the sweep reports as due is reminded, and the other way round
+    assert {r.org_id for r in result.rows if r.status in sweep.DUE_STATUSES} == reminded
+    # its own group is the unit
+    [group] = [u for u in result.units if u.org_id == tree.unit_a.pk]
+    assert tree.unit_a.pk in {r.org_id for r in group.rows}
+
+    client.force_login(make_user("committee_admin", tree.root))
+    page = client.get(reverse("rules:sweep"), {"date": "2024-06-30"})
+    assert "甲局机关党委" in page.content.decode() and page.context["sweep"].totals[S.DUE_6] == 1
+    resp = client.get(reverse("rules:sweep"), {"date": "2024-06-30", "export": "xlsx"})
+    ws = load_workbook(io.BytesIO(b"".join(resp.streaming_content)))["明细"]
+    assert "甲局机关党委" in [r[1] for r in ws.iter_rows(min_row=2, values_only=True)]
+    api = client.get("/api/term-sweep/", {"date": "2024-06-30", "status": S.DUE_6}).json()
+    assert [r["org_id"] for r in api["results"]] == [tree.unit_a.pk]
+
+    scope = MetricScope(user=SYSTEM, year=2024)
+    assert registry.get("terms.overdue_count").value(scope) == 1  # at 2024-12-31
+    assert list(
+        registry.get("terms.overdue_count").drilldown(scope).values_list("pk", flat=True)
+    ) == [tree.unit_a.pk]
+    swept = set(registry.get("terms.renewal_sweep").drilldown(scope).values_list("pk", flat=True))
+    assert tree.unit_a.pk in swept and tree.unit_b.pk in swept
