@@ -1,11 +1,12 @@
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from dangjian.accounts.middleware import LAST_ACTIVITY_KEY
+from dangjian.accounts.middleware import ACTIVITY_WRITE_EVERY, LAST_ACTIVITY_KEY
 from dangjian.accounts.views import lockout_message
 
 from .conftest import PASSWORD, stored
@@ -161,3 +162,46 @@ def test_idle_api_session_gets_401_not_a_redirect(client, sysadmin):
     _age_session(client, settings.SESSION_IDLE_TIMEOUT + 5)
     assert client.get("/api/users/").status_code in (401, 403)
     assert "_auth_user_id" not in client.session
+
+
+def test_recent_activity_is_not_written_on_every_request(client, sysadmin):
+    """Within a minute of the recorded activity a page leaves the session as it is: no
+    UPDATE of the session row, no new cookie."""
+    client.force_login(sysadmin)
+    _age_session(client, 10)
+    recorded = client.session[LAST_ACTIVITY_KEY]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        resp = client.get(reverse("accounts:user_list"))
+    assert resp.status_code == 200
+    assert client.session[LAST_ACTIVITY_KEY] == recorded
+    assert not [q for q in ctx.captured_queries if "UPDATE" in q["sql"] and "session" in q["sql"]]
+    assert settings.SESSION_COOKIE_NAME not in resp.cookies
+
+
+def test_activity_older_than_a_minute_is_written(client, sysadmin):
+    client.force_login(sysadmin)
+    _age_session(client, ACTIVITY_WRITE_EVERY + 1)
+    assert client.get(reverse("accounts:user_list")).status_code == 200
+    assert client.session[LAST_ACTIVITY_KEY] >= int(time.time()) - 2
+
+
+def test_idle_timeout_counts_from_the_last_written_activity(client, sysadmin, monkeypatch):
+    """Requests that do not rewrite the activity do not stretch the idle timeout: a session
+    whose recorded activity is older than the timeout ends, although it was in use less than a
+    minute after that record."""
+    from dangjian.accounts import middleware
+
+    client.force_login(sysadmin)
+    start = int(time.time())
+    _age_session(client, 0)
+    url = reverse("accounts:user_list")
+    clock = {"now": start + ACTIVITY_WRITE_EVERY - 1}
+    monkeypatch.setattr(middleware, "time", SimpleNamespace(time=lambda: clock["now"]))
+    assert client.get(url).status_code == 200  # not written: under a minute
+    assert client.session[LAST_ACTIVITY_KEY] <= start + 1
+    clock["now"] = start + settings.SESSION_IDLE_TIMEOUT + 2
+    resp = client.get(url)
+    assert resp.status_code == 302 and "reason=idle" in resp["Location"]
