@@ -168,7 +168,9 @@ class OrgPicker(forms.Select):
         return context
 
 
-class OrgPickerMultiple(OrgPicker):
+class OrgPickerMultiple(OrgPicker, forms.SelectMultiple):
+    """Several orgs (a campaign's targets): SelectMultiple reads every value posted."""
+
     allow_multiple_selected = True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from dangjian.activities.forms import ActivityForm
@@ -170,3 +171,22 @@ def test_units_are_picked_the_same_way(client, tree, make_user, monkeypatch):
     assert client.get(PICK, {"q": "乙局", "source": source}).json()["results"] == []
     bad = client.get(reverse("orgs:organization_list"), {"unit": tree.dept_b.pk})
     assert orgpicker.UNIT_OUT_OF_RANGE in bad.content.decode()
+
+
+def test_a_multiple_choice_reads_every_org_posted(tree, make_user):
+    from dangjian.assessments.forms import AddTargetsForm
+    from dangjian.assessments.tests.factories import checklist_framework, make_campaign
+
+    campaign = make_campaign(checklist_framework(), tree.root, [tree.branch_a])
+    branch_c = Organization.objects.get(pk=tree.unit_a.pk).add_child(
+        kind=OrgKind.BRANCH, name="甲局第三党支部"
+    )
+    admin = make_user("committee_admin", tree.root)
+    form = AddTargetsForm(
+        user=admin,
+        campaign=campaign,
+        data=QueryDict(f"targets={tree.branch_b.pk}&targets={branch_c.pk}"),
+    )
+    assert isinstance(form.fields["targets"].widget, orgpicker.OrgPickerMultiple)
+    assert form.is_valid(), form.errors
+    assert set(form.cleaned_data["targets"]) == {tree.branch_b, branch_c}
