@@ -72,9 +72,11 @@ class User(AbstractUser):
             scoped: dict[str, list[str]] = defaultdict(list)
             global_perms: set[str] = set()
             codes: set[str] = set()
+            rows: list[tuple[str, str | None, str | None]] = []
             if self.is_active and self.pk:
-                rows = self.role_assignments.values_list("role", "org__path")
-                for role_code, path in rows:
+                # The org's name comes along for the page header's role list (role_rows).
+                rows = list(self.role_assignments.values_list("role", "org__path", "org__name"))
+                for role_code, path, _name in rows:
                     role = ROLES.get(role_code)
                     if role is None:
                         continue
@@ -86,7 +88,14 @@ class User(AbstractUser):
                             scoped[perm].append(path)
             cached = (dict(scoped), global_perms, frozenset(codes))
             self._grant_cache = cached
+            self._role_rows = sorted(rows, key=lambda r: (r[0], r[1] or ""))
         return cached
+
+    def role_rows(self) -> list[tuple[str, str | None, str | None]]:
+        """(role code, org path, org name) of each assignment by role and org, from the same
+        query as the grants."""
+        self._grants()
+        return self._role_rows
 
     def get_scope_paths(self, perm: str) -> list[str]:
         return self._grants()[0].get(perm, [])

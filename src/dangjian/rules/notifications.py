@@ -66,6 +66,7 @@ __all__ = [
     "holders_by_path",
     "insert_new",
     "mark_read",
+    "request_unread_count",
     "run",
     "send_emails",
     "unread_count",
@@ -375,6 +376,16 @@ def send_emails(now: dt.datetime | None = None) -> int:
 
 def unread_count(user: Any) -> int:
     return Notification.objects.for_user(user).unread().count()
+
+
+def request_unread_count(request: Any) -> int:
+    """The signed-in user's unread count, counted once per request: the navbar's badge and the
+    inbox page show the same figure. Only for reading pages (a request that marks reminders
+    read counts afresh with `unread_count`)."""
+    cached = getattr(request, "_dangjian_unread", None)
+    if cached is None:
+        cached = request._dangjian_unread = unread_count(request.user)
+    return cached
 
 
 def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:

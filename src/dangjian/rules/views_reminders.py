@@ -139,7 +139,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
             notifications=items if view == "list" else [],
             groups=items if view == "groups" else [],
             digests=items if view == "digest" else [],
-            unread_total=notifications.unread_count(user),
+            unread_total=notifications.request_unread_count(self.request),
             kind_choices=NotificationKind.choices,
             period_choices=[(k, label) for k, (label, _days) in inbox.PERIODS.items()],
             status_choices=list(inbox.STATUSES.items()),

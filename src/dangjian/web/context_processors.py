@@ -12,10 +12,13 @@ otherwise it shows when a root organization's name contains "示例" — the dem
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
@@ -25,7 +28,7 @@ from dangjian.assessments.models import Campaign, Finding, Framework, Rectificat
 from dangjian.core.scoping import has_any_scope, has_global_perm, holds
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, Unit
-from dangjian.rules.notifications import unread_count
+from dangjian.rules.notifications import request_unread_count
 
 DEMO_MARKER = "示例"
 
@@ -172,16 +175,14 @@ def _assessments_menu(user: Any) -> NavItem | None:
 
 
 def role_summaries(request) -> list[str]:
-    """The user's roles as "支部书记（甲局第一党支部）", one query, memoized on the request."""
+    """The user's roles as "支部书记（甲局第一党支部）", memoized on the request; from the
+    query that loads the user's grants (no query of its own)."""
     cached = getattr(request, "_dangjian_roles", None)
     if cached is None:
         cached = []
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            rows = user.role_assignments.order_by("role", "org__path").values_list(
-                "role", "org__name"
-            )
-            for code, org_name in rows:
+            for code, _path, org_name in user.role_rows():
                 role = ROLES.get(code)
                 label = role.label if role else code
                 cached.append(f"{label}（{org_name}）" if org_name else label)
@@ -189,11 +190,39 @@ def role_summaries(request) -> list[str]:
     return cached
 
 
+# Whether demo data is loaded is asked by every page and changes about never: the answer is
+# kept per process for a minute (another process may load or rename the root), and dropped at
+# once when this process saves or deletes a root org (see `forget_demo_answer`). Under tests
+# it is asked afresh each time (DANGJIAN_DEMO_ANSWER_SECONDS unset), so a page's query count
+# does not depend on the test that ran before.
+DEMO_ANSWER_SECONDS = 60.0
+_demo_answer: tuple[float, bool] | None = None
+
+
+def _demo_answer_seconds() -> float:
+    default = 0.0 if getattr(settings, "TESTING", False) else DEMO_ANSWER_SECONDS
+    return float(getattr(settings, "DANGJIAN_DEMO_ANSWER_SECONDS", default))
+
+
 def demo_data_loaded() -> bool:
+    global _demo_answer
     configured = getattr(settings, "DANGJIAN_DEMO_BANNER", None)
     if configured is not None:
         return bool(configured)
-    return Organization.get_root_nodes().filter(name__contains=DEMO_MARKER).exists()
+    now = time.monotonic()
+    if _demo_answer is not None and now - _demo_answer[0] < _demo_answer_seconds():
+        return _demo_answer[1]
+    answer = Organization.get_root_nodes().filter(name__contains=DEMO_MARKER).exists()
+    _demo_answer = (now, answer)
+    return answer
+
+
+@receiver(post_save, sender=Organization, dispatch_uid="dangjian_forget_demo_answer_save")
+@receiver(post_delete, sender=Organization, dispatch_uid="dangjian_forget_demo_answer_delete")
+def forget_demo_answer(sender: Any, instance: Organization, **kwargs: Any) -> None:
+    global _demo_answer
+    if instance.depth == 1:
+        _demo_answer = None
 
 
 def navigation(request) -> dict[str, Any]:
@@ -206,7 +235,9 @@ def navigation(request) -> dict[str, Any]:
         "nav": nav,
         "phone_tabs": phone_tabs(nav),
         # The signed-in person by name (never the username: that is a login, not a name).
-        "user_name": SimpleLazyObject(lambda: user.person_name) if authenticated else "",
+        "user_name": SimpleLazyObject(lambda: getattr(user, "person_name", ""))
+        if authenticated
+        else "",
         "user_roles": SimpleLazyObject(lambda: role_summaries(request)),
         "is_demo": SimpleLazyObject(demo_data_loaded),
         "account_urls": {
@@ -217,7 +248,7 @@ def navigation(request) -> dict[str, Any]:
             "inbox": safe_reverse("rules:inbox") if authenticated else None,
         },
         # The navbar's unread badge: one COUNT, only for a signed-in user, only if rendered.
-        "unread_notifications": SimpleLazyObject(lambda: unread_count(user))
+        "unread_notifications": SimpleLazyObject(lambda: request_unread_count(request))
         if authenticated
         else 0,
     }

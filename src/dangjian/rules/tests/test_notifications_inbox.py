@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from django.db import connection
@@ -152,6 +153,24 @@ def test_inbox_lists_own_unread_first_with_citation(client, tree, alice, bob):
     assert resp.context["unread_total"] == 1
     only = client.get(reverse("rules:inbox"), {"unread": "1", "view": "list"})
     assert [n.title for n in only.context["notifications"]] == ["未读的提醒"]
+
+
+def test_inbox_counts_the_unread_once(client, tree, alice):
+    """The page's own total and the navbar's badge are one COUNT between them."""
+    note(alice, org=tree.branch_a)
+    note(alice, org=tree.branch_a)
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as ctx:
+        resp = client.get(reverse("rules:inbox"))
+    html = resp.content.decode()
+    assert resp.context["unread_total"] == 2
+    assert re.search(r'id="nav-unread-count">\s*2\s*<', html)
+    counts = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if "COUNT(*)" in q["sql"] and "rules_notification" in q["sql"]
+    ]
+    assert len(counts) == 1, counts
 
 
 def test_inbox_requires_login(client):

@@ -257,3 +257,41 @@ def test_a_user_loaded_with_its_member_record_is_named_by_it(tree, make_user):
     assert str(User.objects.select_related("member").get(pk=user.pk)) == "欧阳明月"
     named = make_user(username="q9x_named", display_name="王秀琴")
     assert str(named) == named.person_name == "王秀琴"
+
+
+def test_role_list_costs_no_query_beyond_the_grants(tree, make_user, django_assert_num_queries):
+    """The header's roles come from the query that loads the grants, in role then org order."""
+    from dangjian.accounts.models import RoleAssignment
+    from dangjian.web.context_processors import role_summaries
+
+    user = make_user("branch_secretary", tree.branch_a)
+    RoleAssignment.objects.create(user=user, role="branch_secretary", org=tree.branch_b)
+    request = RequestFactory().get("/")
+    request.user = user
+    with django_assert_num_queries(1):
+        user.has_global_perm("audit.view_auditevent")  # the grants
+        roles = role_summaries(request)
+    names = sorted([tree.branch_a, tree.branch_b], key=lambda o: o.path)
+    assert roles == [f"支部书记（{o.name}）" for o in names]
+
+
+def test_demo_answer_is_kept_and_dropped_when_a_root_changes(db, settings):
+    """Asked once a minute per process, not per page; renaming a root asks again at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.orgs.models import Organization, OrgKind
+    from dangjian.web.context_processors import demo_data_loaded
+
+    settings.DANGJIAN_DEMO_ANSWER_SECONDS = 60
+    root = Organization.add_root(kind=OrgKind.COMMITTEE, name="某市委直属机关工委")
+    assert demo_data_loaded() is False
+    with CaptureQueriesContext(connection) as ctx:
+        assert demo_data_loaded() is False
+    assert not ctx.captured_queries
+    root.name = "示例市委直属机关工委"
+    root.save()
+    assert demo_data_loaded() is True
+    settings.DANGJIAN_DEMO_ANSWER_SECONDS = 0  # as under tests: asked each time
+    Organization.objects.filter(pk=root.pk).update(name="某市")  # no signal
+    assert demo_data_loaded() is False
