@@ -170,6 +170,7 @@ def _orgs(plan: CityPlan, stages: Stages) -> list[Organization]:
                 unit_id=units[o.unit].pk if o.unit is not None else None,
                 established_on=o.established_on,
                 code=o.code,
+                unit_form=o.unit_form,
             )
             for o in plan.orgs
         ]

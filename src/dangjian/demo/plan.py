@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from dangjian.orgs import termrules
-from dangjian.orgs.models import GRASSROOTS_KINDS, Organization, OrgKind
+from dangjian.orgs.models import GRASSROOTS_KINDS, Organization, OrgKind, UnitOrgForm
 
 from . import names
 
@@ -65,6 +65,7 @@ class OrgPlan:
     members: int = 0  # members placed directly in this org
     retired: bool = False  # a 离退休干部 branch (or one of its 党小组)
     code: str = ""
+    unit_form: str = ""  # a unit-level org: 机关党委 / 机关总支 / 机关支部 (orgs.UnitOrgForm)
 
 
 @dataclass
@@ -231,7 +232,17 @@ def _build_unit(
     """Adds one unit's subtree; returns the unit and its branch org indices."""
     est = random_date(rng, dt.date(1980, 1, 1), dt.date(2000, 12, 31))
     # "人大常委会机关" + "机关党委" would say 机关 twice.
-    unit_kind_name = ("" if unit_name.endswith("机关") else "机关") + ("党委" if n >= 8 else "总支")
+    # The form follows the unit's size (机关基层组织工作条例 第五至七条): most are 机关党委
+    # (5-year terms), the small ones 机关总支 and every third of those 机关支部 (3-year
+    # terms). Chosen without the random stream, so the rest of the plan draws as before.
+    form, word = (
+        (UnitOrgForm.PARTY_COMMITTEE, "党委")
+        if n >= 8
+        else (UnitOrgForm.BRANCH, "支部")
+        if u_index % 3 == 0
+        else (UnitOrgForm.GENERAL_BRANCH, "总支")
+    )
+    unit_kind_name = ("" if unit_name.endswith("机关") else "机关") + word
     top = tree.add(
         root,
         OrgKind.UNIT_PARTY,
@@ -239,6 +250,7 @@ def _build_unit(
         f"{short}{unit_kind_name}",
         u_index,
         est,
+        unit_form=form,
     )
     unit = UnitPlan(u_index, unit_name, short, top.index, dept.leading_group)
     branches: list[int] = []
@@ -375,7 +387,7 @@ def _terms(orgs: list[OrgPlan], seed: int, today: dt.date) -> tuple[list[TermPla
     terms: list[TermPlan] = []
     no_term: list[int] = []
     for org in orgs:
-        rule = termrules.term_rule(org.kind)
+        rule = termrules.term_rule(org.kind, org.unit_form)
         if rule is None or org.kind not in (OrgKind.UNIT_PARTY, *GRASSROOTS_KINDS):
             continue
         status = status_of.get(org.index, termrules.TermStatus.NORMAL)

@@ -58,7 +58,16 @@ class OrganizationForm(ScopedModelForm):
 
     class Meta:
         model = Organization
-        fields = ["parent", "kind", "name", "short_name", "unit", "established_on", "code"]
+        fields = [
+            "parent",
+            "kind",
+            "unit_form",
+            "name",
+            "short_name",
+            "unit",
+            "established_on",
+            "code",
+        ]
         widgets = {"established_on": date_input()}
         help_texts = {"unit": _("不选时沿用上级组织的所属单位。")}
 
@@ -152,7 +161,7 @@ class TermForm(ScopedModelForm):
             del self.fields["org"]
             self.fields["ended_on"].help_text = _("当前届次请留空；换届请使用“登记换届”。")
         org = self.instance.org if self.instance.pk else chosen_org(self, "org")
-        rule = termrules.term_rule(org.kind) if org is not None else None
+        rule = termrules.term_rule(org.kind, org.unit_form) if org is not None else None
         self.planned_help = (
             _("应换届日期按任期 %(years)s 年自动计算（%(doc)s%(article)s）。")
             % {

@@ -35,7 +35,7 @@ from dangjian.core.excel import (
 from dangjian.core.imports import importers
 from dangjian.core.scoping import holds
 
-from .models import Organization, OrgKind, OrgStatus, Unit
+from .models import Organization, OrgKind, OrgStatus, Unit, UnitOrgForm
 from .tree import annotate_member_totals
 
 
@@ -172,6 +172,15 @@ class OrganizationImporter(Importer):
             help=gettext_lazy("选填；填写时不能与已有组织重复。"),
             example="JA0102",
         ),
+        Column(
+            "unit_form",
+            gettext_lazy("机关党组织形式"),
+            parser=excel.choice(UnitOrgForm.choices),
+            help=gettext_lazy(
+                "仅机关党组织填写：机关党委（任期5年）、机关总支或机关支部（任期3年）；留空按机关党委。"
+            ),
+            example="",
+        ),
     ]
 
     def validate_rows(self, user: Any, rows: list[Row]) -> list[RowError]:
@@ -194,8 +203,13 @@ class OrganizationImporter(Importer):
                 short_name=row["short_name"] or "",
                 established_on=row["established_on"],
                 code=row["code"] or "",
+                unit_form=row["unit_form"] or "",
             )
             p = _Pending(row, org)
+            try:
+                org.clean()  # a form only for a unit-level org; a unit org's defaults to 机关党委
+            except ValidationError as exc:
+                errors.append(RowError(row.number, col["unit_form"], exc.messages[0]))
             code = row["code"]
             if code:
                 if code in file_by_code:
@@ -372,6 +386,7 @@ class OrganizationExporter(Exporter):
         # The list's two figures (换届状态 from the list's annotation, 党员数 of the subtree).
         ExportColumn(gettext_lazy("换届状态"), "term_status_label", 12),
         ExportColumn(gettext_lazy("党员数"), "member_total", 8),
+        ExportColumn(gettext_lazy("机关党组织形式"), "get_unit_form_display", 12),
     ]
 
     def response(self, user: Any, queryset: Any, filters: dict[str, Any] | None = None):

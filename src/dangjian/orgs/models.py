@@ -60,6 +60,15 @@ KIND_BADGES: dict[str, str] = {
 }
 
 
+class UnitOrgForm(models.TextChoices):
+    """What a unit-level org (机关党组织) is; its term length follows (机关基层组织工作条例
+    第五、六、七条: 机关党委 5 years, 机关总支 and 机关支部 3)."""
+
+    PARTY_COMMITTEE = "party_committee", _("机关党委")
+    GENERAL_BRANCH = "general_branch", _("机关总支")
+    BRANCH = "branch", _("机关支部")
+
+
 class OrgStatus(models.TextChoices):
     ACTIVE = "active", _("正常")
     DISSOLVED = "dissolved", _("已撤销")
@@ -197,6 +206,15 @@ class Organization(MP_Node, TimestampedModel):
     )
     dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True, editable=False)
     code = models.CharField(_("组织编码"), max_length=32, blank=True, db_index=True)
+    unit_form = models.CharField(
+        _("机关党组织形式"),
+        max_length=20,
+        choices=UnitOrgForm.choices,
+        blank=True,
+        help_text=_(
+            "仅机关党组织填写：机关党委任期5年，机关总支、机关支部任期3年；不填按机关党委。"
+        ),
+    )
 
     objects = OrganizationManager()
 
@@ -239,6 +257,22 @@ class Organization(MP_Node, TimestampedModel):
     def clean(self) -> None:
         if self.dissolved_on and self.established_on and self.dissolved_on < self.established_on:
             raise ValidationError({"dissolved_on": "撤销日期不能早于成立日期。"})
+        if self.kind == OrgKind.UNIT_PARTY:
+            # Unrecorded means 机关党委, what every unit-level org was before the field.
+            self.unit_form = self.unit_form or UnitOrgForm.PARTY_COMMITTEE
+        elif self.unit_form:
+            raise ValidationError(
+                {
+                    "unit_form": "只有机关党组织需要填写机关党组织形式（机关党委、机关总支或机关支部）。"
+                }
+            )
+
+    @property
+    def kind_display(self) -> str:
+        """The kind, or for a unit-level org its form (机关党委 / 机关总支 / 机关支部)."""
+        if self.kind == OrgKind.UNIT_PARTY and self.unit_form:
+            return str(UnitOrgForm(self.unit_form).label)
+        return str(OrgKind(self.kind).label)
 
     def allowed_child_kinds(self) -> tuple[str, ...]:
         return ALLOWED_CHILDREN.get(self.kind, ())
@@ -250,7 +284,7 @@ class Organization(MP_Node, TimestampedModel):
     @property
     def has_terms(self) -> bool:
         """Is this kind elected for a fixed term (so that a missing term is a gap)?"""
-        return termrules.term_rule(self.kind) is not None
+        return termrules.term_rule(self.kind, self.unit_form) is not None
 
     @property
     def kind_badge(self) -> str:
@@ -306,7 +340,7 @@ class Term(ScopedModel):
         return reverse("orgs:organization_detail", args=[self.org_id])
 
     def compute_planned_end(self) -> dt.date:
-        rule = termrules.term_rule(self.org.kind)
+        rule = termrules.term_rule(self.org.kind, self.org.unit_form)
         if rule is None:
             raise ValidationError({"org": self.not_elected_message(self.org)})
         return termrules.add_years(self.started_on, rule.years)

@@ -32,7 +32,9 @@ from .models import (
     Unit,
 )
 
-ORG_FIELDS = frozenset({"kind", "name", "short_name", "unit", "unit_id", "established_on", "code"})
+ORG_FIELDS = frozenset(
+    {"kind", "name", "short_name", "unit", "unit_id", "established_on", "code", "unit_form"}
+)
 TERM_FIELDS = frozenset(
     {
         "number",
@@ -122,7 +124,7 @@ def update_org(
             _move(user, org, parent, kind=fields.get("kind"))
         org = _org_for(user, "orgs.change_organization", org.pk, lock=True)
         before = snapshot(org)
-        old_kind = org.kind
+        old_kind, old_form = org.kind, org.unit_form
         _set_fields(org, ORG_FIELDS, fields)
         if "unit" in fields or "unit_id" in fields:
             _check_unit(user, org.unit)
@@ -131,11 +133,28 @@ def update_org(
             _check_children_fit(org)
         org.full_clean(exclude=["path", "depth", "numchild"])
         org.save()
+        if (org.kind, org.unit_form) != (old_kind, old_form):
+            _recompute_open_term(user, org)
         ensure_in_scope(user, org, "change")
         after = snapshot(org)
         if after != before:  # a bare move was audited by _move already
             emit("update", org, user=user, before=before, after=after)
     return org
+
+
+def _recompute_open_term(user: Any, org: Organization) -> None:
+    """The current term's planned end follows the org's (new) form or kind: 机关党委 5 years,
+    机关总支/机关支部 3. Ended terms keep the length they were elected for."""
+    term = Term.objects.select_for_update().filter(org=org, ended_on__isnull=True).first()
+    if term is None:
+        return
+    before = snapshot(term)
+    term.org = org  # the changed form, not a stale copy
+    term.full_clean()  # an approved extension must still fit the new planned end
+    term.save()
+    after = snapshot(term)
+    if after != before:
+        emit("update", term, user=user, before=before, after=after, operation="term_length")
 
 
 def _check_children_fit(org: Organization) -> None:

@@ -27,23 +27,41 @@ class TermRule:
     citation: dict
 
 
+UNIT_KIND = "unit_party"  # the unit-level kind whose term follows its form (orgs.models.OrgKind)
+
+
 @lru_cache(maxsize=1)
-def _load() -> tuple[dict[str, TermRule], tuple[int, int]]:
+def _load() -> tuple[dict[str, TermRule], tuple[int, int], dict[str, TermRule]]:
     try:
         data = yamlio.load_path(LIBRARY)
         rules = {
             item["kind"]: TermRule(item["kind"], int(item["years"]), dict(item["citation"]))
             for item in data["terms"]
         }
+        forms = {
+            item["form"]: TermRule(UNIT_KIND, int(item["years"]), dict(item["citation"]))
+            for item in data.get("unit_forms", [])
+        }
         far, near = sorted((int(m) for m in data["renewal_warnings_months"]), reverse=True)
     except (OSError, KeyError, TypeError, ValueError) as exc:
         # ValueError also covers yamlio.YamlError and a warning list not of two numbers.
         raise ImproperlyConfigured(f"{LIBRARY}: 届期规则文件无效：{exc}") from exc
-    return rules, (far, near)
+    return rules, (far, near), forms
 
 
-def term_rule(kind: str) -> TermRule | None:
+def term_rule(kind: str, unit_form: str = "") -> TermRule | None:
+    """The term rule of an org of `kind`; a unit-level org's follows its form (机关党委 5
+    years, 机关总支 and 机关支部 3), the kind's own entry when no form is recorded."""
+    if kind == UNIT_KIND and unit_form:
+        rule = _load()[2].get(unit_form)
+        if rule is not None:
+            return rule
     return _load()[0].get(kind)
+
+
+def unit_form_rules() -> dict[str, TermRule]:
+    """Term rules of the unit-level forms, by form."""
+    return dict(_load()[2])
 
 
 def term_kinds() -> tuple[str, ...]:

@@ -102,9 +102,10 @@ def test_term_status_mix_over_grassroots_orgs(city):
     assert mix[S.NO_DATA] == round(0.02 * 1050)
     assert mix[S.NORMAL] / 1050 == pytest.approx(0.80, abs=0.01)
     # The drawn status is what the term rules compute from the dates.
-    kinds = {o.index: o.kind for o in city.orgs}
+    orgs = {o.index: o for o in city.orgs}
     for t in city.terms:
-        planned = termrules.add_years(t.started_on, termrules.term_rule(kinds[t.org]).years)
+        rule = termrules.term_rule(orgs[t.org].kind, orgs[t.org].unit_form)
+        planned = termrules.add_years(t.started_on, rule.years)
         if t.ended_on is None:
             assert termrules.status_for(planned, TODAY) == t.status
         else:
@@ -168,6 +169,28 @@ def test_committees_are_drawn_from_the_orgs_own_members(city, city_people):
                     if m.status == "full" and city.orgs[m.org].path.startswith(org.path)
                 )
                 assert (len(active) > 1) == (full >= COMMITTEE_MIN_FULL), org.name
+
+
+def test_unit_orgs_have_a_form_and_terms_of_its_length(city):
+    """Most unit-level orgs are 机关党委 (5-year terms); small units 机关总支 / 机关支部 (3)."""
+    units = [o for o in city.orgs if o.kind == OrgKind.UNIT_PARTY]
+    forms = Counter(o.unit_form for o in units)
+    assert set(forms) == {"party_committee", "general_branch", "branch"}
+    assert forms["party_committee"] > len(units) / 2
+    for o in units:
+        assert o.name.endswith(
+            {"party_committee": "党委", "general_branch": "总支", "branch": "支部"}[o.unit_form]
+        )
+    # Their terms are planned with the form's length: a current term's status computed with
+    # 3 years for a 机关总支/机关支部 is the drawn one (test_term_status_mix checks all).
+    orgs = {o.index: o for o in units}
+    current = [t for t in city.terms if t.org in orgs and t.ended_on is None]
+    assert len(current) == len(units)
+    for t in current:
+        planned = termrules.add_years(
+            t.started_on, termrules.term_rule(OrgKind.UNIT_PARTY, orgs[t.org].unit_form).years
+        )
+        assert termrules.status_for(planned, TODAY) == t.status, orgs[t.org].name
 
 
 def test_terms_cover_the_activity_period_and_some_secretaries_change(city, city_people):

@@ -20,6 +20,7 @@ class OrganizationSerializer(ScopedModelSerializer):
         help_text="上级组织 id",
     )
     kind_label = ChoiceLabelField("kind")
+    unit_form_label = ChoiceLabelField("unit_form")
     status_label = ChoiceLabelField("status")
     term_status = serializers.SerializerMethodField(help_text="换届状态（列表中按当前届次计算）")
     member_count = serializers.SerializerMethodField(
@@ -34,6 +35,8 @@ class OrganizationSerializer(ScopedModelSerializer):
             "short_name",
             "kind",
             "kind_label",
+            "unit_form",
+            "unit_form_label",
             "parent",
             "path",
             "depth",

@@ -242,6 +242,7 @@ def test_export_lists_only_the_users_subtree_with_parent_names(tree, unit_admin)
         "状态",
         "换届状态",
         "党员数",
+        "机关党组织形式",
     )
     by_name = {r[0]: r for r in rows[1:]}
     assert set(by_name) == {"甲局机关党委", "甲局第一党支部", "第一党小组"}
