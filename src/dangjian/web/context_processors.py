@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from dangjian.accounts.roles import ROLES
@@ -42,12 +42,26 @@ class NavItem:
     active: bool = False
 
 
+# The menu and the account links reverse about twenty names on every page; a name's URL is
+# fixed for a URLconf and script prefix, so each is worked out once per process.
+_reversed: dict[tuple[str, tuple[Any, ...], str, str], str | None] = {}
+REVERSED_KEPT = 500
+
+
 def safe_reverse(name: str, *args: Any) -> str | None:
     """The URL for `name`, or None while the app that owns it is not wired."""
+    key = (name, args, str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
     try:
-        return reverse(name, args=args)
+        return _reversed[key]
+    except KeyError:
+        pass
+    try:
+        url: str | None = reverse(name, args=args)
     except NoReverseMatch:
-        return None
+        url = None
+    if len(_reversed) < REVERSED_KEPT:  # bounded, whatever the callers pass as args
+        _reversed[key] = url
+    return url
 
 
 def _entry(label: str, name: str, allowed: bool) -> NavItem | None:

@@ -295,3 +295,25 @@ def test_demo_answer_is_kept_and_dropped_when_a_root_changes(db, settings):
     settings.DANGJIAN_DEMO_ANSWER_SECONDS = 0  # as under tests: asked each time
     Organization.objects.filter(pk=root.pk).update(name="某市")  # no signal
     assert demo_data_loaded() is False
+
+
+def test_safe_reverse_is_worked_out_once_per_urlconf(settings, monkeypatch):
+    from dangjian.web import context_processors as cp
+
+    calls: list[str] = []
+    real = cp.reverse
+
+    def counting(name, args=()):
+        calls.append(name)
+        return real(name, args=args)
+
+    monkeypatch.setattr(cp, "reverse", counting)
+    monkeypatch.setattr(cp, "_reversed", {})
+    assert cp.safe_reverse("web:home") == real("web:home")
+    assert cp.safe_reverse("web:home") == real("web:home")
+    assert cp.safe_reverse("no:such") is None
+    assert cp.safe_reverse("no:such") is None
+    assert calls == ["web:home", "no:such"]
+    settings.ROOT_URLCONF = "dangjian.urls"  # another URLconf: asked again
+    assert cp.safe_reverse("accounts:logout") == "/accounts/logout/"
+    assert calls[-1] == "accounts:logout"
