@@ -1,9 +1,11 @@
 """Members who have not taken part in organizational life for months (党章 第九条).
 
 A member's clock starts at the latest of: the last activity they attended (status
-出席), the day they joined the party, the day they last transferred in, and the end of
-their last exemption (免于参加: 年老体弱, 长期外出 …) — time covered by an exemption, or spent
-before they were ours, is not time "without organizational life". A member under an
+出席, in whichever branch), the day they joined the party, the day they last arrived from
+outside the system (a transfer in with no source org in the tree: 组织关系转入), and the
+end of their last exemption (免于参加: 年老体弱, 长期外出 …) — time covered by an exemption,
+or spent before they were ours, is not time "without organizational life". A move between
+two orgs of the tree does not restart it: the six months are the member's, not the branch's. A member under an
 exemption on the day is not flagged at all. ≥ 4 months → warning, ≥ 6 months → alert.
 
 One query for the whole scope: the member rows with correlated MAX() subqueries (the
@@ -103,8 +105,12 @@ def inactive_members(
         activity__held_on__lte=day,
     )
     exemption_ended = Exemption.objects.filter(member_id=OuterRef("pk"), ends_on__lt=day)
+    # Arrivals from outside only; an internal move keeps the member's clock (党章 第九条).
     transferred_in = Transfer.objects.filter(
-        member_id=OuterRef("pk"), to_org__isnull=False, transferred_on__lte=day
+        member_id=OuterRef("pk"),
+        from_org__isnull=True,
+        to_org__isnull=False,
+        transferred_on__lte=day,
     )
     exempt_now = Exemption.objects.filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=day),

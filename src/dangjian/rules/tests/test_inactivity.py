@@ -118,12 +118,38 @@ def test_exemption_that_ended_restarts_the_clock(branch):
     assert flagged(D(2025, 12, 1))[m.pk].level == inactivity.ALERT
 
 
-def test_transfer_in_restarts_the_clock(tree, branch):
+def test_internal_transfer_keeps_the_clock(tree, branch):
+    """党章 第九条's six months are the member's, not the branch's: two members at "alert"
+    who move between branches on 07-01 are still at "alert" on 07-11 (issue 11)."""
+    from dangjian.members import services
+
+    movers = [person(tree.branch_b, joined_on=D(2015, 1, 1)) for _ in range(2)]
+    for m in movers:
+        attended(m, D(2023, 12, 1))
+    before = flagged(D(2024, 6, 30))
+    assert all(before[m.pk].level == inactivity.ALERT for m in movers)
+    for m in movers:
+        services.transfer_member(SYSTEM, m, branch, D(2024, 7, 1))
+    after = flagged(D(2024, 7, 11))
+    for m in movers:
+        assert after[m.pk].level == inactivity.ALERT
+        assert after[m.pk].inactive_since == D(2023, 12, 1)
+        assert after[m.pk].org_id == branch.pk  # flagged where they are now
+
+
+def test_arrival_from_outside_the_system_starts_the_clock(tree, branch):
+    """Only a member who arrives from outside (no source org in the tree) starts at arrival."""
     m = person(branch, joined_on=D(2015, 1, 1))
     Transfer.objects.create(
-        member=m, from_org=tree.branch_b, to_org=branch, transferred_on=D(2025, 6, 1)
+        member=m,
+        from_org=None,
+        to_org=branch,
+        external_org_name="外省某局机关党委",
+        transferred_on=D(2025, 6, 1),
     )
     assert m.pk not in flagged()
+    assert flagged(D(2025, 10, 1))[m.pk].inactive_since == D(2025, 6, 1)
+    assert flagged(D(2025, 12, 1))[m.pk].level == inactivity.ALERT
 
 
 def test_rule_exemption_for_member_or_org(tree, branch):
