@@ -30,6 +30,14 @@ class MemberForm(ScopedModelForm):
 
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
     phone = forms.CharField(label=_("手机号码"), max_length=11, required=False)
+    # 组织关系转入 from outside the system (new members only): both or neither.
+    arrived_from = forms.CharField(
+        label=_("系统外转出组织"),
+        max_length=128,
+        required=False,
+        help_text=_("从本系统以外转入的党员填写原所在党组织的名称，并填写转入日期。"),
+    )
+    arrived_on = forms.DateField(label=_("转入日期"), required=False, widget=_DATE)
 
     class Meta:
         model = Member
@@ -56,6 +64,8 @@ class MemberForm(ScopedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         action = "change" if self.instance.pk else "add"
+        if self.instance.pk:  # an arrival is recorded when the member is added
+            del self.fields["arrived_from"], self.fields["arrived_on"]
         cast(forms.ModelChoiceField, self.fields["org"]).queryset = member_orgs(self.user, action)
         cast(forms.ModelChoiceField, self.fields["unit"]).queryset = member_units(self.user, action)
         # Gender may be left empty when the ID number is given: it is read from the ID.

@@ -180,6 +180,56 @@ def create_member(user: Any, **fields: Any) -> Member:
     return member
 
 
+def receive_member(
+    user: Any,
+    *,
+    arrived_on: dt.date | None,
+    external_org_name: str,
+    letter_number: str = "",
+    dues_paid_until: str = "",
+    **fields: Any,
+) -> tuple[Member, Transfer]:
+    """组织关系转入 from outside the system: create the member in their new org and record the
+    arrival (a Transfer with no source org, the source's name, the arrival date), both or
+    neither. The arrival starts the member's inactivity clock (rules.inactivity)."""
+    errors: dict[str, Any] = {}
+    name = (external_org_name or "").strip()
+    if not name:
+        errors["arrived_from"] = ["请填写转出党组织（系统外）的名称。"]
+    if arrived_on is None:
+        errors["arrived_on"] = ["请填写转入日期（组织关系介绍信送达之日）。"]
+    elif arrived_on > timezone.localdate():
+        errors["arrived_on"] = ["转入日期不能晚于今天，请核对。"]
+    elif fields.get("joined_on") and arrived_on < fields["joined_on"]:
+        errors["arrived_on"] = ["转入日期不能早于入党日期，请核对。"]
+    if dues_paid_until and not _YEAR_MONTH.fullmatch(dues_paid_until):
+        errors["dues_paid_until"] = ["党费交至月份应写作“年-月”，例如 2024-06。"]
+    member = Member()
+    _assign(member, fields)
+    try:
+        clean_member(member)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+    _mark_clash(user, member)
+    assert arrived_on is not None
+    with transaction.atomic():
+        _save(user, member)
+        core_services.ensure_in_scope(user, member, "add")
+        core_services.emit("create", member, after=snapshot(member), operation="transfer_in")
+        transfer = _record_transfer(
+            member,
+            None,
+            member.org_id,
+            arrived_on,
+            external_org_name=name,
+            letter_number=letter_number,
+            dues_paid_until=dues_paid_until,
+        )
+    return member, transfer
+
+
 def update_member(
     user: Any, member: Member, *, transferred_on: dt.date | None = None, **changes: Any
 ) -> Member:

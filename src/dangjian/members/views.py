@@ -110,6 +110,15 @@ class MemberEditView(ObjectEditView):
     def save(self, form, instance):
         if instance.pk:
             return services.update_member(self.request.user, instance, **form.member_fields())
+        data = form.cleaned_data
+        if data.get("arrived_from") or data.get("arrived_on"):
+            member, _transfer = services.receive_member(
+                self.request.user,
+                arrived_on=data.get("arrived_on"),
+                external_org_name=data.get("arrived_from") or "",
+                **form.member_fields(),
+            )
+            return member
         return services.create_member(self.request.user, **form.member_fields())
 
     def get_context_data(self, **kwargs):

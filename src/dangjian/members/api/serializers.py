@@ -71,6 +71,11 @@ class MemberSerializer(ScopedModelSerializer):
     birth_year = serializers.IntegerField(read_only=True, allow_null=True, label="出生年份")
     org_name = serializers.CharField(source="org.name", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True, default="")
+    # 组织关系转入 from outside the system, on creation only (members.services.receive_member).
+    arrived_from = serializers.CharField(
+        write_only=True, required=False, max_length=128, label="系统外转出组织"
+    )
+    arrived_on = serializers.DateField(write_only=True, required=False, label="转入日期")
 
     class Meta:
         model = Member
@@ -96,6 +101,8 @@ class MemberSerializer(ScopedModelSerializer):
             "full_member_on",
             "membership",
             "is_mobile",
+            "arrived_from",
+            "arrived_on",
             "created",
             "updated",
         ]
@@ -117,6 +124,10 @@ class MemberSerializer(ScopedModelSerializer):
         return value.strip()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None and ("arrived_from" in attrs or "arrived_on" in attrs):
+            raise serializers.ValidationError(
+                {"arrived_from": ["转入信息只能在新增党员时填写；系统内转接请使用组织关系转接。"]}
+            )
         # A client echoing back the masked value it was given means "keep it": drop it, so
         # the services see only what the client really wrote.
         if self.instance is not None:

@@ -25,10 +25,18 @@ class MemberViewSet(ScopedModelViewSet):
     filterset_class = MemberFilterSet
 
     def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        arrived_from, arrived_on = data.pop("arrived_from", ""), data.pop("arrived_on", None)
         try:
-            serializer.instance = services.create_member(
-                self.request.user, **serializer.validated_data
-            )
+            if arrived_from or arrived_on:
+                serializer.instance, _transfer = services.receive_member(
+                    self.request.user,
+                    arrived_on=arrived_on,
+                    external_org_name=arrived_from,
+                    **data,
+                )
+            else:
+                serializer.instance = services.create_member(self.request.user, **data)
         except DjangoValidationError as exc:
             raise _as_api_error(exc) from exc
 

@@ -170,3 +170,119 @@ def test_transfer_page(zhang, tree, login, branch_a2):
     assert zhang.org == branch_a2
     detail = client.get(reverse("members:member_detail", args=[zhang.pk])).content.decode()
     assert "甲局第一党支部 → 甲局第二党支部" in detail
+
+
+# --- 组织关系转入 from outside the system (issue 11) -----------------------------------
+
+
+def test_arrival_from_outside_records_the_source_and_date(tree, make_user):
+    user = make_user("unit_admin", tree.unit_a)
+    member, transfer = services.receive_member(
+        user,
+        arrived_on=dt.date(2024, 9, 2),
+        external_org_name=" 外省某厅机关第三党支部 ",
+        letter_number="外-7",
+        dues_paid_until="2024-08",
+        org=tree.branch_a,
+        name="刘转入",
+        gender="female",
+        joined_on=dt.date(2012, 7, 1),
+    )
+    assert member.org == tree.branch_a and member.membership == MembershipState.NORMAL
+    assert transfer.from_org is None and transfer.to_org == tree.branch_a
+    assert transfer.external_org_name == "外省某厅机关第三党支部"
+    assert transfer.transferred_on == dt.date(2024, 9, 2)
+    assert (transfer.letter_number, transfer.dues_paid_until) == ("外-7", "2024-08")
+    assert _audit("create", object_type="members.transfer", object_id=str(transfer.pk)).exists()
+    created = _audit("create", object_type="members.member", object_id=str(member.pk)).get()
+    assert created.detail["operation"] == "transfer_in"
+
+
+def test_arrival_bad_input_writes_nothing(tree, make_user):
+    user = make_user("unit_admin", tree.unit_a)
+    base = {
+        "org": tree.branch_a,
+        "name": "刘转入",
+        "gender": "male",
+        "joined_on": dt.date(2012, 7, 1),
+    }
+    cases = [
+        ({"arrived_on": dt.date(2024, 9, 2), "external_org_name": "  "}, "arrived_from", "名称"),
+        ({"arrived_on": None, "external_org_name": "外省某局"}, "arrived_on", "转入日期"),
+        (
+            {"arrived_on": dt.date(2011, 1, 1), "external_org_name": "外省某局"},
+            "arrived_on",
+            "早于入党日期",
+        ),
+        (
+            {"arrived_on": dt.date(2999, 1, 1), "external_org_name": "外省某局"},
+            "arrived_on",
+            "晚于今天",
+        ),
+    ]
+    for args, field, words in cases:
+        with pytest.raises(ValidationError) as exc:
+            services.receive_member(user, **args, **base)
+        assert words in exc.value.message_dict[field][0]
+    with pytest.raises(OutOfScope):  # into an org outside the user's scope
+        services.receive_member(
+            user,
+            arrived_on=dt.date(2024, 9, 2),
+            external_org_name="外省某局",
+            **(base | {"org": tree.branch_b}),
+        )
+    assert not Member.objects.filter(name="刘转入").exists()
+    assert not Transfer.objects.exists()
+
+
+def test_arrival_through_the_form_and_the_api(tree, login):
+    client = login("unit_admin", tree.unit_a)
+    resp = client.post(
+        reverse("members:member_add"),
+        {
+            "name": "王转入",
+            "gender": "male",
+            "org": tree.branch_a.pk,
+            "category": "in_service",
+            "status": "full",
+            "membership": "normal",
+            "ethnicity": "汉族",
+            "joined_on": "2010-07-01",
+            "arrived_from": "外省某局机关党委",
+            "arrived_on": "2024-05-06",
+        },
+    )
+    assert resp.status_code == 302, resp.content.decode()
+    member = Member.objects.get(name="王转入")
+    [t] = Transfer.objects.filter(member=member)
+    assert t.from_org is None and t.external_org_name == "外省某局机关党委"
+    detail = client.get(reverse("members:member_detail", args=[member.pk])).content.decode()
+    assert "外省某局机关党委（系统外转入） → 甲局第一党支部" in detail
+    resp = client.post(
+        "/api/members/",
+        {
+            "name": "赵转入",
+            "gender": "female",
+            "org": tree.branch_a.pk,
+            "joined_on": "2011-07-01",
+            "arrived_from": "外省某局",
+            "arrived_on": "2024-06-01",
+        },
+        content_type="application/json",
+    )
+    assert resp.status_code == 201, resp.content
+    [t] = Transfer.objects.filter(member__name="赵转入")
+    assert t.transferred_on == dt.date(2024, 6, 1) and t.from_org is None
+    resp = client.post(
+        "/api/members/",
+        {
+            "name": "钱",
+            "gender": "male",
+            "org": tree.branch_a.pk,
+            "joined_on": "2011-07-01",
+            "arrived_on": "2024-06-01",
+        },
+        content_type="application/json",
+    )
+    assert resp.status_code == 400 and "名称" in resp.json()["arrived_from"][0]
+    assert not Member.objects.filter(name="钱").exists()
