@@ -91,12 +91,13 @@ def touch_orgs(org_ids: Iterable[int | None]) -> None:
     marks = ", ".join(["%s"] * len(ids))
     step = Organization.steplen
     # Table names from the models; every value is a parameter. (A path shorter than three
-    # steps gives the same prefix twice: UNION keeps one.)
+    # steps gives the same prefix twice: UNION keeps one.) Rows in path order: two writers
+    # touching the same two rows (transfers both ways) lock them in the same order.
     sql = (
         f"INSERT INTO {table} (path, token) SELECT u.p, %s FROM ("  # noqa: S608
         f"SELECT substr(o.path, 1, %s) AS p FROM {orgs} o WHERE o.id IN ({marks}) UNION "
         f"SELECT substr(o.path, 1, %s) FROM {orgs} o WHERE o.id IN ({marks})"
-        ") u WHERE true ON CONFLICT (path) DO UPDATE SET token = excluded.token"
+        ") u WHERE true ORDER BY u.p ON CONFLICT (path) DO UPDATE SET token = excluded.token"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [secrets.randbits(62), 2 * step, *ids, 3 * step, *ids])
@@ -113,15 +114,16 @@ def touch_all() -> None:
 
 
 def read_tokens(paths: Iterable[str]) -> dict[str, int]:
-    """{path: token} of these unit paths and the global one (absent: 0) — one query."""
+    """{path: token} of these paths and the global one (absent: 0) — one query."""
     wanted = sorted({GLOBAL, *paths})
     found = dict(ComplianceToken.objects.filter(path__in=wanted).values_list("path", "token"))
     return {p: found.get(p, 0) for p in wanted}
 
 
 def with_tokens(queryset):
-    """Organizations annotated with their unit's token and the global one (no extra query):
-    the compliance page fetches its root and the root's children anyway."""
+    """Organizations annotated with the token a part at each is kept under (`token_path`)
+    and the global one — no extra query: the compliance page fetches its root and the
+    root's children anyway."""
     unit = ComplianceToken.objects.filter(
         path=Substr(OuterRef("path"), 1, 3 * Organization.steplen)
     ).values("token")[:1]
