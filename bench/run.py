@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         "--skip",
         default="",
         help="comma list of: demo, list, tree, import, meeting, assessments, todo, compliance, "
-        "search, accounts, lists, load",
+        "search, accounts, lists, pages, load",
     )
     parser.add_argument(
         "--fresh", action="store_true", help="drop the persistent bench databases first"
@@ -258,6 +258,10 @@ def main(argv: list[str] | None = None) -> None:
             import lists as list_bench
 
             rows.extend(list_bench.rows_for(target.label, target.env(), args.runs))
+        if "pages" not in skip:  # a 支部书记's pages with no load, app and DB CPU: bench/pages.py
+            import pages as page_bench
+
+            rows.extend(page_bench.rows_for(target.label, target.env(), args.runs))
     order = {"member": 0, "org": 1, "`dangjian": 2, "xlsx": 3, "record": 4}
     rows.sort(key=lambda r: (order.get(r["operation"].split()[0], 9), r["operation"], r["db"]))
     table = render(rows)
