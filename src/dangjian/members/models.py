@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from django.conf import settings
@@ -18,8 +19,21 @@ from dangjian.core.crypto import (
     mask_phone,
 )
 from dangjian.core.models import ScopedModel
+from dangjian.orgs.termrules import add_months, add_years
 
 from . import validation
+
+# 《中国共产党发展党员工作细则》（2014）第三十二条 (regulations.md §E, verified): probation is
+# one year from the branch assembly; it may be extended once, by six months to a year.
+PROBATION_YEARS = 1
+EXTENSION_MONTHS = (6, 12)
+PROBATION_ARTICLE = "《中国共产党发展党员工作细则》第三十二条"
+
+
+def probation_end(joined_on: dt.date, extension_months: int | None = None) -> dt.date:
+    """join + 1 year (29 February → 28 February) + the extension, clamped to the month end."""
+    end = add_years(joined_on, PROBATION_YEARS)
+    return add_months(end, extension_months) if extension_months else end
 
 
 def name_initials(name: str) -> str:
@@ -108,6 +122,17 @@ class Member(ScopedModel):
     )
     joined_on = models.DateField(_("入党日期"), help_text=_("支部大会通过之日（政治生日）"))
     full_member_on = models.DateField(_("转正日期"), null=True, blank=True)
+    # The one allowed extension of probation (发展党员工作细则 第三十二条: 6–12 months), set
+    # only by members.services.extend_probation; the end is joined_on + 1 year + this.
+    probation_extension_months = models.PositiveSmallIntegerField(
+        _("延长预备期（月）"), null=True, blank=True, editable=False
+    )
+    probation_extended_on = models.DateField(
+        _("延长预备期决定日期"), null=True, blank=True, editable=False
+    )
+    probation_extension_reason = models.CharField(
+        _("延长预备期原因"), max_length=200, blank=True, editable=False
+    )
     membership = models.CharField(
         _("党籍状态"),
         max_length=16,
@@ -160,6 +185,13 @@ class Member(ScopedModel):
 
     def masked_birth_date(self) -> str:
         return mask_birth_date(self.birth_date)
+
+    @property
+    def probation_ends_on(self) -> dt.date | None:
+        """预备期满: one year from the branch assembly, plus the extension if one was decided."""
+        if not self.joined_on:
+            return None
+        return probation_end(self.joined_on, self.probation_extension_months)
 
     @property
     def birth_year(self) -> int | None:

@@ -22,7 +22,15 @@ from dangjian.core.models import snapshot
 from dangjian.orgs.models import Organization, Unit
 
 from . import identifiers
-from .models import Exemption, Member, MembershipState, Transfer
+from .models import (
+    EXTENSION_MONTHS,
+    PROBATION_ARTICLE,
+    Exemption,
+    Member,
+    MembershipState,
+    MemberStatus,
+    Transfer,
+)
 from .validation import (
     ADULT_AGE,
     DUPLICATE_ID_MESSAGE,
@@ -42,6 +50,10 @@ _NOT_WRITABLE = {
     "id_number_clash",
     "created",
     "updated",
+    # Only extend_probation sets these (one extension, 6–12 months, cited).
+    "probation_extension_months",
+    "probation_extended_on",
+    "probation_extension_reason",
 }
 CLEAN_EXCLUDE = ["id_number_blind", "phone_blind", "name_initials", "id_number_clash"]
 BIRTH_FOLLOWS_ID_MESSAGE = (
@@ -339,6 +351,62 @@ def transfer_member(
         )
         core_services.emit("update", member, before=before, after=snapshot(member))
     return transfer
+
+
+def extend_probation(
+    user: Any, member: Member, months: int, decided_on: dt.date, reason: str = ""
+) -> Member:
+    """延长预备期: the branch assembly extends a probationary member's probation once, by 6 to
+    12 months (发展党员工作细则 第三十二条); the end moves to join + 1 year + `months`.
+    A second extension, a length out of range or a date that cannot be is refused in Chinese,
+    citing the article; nothing is written."""
+    core_services.ensure_in_scope(user, member, "change")
+    errors: dict[str, list[str]] = {}
+    lo, hi = EXTENSION_MONTHS
+    if member.status != MemberStatus.PROBATIONARY or member.membership != MembershipState.NORMAL:
+        errors["months"] = [f"只有在册的预备党员可以延长预备期（{PROBATION_ARTICLE}）。"]
+    elif member.probation_extension_months:
+        errors["months"] = [
+            f"该党员已于{member.probation_extended_on:%Y-%m-%d}延长预备期"
+            f"{member.probation_extension_months}个月；预备期只能延长一次（{PROBATION_ARTICLE}）。"
+        ]
+    if not isinstance(months, int) or not lo <= months <= hi:
+        errors.setdefault("months", []).append(
+            f"延长预备期的时间不能少于半年，最长不超过一年（{lo}至{hi}个月，{PROBATION_ARTICLE}）。"
+        )
+    if decided_on is None:
+        errors["decided_on"] = ["请填写支部大会作出延长预备期决定的日期。"]
+    elif decided_on > timezone.localdate():
+        errors["decided_on"] = ["决定日期不能晚于今天，请核对。"]
+    elif member.joined_on and decided_on <= member.joined_on:
+        errors["decided_on"] = ["决定日期应晚于入党日期，请核对。"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.probation_extension_months:  # a concurrent extension won
+            raise ValidationError({"months": [f"预备期只能延长一次（{PROBATION_ARTICLE}）。"]})
+        before = snapshot(locked)
+        locked.probation_extension_months = months
+        locked.probation_extended_on = decided_on
+        locked.probation_extension_reason = (reason or "").strip()[:200]
+        locked.save(
+            update_fields=[
+                "probation_extension_months",
+                "probation_extended_on",
+                "probation_extension_reason",
+                "updated",
+            ]
+        )
+        core_services.ensure_in_scope(user, locked, "change")
+        core_services.emit(
+            "update",
+            locked,
+            before=before,
+            after=snapshot(locked),
+            operation="extend_probation",
+        )
+    return locked
 
 
 def delete_member(user: Any, member: Member) -> None:

@@ -1,9 +1,11 @@
 """Member deadlines: probation ends (预备期满) and political birthdays (入党纪念日).
 
 Probation is one year from the branch assembly that admitted the member (发展党员工作细则
-第三十二条, verified), i.e. `joined_on` + 1 year; a 29 February admission ends on
+第三十二条, verified), i.e. `joined_on` + 1 year, plus the one extension of 6–12 months when
+the branch decided one (`members.models.probation_end`); a 29 February admission ends on
 28 February in a common year (`termrules.add_years`). SQL selects a slightly wider
 `joined_on` range, Python keeps the exact dates: the leap-day cases stay in one place.
+A probationary member whose end has passed without 转正 being recorded is overdue.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dangjian.members.models import Member, MembershipState, MemberStatus
+from dangjian.members.models import probation_end as member_probation_end
 from dangjian.orgs.models import Organization
 from dangjian.orgs.termrules import add_years
 
@@ -54,6 +57,7 @@ class MemberDate:
     org_kind: str
     joined_on: dt.date
     on: dt.date  # probation end, or this year's anniversary
+    extension_months: int | None = None
 
     @property
     def party_years(self) -> int:
@@ -63,7 +67,14 @@ class MemberDate:
 
 def _rows(queryset, date_of) -> list[MemberDate]:
     values = queryset.values(
-        "pk", "name", "org_id", "org__name", "org__path", "org__kind", "joined_on"
+        "pk",
+        "name",
+        "org_id",
+        "org__name",
+        "org__path",
+        "org__kind",
+        "joined_on",
+        "probation_extension_months",
     )
     return [
         MemberDate(
@@ -74,7 +85,8 @@ def _rows(queryset, date_of) -> list[MemberDate]:
             org_path=r["org__path"],
             org_kind=r["org__kind"],
             joined_on=r["joined_on"],
-            on=date_of(r["joined_on"]),
+            on=date_of(r["joined_on"], r["probation_extension_months"]),
+            extension_months=r["probation_extension_months"],
         )
         for r in values
     ]
@@ -85,8 +97,31 @@ def _scoped(user: Any, within: Organization | None):
     return qs.within(within) if within is not None else qs
 
 
-def probation_end(joined_on: dt.date) -> dt.date:
-    return add_years(joined_on, PROBATION_YEARS)
+def probation_end(joined_on: dt.date, extension_months: int | None = None) -> dt.date:
+    return member_probation_end(joined_on, extension_months)
+
+
+def probation_due(
+    user: Any,
+    day: dt.date,
+    within: Organization | None = None,
+    days: int | None = None,
+) -> tuple[list[MemberDate], list[MemberDate]]:
+    """(ending, overdue) in one query: probationary members whose probation ends on `day` …
+    `day + days`, and those whose end has passed with no 转正 recorded; soonest end first."""
+    if days is None:
+        days = notice_days()
+    last = day + dt.timedelta(days=days)
+    # Every end ≤ `last` has join + 1 year ≤ `last` (an extension only moves it later); the
+    # 29 February case is widened by a day and checked exactly in Python.
+    hi = add_years(last, -PROBATION_YEARS) + dt.timedelta(days=1)
+    qs = (
+        _scoped(user, within)
+        .filter(status=MemberStatus.PROBATIONARY, joined_on__lte=hi)
+        .order_by("joined_on", "org__path", "name", "pk")
+    )
+    rows = sorted(_rows(qs, probation_end), key=lambda r: (r.on, r.org_path, r.name, r.member_id))
+    return [r for r in rows if day <= r.on <= last], [r for r in rows if r.on < day]
 
 
 def probation_ending(
@@ -96,18 +131,15 @@ def probation_ending(
     days: int | None = None,
 ) -> list[MemberDate]:
     """Probationary members whose probation ends on `day` … `day + days`, soonest first."""
-    if days is None:
-        days = notice_days()
-    last = day + dt.timedelta(days=days)
-    # add_years(-1) maps 29 Feb to 28 Feb: widen by a day on each side, then check exactly.
-    lo = add_years(day, -PROBATION_YEARS) - dt.timedelta(days=1)
-    hi = add_years(last, -PROBATION_YEARS) + dt.timedelta(days=1)
-    qs = (
-        _scoped(user, within)
-        .filter(status=MemberStatus.PROBATIONARY, joined_on__range=(lo, hi))
-        .order_by("joined_on", "org__path", "name", "pk")
-    )
-    return [r for r in _rows(qs, probation_end) if day <= r.on <= last]
+    return probation_due(user, day, within, days)[0]
+
+
+def probation_overdue(
+    user: Any, day: dt.date, within: Organization | None = None
+) -> list[MemberDate]:
+    """Probationary members whose probation (with its extension) ended before `day` and whose
+    转正 is not recorded, longest overdue first."""
+    return probation_due(user, day, within, days=0)[1]
 
 
 def anniversary(joined_on: dt.date, year: int) -> dt.date:
@@ -120,7 +152,7 @@ def birthdays_in_month(
 ) -> list[MemberDate]:
     """Members whose 入党纪念日 falls in `year`-`month` (at least one year in), by date."""
     qs = _scoped(user, within).filter(joined_on__month=month, joined_on__year__lt=year)
-    rows = _rows(qs, lambda joined: anniversary(joined, year))
+    rows = _rows(qs, lambda joined, _ext: anniversary(joined, year))
     rows.sort(key=lambda r: (r.on, r.org_path, r.name, r.member_id))
     return rows
 

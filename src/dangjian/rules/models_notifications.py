@@ -28,6 +28,7 @@ class NotificationKind(models.TextChoices):
     INACTIVITY_WARNING = "inactivity_warning", _("党员4个月未参加组织生活")
     INACTIVITY_ALERT = "inactivity_alert", _("党员6个月未参加组织生活")
     PROBATION_END = "probation_end", _("预备期满提醒")
+    PROBATION_OVERDUE = "probation_overdue", _("预备期已满未转正")
     POLITICAL_BIRTHDAY = "political_birthday", _("政治生日提醒")
     HOLIDAY_BEFORE = "holiday_before", _("节前提醒")
     HOLIDAY_AFTER = "holiday_after", _("节后检查")

@@ -182,8 +182,33 @@ def inactivity_drafts(day: dt.date, links: Links) -> list[Draft]:
 
 
 def probation_drafts(day: dt.date, links: Links) -> list[Draft]:
+    """Once before the end (the notice window), then monthly while 转正 is not recorded."""
     citation = deadlines.citation(deadlines.PROBATION_RULE_ID, deadlines.PROBATION_CITATION)
-    return [
+    ending, overdue = deadlines.probation_due(SYSTEM, day)
+    month = f"{day:%Y-%m}"
+    late = [
+        Draft(
+            kind=K.PROBATION_OVERDUE,
+            subject=f"member:{m.member_id}",
+            period=month,
+            title=f"{m.name}（{m.org_name}）预备期已于{m.on:%Y年%m月%d日}届满，尚未办理转正",
+            body=(
+                f"预备党员{m.name}于{m.joined_on:%Y-%m-%d}经支部大会通过，"
+                + (f"预备期延长{m.extension_months}个月，" if m.extension_months else "")
+                + f"预备期已于{m.on:%Y-%m-%d}届满（已过{(day - m.on).days}天），系统中尚无转正记录。"
+                "请及时召开支部大会讨论其转正问题并报上级党委审批；已转正的，请登记转正日期。"
+            ),
+            link=links("members:member_detail", m.member_id),
+            rule_id=deadlines.PROBATION_RULE_ID,
+            citation=citation,
+            org_id=m.org_id,
+            org_path=m.org_path,
+            perm=PERM_MEMBERS,
+            due_on=m.on,
+        )
+        for m in overdue
+    ]
+    return late + [
         Draft(
             kind=K.PROBATION_END,
             subject=f"member:{m.member_id}",
@@ -202,7 +227,7 @@ def probation_drafts(day: dt.date, links: Links) -> list[Draft]:
             perm=PERM_MEMBERS,
             due_on=m.on,
         )
-        for m in deadlines.probation_ending(SYSTEM, day)
+        for m in ending
     ]
 
 

@@ -486,6 +486,20 @@ def upcoming(user: Any, today: dt.date, within: Organization | None = None) -> l
                 "red" if status == termrules.TermStatus.OVERDUE else "",
             )
         )
+    ending, overdue = deadlines.probation_due(user, today, within, days=PROBATION_AHEAD_DAYS)
+    out.extend(
+        Deadline(
+            "probation",
+            "预备期满",
+            f"{m.name}预备期已满 {(today - m.on).days} 天，尚未办理转正",
+            m.on,
+            m.org_name,
+            "members:member_detail",
+            m.member_id,
+            "red",
+        )
+        for m in overdue
+    )
     out.extend(
         Deadline(
             "probation",
@@ -496,7 +510,7 @@ def upcoming(user: Any, today: dt.date, within: Organization | None = None) -> l
             "members:member_detail",
             m.member_id,
         )
-        for m in deadlines.probation_ending(user, today, within, days=PROBATION_AHEAD_DAYS)
+        for m in ending
     )
     out.extend(
         Deadline(

@@ -69,6 +69,7 @@ class MemberSerializer(ScopedModelSerializer):
     id_number = MaskedField(mask_id_number, max_length=18, label="身份证号")
     phone = MaskedField(mask_phone, max_length=11, label="手机号码")
     birth_year = serializers.IntegerField(read_only=True, allow_null=True, label="出生年份")
+    probation_ends_on = serializers.DateField(read_only=True, allow_null=True, label="预备期满日期")
     org_name = serializers.CharField(source="org.name", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True, default="")
     # 组织关系转入 from outside the system, on creation only (members.services.receive_member).
@@ -99,6 +100,9 @@ class MemberSerializer(ScopedModelSerializer):
             "status",
             "joined_on",
             "full_member_on",
+            "probation_ends_on",
+            "probation_extension_months",
+            "probation_extended_on",
             "membership",
             "is_mobile",
             "arrived_from",
@@ -106,7 +110,13 @@ class MemberSerializer(ScopedModelSerializer):
             "created",
             "updated",
         ]
-        read_only_fields = ["name_initials", "created", "updated"]
+        read_only_fields = [
+            "name_initials",
+            "probation_extension_months",
+            "probation_extended_on",
+            "created",
+            "updated",
+        ]
         # Gender may be omitted when the ID number is given: it is read from the ID.
         extra_kwargs = {"gender": {"required": False}}
 
@@ -136,6 +146,12 @@ class MemberSerializer(ScopedModelSerializer):
                 if name in attrs and stored and attrs[name] == masker(stored):
                     del attrs[name]
         return attrs
+
+
+class ExtendProbationSerializer(serializers.Serializer):
+    months = serializers.IntegerField(label="延长月数", help_text="6 至 12")
+    decided_on = serializers.DateField(label="支部大会决定日期")
+    reason = serializers.CharField(label="原因", max_length=200, required=False, allow_blank=True)
 
 
 class ExemptionSerializer(ScopedModelSerializer):

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from dangjian.core.api import ScopedModelViewSet
 
 from .. import services
 from ..filtersets import ExemptionFilterSet, MemberFilterSet, TransferFilterSet
 from ..models import Exemption, Member, Transfer
-from .serializers import ExemptionSerializer, MemberSerializer, TransferSerializer
+from .serializers import (
+    ExemptionSerializer,
+    ExtendProbationSerializer,
+    MemberSerializer,
+    TransferSerializer,
+)
 
 
 def _as_api_error(exc: DjangoValidationError) -> serializers.ValidationError:
@@ -53,6 +61,25 @@ class MemberViewSet(ScopedModelViewSet):
             services.delete_member(self.request.user, instance)
         except DjangoValidationError as exc:
             raise _as_api_error(exc) from exc
+
+    @extend_schema(request=ExtendProbationSerializer, responses=MemberSerializer)
+    @action(detail=True, methods=["post"], url_path="extend-probation")
+    def extend_probation(self, request, pk=None):
+        """延长预备期: once, 6–12 months (发展党员工作细则 第三十二条)."""
+        body = ExtendProbationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            member = services.extend_probation(
+                request.user,
+                self.get_object(),
+                data["months"],
+                data["decided_on"],
+                data.get("reason", ""),
+            )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return Response(self.get_serializer(member).data)
 
 
 class ExemptionViewSet(ScopedModelViewSet):
