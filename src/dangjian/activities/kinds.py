@@ -16,6 +16,7 @@ from django.db.models import Q
 from dangjian.members.models import MemberStatus
 from dangjian.orgs.models import Organization, OrgKind
 
+from .full_members import full_members_on
 from .membership import members_at
 from .models import ActivityKind
 
@@ -143,7 +144,8 @@ def has_committee(org: Organization, day: dt.date, full_members: int | None = No
     """
     if org.kind == OrgKind.BRANCH:
         if full_members is None:
-            full_members = full_members_at(org, day).count()
+            # The transfer-aware count the rules evaluator uses too (one function).
+            full_members = full_members_on(org, day)
         return full_members >= COMMITTEE_MIN_FULL_MEMBERS
     return org.kind in (
         OrgKind.COMMITTEE,

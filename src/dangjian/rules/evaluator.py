@@ -28,11 +28,11 @@ A compliance rate is compliant ÷ (compliant + noncompliant): exempt, not_due an
 not_applicable cells are left out of it — which is why a period still in progress must be
 shown as progress (done of due), never as a rate (`heatmap.HeatCell`, `rules.todo`).
 
-Full members for the 支委会 condition (approximation, documented in docs/rules.md): members
-whose membership is normal and status full, counted in the subtree of the org they are in
-now, from `full_member_on` (or `joined_on` when it is empty) — the same test
-`activities.kinds.full_members_at` applies when a 支委会 is recorded. Transfers are history
-the count does not replay: a member who moved counts in the new org for earlier months too.
+Full members for the 支委会 condition: full members counted in the subtree of the org they
+were in at each month-end (the transfer history replayed), from `full_member_on` (or
+`joined_on` when it is empty) — one function, `activities.full_members.full_member_counts`,
+which is also what `activities.kinds.has_committee` asks when a 支委会 is recorded, so a
+month the evaluator judges is one in which a 支委会 could be recorded, and the other way round.
 
 Who sees what: the orgs in the user's scope for `rules.view_compliance` (every org role
 has it). The counts behind a cell are figures about those orgs, so they are counted over
@@ -50,7 +50,6 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import (
-    Case,
     Count,
     Exists,
     Func,
@@ -58,16 +57,14 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Greatest, Length, Substr
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
+from dangjian.activities import full_members
 from dangjian.activities.models import Activity, AgendaItem
 from dangjian.core.db import path_prefix_q
 from dangjian.core.scoping import scope_q
-from dangjian.members.models import Member, MembershipState, MemberStatus
 from dangjian.orgs.models import Organization, OrgStatus
 
 from .models import RuleExemption
@@ -499,66 +496,23 @@ def load_exemptions(
 def full_member_counts(
     q: Q | None, year: int, months: Iterable[int] | None = None
 ) -> dict[str, list[int]]:
-    """{org path: [full members of its subtree at the end of month 1..12]} — one query.
+    """{org path: [full members of its subtree at the end of month 1..12]}.
 
-    A member is full from the later of `joined_on` and `full_member_on` (the test of
-    `activities.kinds.full_members_at`). The query counts members per org and the month of
-    the year they became full (0: before the year, 13: after it); the running sums per
-    month and the subtree sums (walking each member org's path prefixes) are added here.
-    With `months` (a few month-ends, for 待办) the query counts, per org, the members full
-    by each of those month-ends instead; the other months stay 0 (nothing reads them).
+    The count recording uses (`activities.full_members.full_member_counts`, behind
+    `kinds.has_committee`): transfer-aware, so a member counts in the org they were in at
+    each month-end, full from the later of `joined_on` and `full_member_on`. With `months`
+    (a few month-ends, for 待办) only those are counted; the other months stay 0 (nothing
+    reads them). Two queries whatever the number of months.
     """
     if q is None:
         return {}
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    since = Greatest("joined_on", Coalesce("full_member_on", "joined_on"))
-    members = Member.objects.filter(
-        q, membership=MembershipState.NORMAL, status=MemberStatus.FULL
-    ).annotate(since=since)
-    step = Organization.steplen
+    wanted = sorted(set(months)) if months is not None else list(range(1, 13))
+    counts = full_members.full_member_counts(q, [month_end(year, m) for m in wanted])
     totals: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
-    if months is not None:
-        # A few month-ends (待办): one conditional count each, one row per org.
-        wanted = sorted(set(months))
-        ends = {m: month_end(year, m) for m in wanted}
-        rows = (
-            members.values("org__path")
-            .annotate(**{f"m{m}": Count("pk", filter=Q(since__lte=ends[m])) for m in wanted})
-            .order_by()
-            .values_list("org__path", *(f"m{m}" for m in wanted))
-        )
-        for path, *counts in fetch_rows(rows):
-            for cut in range(step, len(path) + 1, step):
-                acc = totals[path[:cut]]
-                for m, n in zip(wanted, counts, strict=True):
-                    acc[m - 1] += n
-        return totals
-    rows = (
-        members.annotate(
-            bucket=Case(
-                When(since__lt=start, then=Value(0)),
-                When(since__gt=end, then=Value(13)),
-                default=DatePart("since", "month"),
-                output_field=IntegerField(),
-            )
-        )
-        .values("org__path", "bucket")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("org__path", "bucket", "n")
-    )
-    per_org: dict[str, list[int]] = defaultdict(lambda: [0] * 14)
-    for path, bucket, n in fetch_rows(rows):
-        per_org[path][bucket] += n
-    for path, by_bucket in per_org.items():
-        running, monthly = by_bucket[0], []
-        for month in range(1, 13):
-            running += by_bucket[month]
-            monthly.append(running)
-        for cut in range(step, len(path) + 1, step):
-            acc = totals[path[:cut]]
-            for i in range(12):
-                acc[i] += monthly[i]
+    for path, values in counts.items():
+        row = totals[path]
+        for m, n in zip(wanted, values, strict=True):
+            row[m - 1] = n
     return totals
 
 

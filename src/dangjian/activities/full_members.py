@@ -1,0 +1,108 @@
+"""Full members (有表决权的正式党员) of each org's subtree on given days, from the transfer
+history: the one count behind both recording a 支委会 (`kinds.has_committee`) and the rules
+evaluator's 支委会 condition (`rules.evaluator.full_member_counts`).
+
+A member counts on day d in the subtree of the org they were in on d: the source org of
+their earliest transfer after d, or — with no transfer after d — the org they are in now,
+while their membership is normal (the same answer as `membership.members_at`: an arrival on
+d counts in the new org, an arrival from outside after d nowhere). They are full on d from
+the later of `joined_on` and `full_member_on` and only if they are full now.
+
+Two queries whatever the number of days: the members who did not move after the first day,
+counted per org with one conditional COUNT per day; and the transfers after the first day
+with their members, replayed here (a city has a few hundred a year). The subtree sums walk
+each org path's prefixes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Coalesce, Greatest
+
+from dangjian.core.db import path_prefix_q
+from dangjian.members.models import Member, MembershipState, MemberStatus, Transfer
+from dangjian.orgs.models import Organization
+
+
+def full_member_counts(
+    member_q: Q | None, days: Sequence[dt.date], transfer_q: Q | None = None
+) -> dict[str, list[int]]:
+    """{org path: [full members of its subtree on each of `days`]}, transfer-aware.
+
+    `member_q` filters the members who did not move (on their current `org__path`: the
+    caller's scope); `transfer_q` may narrow the transfers replayed (to those touching a
+    subtree: a transfer chain leaves and enters it only through such transfers). Paths no
+    member reached are absent.
+    """
+    if member_q is None or not days:
+        return {}
+    days = list(days)
+    first = min(days)
+    step = Organization.steplen
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
+
+    def add(path: str, counts: Sequence[int]) -> None:
+        for cut in range(step, len(path) + 1, step):
+            acc = totals[path[:cut]]
+            for i, n in enumerate(counts):
+                acc[i] += n
+
+    since = Greatest("joined_on", Coalesce("full_member_on", "joined_on"))
+    moved = Transfer.objects.filter(member_id=OuterRef("pk"), transferred_on__gt=first)
+    stayers = (
+        Member.objects.filter(member_q, membership=MembershipState.NORMAL, status=MemberStatus.FULL)
+        .exclude(Exists(moved))
+        .annotate(since=since)
+        .values("org__path")
+        .annotate(**{f"d{i}": Count("pk", filter=Q(since__lte=d)) for i, d in enumerate(days)})
+        .order_by()
+        .values_list("org__path", *(f"d{i}" for i in range(len(days))))
+    )
+    for path, *counts in stayers:
+        add(path, counts)
+
+    transfers = Transfer.objects.filter(transferred_on__gt=first, member__status=MemberStatus.FULL)
+    if transfer_q is not None:
+        transfers = transfers.filter(transfer_q)
+    history: dict[int, list[tuple[dt.date, str | None]]] = defaultdict(list)
+    now: dict[int, tuple[str | None, dt.date]] = {}
+    for member_id, on, from_path, path, membership, joined, full_on in transfers.order_by(
+        "member_id", "transferred_on", "pk"
+    ).values_list(
+        "member_id",
+        "transferred_on",
+        "from_org__path",
+        "member__org__path",
+        "member__membership",
+        "member__joined_on",
+        "member__full_member_on",
+    ):
+        history[member_id].append((on, from_path))
+        current = path if membership == MembershipState.NORMAL else None
+        now[member_id] = (current, max(joined, full_on or joined))
+    for member_id, moves in history.items():
+        current, full_since = now[member_id]
+        for i, day in enumerate(days):
+            if full_since > day:
+                continue
+            where = next((src for on, src in moves if on > day), current)
+            if where:
+                counts = [0] * len(days)
+                counts[i] = 1
+                add(where, counts)
+    return totals
+
+
+def full_members_on(org: Organization, day: dt.date) -> int:
+    """Full members of `org`'s subtree on `day` (what recording a 支委会 checks)."""
+    touching = (
+        path_prefix_q("from_org__path", org.path)
+        | path_prefix_q("to_org__path", org.path)
+        | path_prefix_q("member__org__path", org.path)
+    )
+    counts = full_member_counts(path_prefix_q("org__path", org.path), [day], touching)
+    return counts.get(org.path, [0])[0]
