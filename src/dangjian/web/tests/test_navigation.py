@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
@@ -317,3 +319,34 @@ def test_safe_reverse_is_worked_out_once_per_urlconf(settings, monkeypatch):
     settings.ROOT_URLCONF = "dangjian.urls"  # another URLconf: asked again
     assert cp.safe_reverse("accounts:logout") == "/accounts/logout/"
     assert calls[-1] == "accounts:logout"
+
+
+@pytest.mark.urls("dangjian.urls")
+def test_menu_parts_are_reused_only_for_the_same_menu(client, tree, make_user, monkeypatch):
+    """The bar and the phone sheet are rendered once per distinct menu: the same HTML as a
+    fresh rendering, and a user with other rights or another section gets their own."""
+    from dangjian.web.templatetags import navmenu
+
+    monkeypatch.setattr(navmenu, "_rendered", {})
+    secretary = make_user("branch_secretary", tree.branch_a)
+    admin = make_user("committee_admin", tree.root)
+    home, members = reverse("web:home"), reverse("members:member_list")
+
+    def page(user, url):
+        client.force_login(user)
+        html = client.get(url).content.decode()
+        return re.sub(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+', r"\1", html)
+
+    first = page(secretary, home)
+    assert len(navmenu._rendered) == 2  # the bar and the phone part
+    assert page(secretary, home) == first  # reused, unchanged
+    assert len(navmenu._rendered) == 2
+    monkeypatch.setattr(navmenu, "KEPT", 0)
+    navmenu._rendered.clear()
+    assert page(secretary, home) == first  # a fresh rendering is the same page
+    monkeypatch.setattr(navmenu, "KEPT", 512)
+    other = page(admin, home)
+    assert "数据导入" in other and "数据导入" not in first  # the admin's own menu
+    in_members = _between(page(secretary, members), '<nav class="dj-tabbar', "</nav>")
+    assert f'class="dj-tab active" href="{members}"' in in_members  # its own active entry
+    assert len(navmenu._rendered) == 4
