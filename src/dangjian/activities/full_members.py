@@ -20,7 +20,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
 from dangjian.core.db import path_prefix_q
@@ -53,16 +53,33 @@ def full_member_counts(
 
     since = Greatest("joined_on", Coalesce("full_member_on", "joined_on"))
     moved = Transfer.objects.filter(member_id=OuterRef("pk"), transferred_on__gt=first)
+    # Per org, how many became full by each day: one CASE bucket (the first day by which
+    # the member was full; len(days) for none) grouped, then running sums here — cheaper
+    # than a conditional COUNT per day.
+    order = sorted(range(len(days)), key=lambda i: days[i])
+    bucket = Case(
+        *(When(since__lte=days[i], then=Value(k)) for k, i in enumerate(order)),
+        default=Value(len(days)),
+        output_field=IntegerField(),
+    )
     stayers = (
         Member.objects.filter(member_q, membership=MembershipState.NORMAL, status=MemberStatus.FULL)
         .exclude(Exists(moved))
         .annotate(since=since)
-        .values("org__path")
-        .annotate(**{f"d{i}": Count("pk", filter=Q(since__lte=d)) for i, d in enumerate(days)})
+        .annotate(bucket=bucket)
+        .values("org__path", "bucket")
+        .annotate(n=Count("pk"))
         .order_by()
-        .values_list("org__path", *(f"d{i}" for i in range(len(days))))
+        .values_list("org__path", "bucket", "n")
     )
-    for path, *counts in stayers:
+    by_org: dict[str, list[int]] = defaultdict(lambda: [0] * (len(days) + 1))
+    for path, k, n in stayers:
+        by_org[path][k] += n
+    for path, per_bucket in by_org.items():
+        counts, running = [0] * len(days), 0
+        for k, i in enumerate(order):
+            running += per_bucket[k]
+            counts[i] = running
         add(path, counts)
 
     transfers = Transfer.objects.filter(transferred_on__gt=first, member__status=MemberStatus.FULL)
