@@ -134,6 +134,19 @@ class TransferForm(ScopedFormMixin, forms.Form):
         )
 
 
+class ProbationExtensionForm(forms.Form):
+    """延长预备期 (once, 6–12 months); the service checks the rule and cites the article."""
+
+    months = forms.TypedChoiceField(
+        label=_("延长时间"),
+        coerce=int,
+        choices=[(m, _("%(m)s个月") % {"m": m}) for m in range(6, 13)],
+        help_text=_("不能少于半年，最长不超过一年；预备期只能延长一次。"),
+    )
+    decided_on = forms.DateField(label=_("支部大会决定日期"), widget=_DATE)
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+
 class ExemptionForm(forms.ModelForm):
     class Meta:
         model = Exemption

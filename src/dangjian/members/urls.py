@@ -11,5 +11,8 @@ urlpatterns = [
     path("<int:pk>/delete/", views.MemberDeleteView.as_view(), name="member_delete"),
     path("<int:pk>/reveal/", views.MemberRevealView.as_view(), name="member_reveal"),
     path("<int:pk>/transfer/", views.MemberTransferView.as_view(), name="member_transfer"),
+    path(
+        "<int:pk>/probation/extend/", views.ProbationExtendView.as_view(), name="probation_extend"
+    ),
     path("<int:pk>/exemptions/add/", views.ExemptionAddView.as_view(), name="exemption_add"),
 ]

@@ -29,7 +29,7 @@ from dangjian.orgs.models import CommitteePost
 
 from . import identifiers, services
 from .filtersets import MemberFilterSet
-from .forms import ExemptionForm, MemberForm, TransferForm
+from .forms import ExemptionForm, MemberForm, ProbationExtensionForm, TransferForm
 from .imports import MemberExporter
 from .models import Exemption, Member, Transfer
 from .tables import MemberTable
@@ -188,6 +188,37 @@ class MemberTransferView(ScopedViewMixin, TemplateView):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("已办理组织关系转接。"))
+                return redirect(member.get_absolute_url())
+        return self.render_to_response(self.get_context_data(form=form, object=member))
+
+
+class ProbationExtendView(ScopedViewMixin, TemplateView):
+    """延长预备期 on the member page; members.services.extend_probation decides."""
+
+    queryset = Member.objects.select_related("org")
+    action = "change"
+    template_name = "members/probation_extend.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(
+            self.get_context_data(form=ProbationExtensionForm(), object=self.get_object())
+        )
+
+    def post(self, request, *args, **kwargs):
+        member = self.get_object()
+        form = ProbationExtensionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.extend_probation(
+                    request.user, member, data["months"], data["decided_on"], data["reason"]
+                )
+            except OutOfScope as exc:
+                raise Http404(_("未找到。")) from exc
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已登记延长预备期。"))
                 return redirect(member.get_absolute_url())
         return self.render_to_response(self.get_context_data(form=form, object=member))
 

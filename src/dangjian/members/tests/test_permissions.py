@@ -17,7 +17,11 @@ class TestMemberPermissions(ApiWritePermissionTestMixin):
     detail_url = "members:member_detail"
     edit_url = "members:member_edit"
     delete_url = "members:member_delete"
-    other_write_urls = ("members:member_reveal", "members:member_transfer")
+    other_write_urls = (
+        "members:member_reveal",
+        "members:member_transfer",
+        "members:probation_extend",
+    )
     api_list = "/api/members/"
 
     def make_object(self, org):

@@ -184,3 +184,26 @@ def test_api_extends_once_and_the_page_shows_the_end(client, tree, make_user):
         ).status_code
         == 404
     )
+
+
+def test_the_page_records_one_extension_and_refuses_a_second(client, tree, make_user):
+    from django.urls import reverse
+
+    m = probationer(tree.branch_a, D(2023, 3, 1))
+    client.force_login(make_user("branch_secretary", tree.branch_a))
+    detail = client.get(m.get_absolute_url()).content.decode()
+    url = reverse("members:probation_extend", args=[m.pk])
+    assert url in detail and "2024-03-01" in client.get(url).content.decode()
+    resp = client.post(url, {"months": "6", "decided_on": "2024-02-26", "reason": "考察不足"})
+    assert resp.status_code == 302
+    m.refresh_from_db()
+    assert m.probation_ends_on == D(2024, 9, 1)
+    assert url not in client.get(m.get_absolute_url()).content.decode()  # no second offer
+    again = client.post(url, {"months": "12", "decided_on": "2024-08-26"})
+    assert again.status_code == 200 and "只能延长一次" in again.content.decode()
+    bad = client.post(url, {"months": "3", "decided_on": "2024-02-26"})
+    assert bad.status_code == 200  # not a choice: 6 to 12 months only
+    m.refresh_from_db()
+    assert m.probation_extension_months == 6
+    client.force_login(make_user("branch_secretary", tree.branch_b))
+    assert client.get(url).status_code == 404
