@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from dangjian.core.api import ScopedModelSerializer
 from dangjian.core.crypto import mask_id_number, mask_phone
-from dangjian.core.fields import IdRelatedField
+from dangjian.core.fields import DateField, IdRelatedField
 
 from .. import identifiers
 from ..models import Exemption, Member, Transfer
@@ -76,7 +76,7 @@ class MemberSerializer(ScopedModelSerializer):
     arrived_from = serializers.CharField(
         write_only=True, required=False, max_length=128, label="系统外转出组织"
     )
-    arrived_on = serializers.DateField(write_only=True, required=False, label="转入日期")
+    arrived_on = DateField(write_only=True, required=False, label="转入日期")
 
     class Meta:
         model = Member
@@ -149,8 +149,11 @@ class MemberSerializer(ScopedModelSerializer):
 
 
 class ExtendProbationSerializer(serializers.Serializer):
-    months = serializers.IntegerField(label="延长月数", help_text="6 至 12")
-    decided_on = serializers.DateField(label="支部大会决定日期")
+    # Bounded only against overflow: the service refuses what is not 6–12 with the citation.
+    months = serializers.IntegerField(
+        label="延长月数", help_text="6 至 12", min_value=0, max_value=1200
+    )
+    decided_on = DateField(label="支部大会决定日期")
     reason = serializers.CharField(label="原因", max_length=200, required=False, allow_blank=True)
 
 
