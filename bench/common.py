@@ -221,3 +221,56 @@ def timed(fn: Callable[[], Any], runs: int, warmup: int = 2) -> tuple[float, lis
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples), samples
+
+
+# --- a step script run alone (todo, compliance, lists, pages) ---------------------------------
+
+
+def step_table(rows: list[dict], target: Callable[[dict], str]) -> str:
+    """The Markdown table of a step's rows (operation, db, median_ms, floor_ms, target_ms);
+    `target(row)` words the row's target."""
+    lines = list(TABLE_HEADER)
+    for r in rows:
+        ok = "✓" if r["median_ms"] <= r["target_ms"] else "✗"
+        lines.append(
+            f"| {r['operation']} | {r['db']} | {r['median_ms']:,.1f} | {r['floor_ms']:,.1f} | "
+            f"{r['median_ms'] / r['floor_ms']:.1f}× | {target(r)} {ok} |"
+        )
+    return "\n".join(lines)
+
+
+def step_main(
+    argv: list[str] | None,
+    doc: str,
+    *,
+    worker: Callable[[int], dict],
+    run_target: Callable[[str, dict[str, str], int], dict],
+    table: Callable[[list[dict]], str],
+    postgres_url: str = SHARED_POSTGRES_URL,
+    data_dir: Callable[[str], Path] = lambda key: VAR / key,
+    default_db: str = "sqlite,postgres",
+    default_runs: int = 7,
+    order: Callable[[dict], Any] | None = None,
+) -> None:
+    """The command line of a step script: `--worker` runs the timings in this process (as
+    the driver's child), otherwise each database's worker runs and the table is printed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--db", default=default_db, help="comma list: sqlite, postgres")
+    parser.add_argument("--postgres-url", default=postgres_url)
+    parser.add_argument(
+        "--runs", type=int, default=default_runs, help="timed runs per request (≥ 5)"
+    )
+    parser.add_argument("--fresh", action="store_true", help="drop the step's databases first")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.runs)))
+        return
+    rows: list[dict] = []
+    for label, env in bench_databases(args.db, args.postgres_url, data_dir, fresh=args.fresh):
+        rows += [{**r, "db": label} for r in run_target(label, env, args.runs)["rows"]]
+    if order is not None:
+        rows.sort(key=order)
+    print(table(rows))

@@ -28,19 +28,17 @@ is shared: read the medians beside the floor, not alone.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 
 from common import (
     POSTGRES_SERVER,
-    TABLE_HEADER,
     VAR,
-    bench_databases,
     ensure_demo,
     log,
     run_worker,
     setup_django,
+    step_main,
+    step_table,
     timed,
 )
 
@@ -260,36 +258,21 @@ def rows_for(label: str, env: dict[str, str], runs: int) -> list[dict]:
 
 
 def render(rows: list[dict]) -> str:
-    lines = list(TABLE_HEADER)
-    for r in rows:
-        ok = "✓" if r["median_ms"] <= r["target_ms"] else "✗"
-        lines.append(
-            f"| {r['operation']} — app CPU {r['cpu_ms']:.0f} ms | {r['db']} | {r['median_ms']:,.1f} | {r['floor_ms']:,.1f} | "
-            f"{r['median_ms'] / r['floor_ms']:.1f}× | ≤ {r['target_ms']:,.0f} ms {ok} |"
-        )
-    return "\n".join(lines)
+    rows = [{**r, "operation": f"{r['operation']} — app CPU {r['cpu_ms']:.0f} ms"} for r in rows]
+    return step_table(rows, lambda r: f"≤ {r['target_ms']:,.0f} ms")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", default="postgres", help="comma list: sqlite, postgres")
-    parser.add_argument(
-        "--postgres-url", default=os.environ.get("DANGJIAN_BENCH_COMPLIANCE_POSTGRES_URL", PG_URL)
+    step_main(
+        argv,
+        __doc__,
+        worker=worker,
+        run_target=run_target,
+        table=render,
+        postgres_url=os.environ.get("DANGJIAN_BENCH_COMPLIANCE_POSTGRES_URL", PG_URL),
+        data_dir=lambda key: VAR / f"compliance-{key}",
+        default_db="postgres",
     )
-    parser.add_argument("--runs", type=int, default=7, help="timed runs per request (≥ 5)")
-    parser.add_argument("--fresh", action="store_true")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(worker(args.runs)))
-        return
-    rows: list[dict] = []
-    databases = bench_databases(
-        args.db, args.postgres_url, lambda key: VAR / f"compliance-{key}", fresh=args.fresh
-    )
-    for label, env in databases:
-        rows += [{**r, "db": label} for r in run_target(label, env, args.runs)["rows"]]
-    print(render(rows))
 
 
 if __name__ == "__main__":

@@ -25,20 +25,16 @@ with the demo city on first use. Prints a Markdown table with the columns of ben
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import time
 
 from common import (
-    SHARED_POSTGRES_URL,
-    TABLE_HEADER,
-    VAR,
-    bench_databases,
     ensure_demo,
     log,
     run_worker,
     setup_django,
+    step_main,
+    step_table,
     timed,
 )
 
@@ -411,39 +407,24 @@ def rows_for(label: str, env: dict[str, str], runs: int) -> list[dict]:
 
 
 def render(rows: list[dict]) -> str:
-    lines = list(TABLE_HEADER)
-    for r in rows:
-        ok = "✓" if r["median_ms"] <= r["target_ms"] else "✗"
-        lines.append(
-            f"| {r['operation']} | {r['db']} | {r['median_ms']:,.1f} | {r['floor_ms']:,.1f} | "
-            f"{r['median_ms'] / r['floor_ms']:.1f}× | {_target(r['floor_ms'])} {ok} |"
-        )
-    return "\n".join(lines)
+    return step_table(rows, lambda r: _target(r["floor_ms"]))
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", default="sqlite,postgres", help="comma list: sqlite, postgres")
-    parser.add_argument("--postgres-url", default=SHARED_POSTGRES_URL)
-    parser.add_argument("--runs", type=int, default=7, help="timed runs per request (≥ 5)")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(worker(args.runs)))
-        return
-    rows: list[dict] = []
-    # bench/run.py's databases: var/bench/<sqlite|postgres>/ and the shared PostgreSQL one
-    for label, env in bench_databases(args.db, args.postgres_url, lambda key: VAR / key):
-        rows += [{**r, "db": label} for r in run_target(label, env, args.runs)["rows"]]
     users, keys = list(USERS), [k for k, *_ in LISTS]
-    rows.sort(
-        key=lambda r: (
+    step_main(
+        argv,
+        __doc__,
+        worker=worker,
+        run_target=run_target,
+        table=render,
+        # bench/run.py's databases: var/bench/<sqlite|postgres>/ and the shared PostgreSQL one
+        order=lambda r: (
             users.index(r["key"].split(":")[0]),
             keys.index(r["key"].split(":")[1]),
             r["db"],
-        )
+        ),
     )
-    print(render(rows))
 
 
 if __name__ == "__main__":

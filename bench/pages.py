@@ -26,22 +26,18 @@ with the demo city on first use. Prints a Markdown table with the columns of ben
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import re
 import statistics
 import time
 
 from common import (
-    SHARED_POSTGRES_URL,
-    TABLE_HEADER,
-    VAR,
-    bench_databases,
     ensure_demo,
     log,
     run_worker,
     setup_django,
+    step_main,
+    step_table,
     timed,
 )
 
@@ -178,32 +174,20 @@ def rows_for(label: str, env: dict[str, str], runs: int) -> list[dict]:
 
 
 def render(rows: list[dict]) -> str:
-    lines = list(TABLE_HEADER)
-    for r in rows:
-        ok = "✓" if r["median_ms"] <= r["target_ms"] else "✗"
-        lines.append(
-            f"| {r['operation']} | {r['db']} | {r['median_ms']:,.1f} | {r['floor_ms']:,.1f} | "
-            f"{r['median_ms'] / r['floor_ms']:.1f}× | {_target()} {ok} |"
-        )
-    return "\n".join(lines)
+    return step_table(rows, lambda r: _target())
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", default="sqlite,postgres", help="comma list: sqlite, postgres")
-    parser.add_argument("--postgres-url", default=SHARED_POSTGRES_URL)
-    parser.add_argument("--runs", type=int, default=15, help="timed runs per page (≥ 5)")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(worker(args.runs)))
-        return
-    rows: list[dict] = []
-    for label, env in bench_databases(args.db, args.postgres_url, lambda key: VAR / key):
-        rows += [{**r, "db": label} for r in run_target(label, env, args.runs)["rows"]]
     keys = [name for _label, name in PAGES]
-    rows.sort(key=lambda r: (keys.index(r["key"]), r["db"]))
-    print(render(rows))
+    step_main(
+        argv,
+        __doc__,
+        worker=worker,
+        run_target=run_target,
+        table=render,
+        default_runs=15,
+        order=lambda r: (keys.index(r["key"]), r["db"]),
+    )
 
 
 if __name__ == "__main__":
