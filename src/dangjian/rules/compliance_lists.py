@@ -7,7 +7,6 @@ workbook goes through the one writer (`core.excel.writer`) and the export is aud
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -15,7 +14,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from dangjian.core.excel import writer
-from dangjian.core.excel.workbook import audit, xlsx_response
+from dangjian.core.excel.exporter import download
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import heatmap
@@ -220,13 +219,10 @@ def workbook(evaluation: Evaluation, root: Organization, rule_title: str = "") -
 def xlsx_download(user: Any, evaluation: Evaluation, root: Organization, rule_title: str = ""):
     """The compliance workbook as a download; audited like every other export."""
     wb, count = workbook(evaluation, root, rule_title)
-    out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    writer.save_to(wb, out)
-    out.seek(0)
-    audit(
+    name = (root.short_name or root.name)[:40]
+    return download(
         user,
-        "export",
-        "success",
+        wb,
         model="rules.compliance",
         rows=count,
         filters={
@@ -234,6 +230,5 @@ def xlsx_download(user: Any, evaluation: Evaluation, root: Organization, rule_ti
             "within": root.pk,
             "rule": evaluation.rules[0].id if rule_title else None,
         },
+        filename=f"制度落实情况_{name}_{evaluation.year}.xlsx",
     )
-    name = (root.short_name or root.name)[:40]
-    return xlsx_response(out, f"制度落实情况_{name}_{evaluation.year}.xlsx")

@@ -14,7 +14,6 @@ Every list comes from one evaluation and a fixed number of queries (never one pe
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +28,7 @@ from dangjian.assessments.models import (
     overdue_q,
 )
 from dangjian.core.excel import writer
-from dangjian.core.excel.workbook import audit, xlsx_response
+from dangjian.core.excel.exporter import download
 from dangjian.core.scoping import has_any_scope
 from dangjian.orgs.models import Organization
 from dangjian.rules import todo as rules_todo
@@ -242,16 +241,12 @@ def workbook(page: TodoPage) -> tuple[Any, int]:
 def xlsx_download(user: Any, page: TodoPage):
     """The orgs behind or at risk as a download, through the one writer; audited."""
     wb, count = workbook(page)
-    out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    writer.save_to(wb, out)
-    out.seek(0)
-    audit(
+    name = (page.focus.short_name or page.focus.name)[:40] if page.focus else "全部"
+    return download(
         user,
-        "export",
-        "success",
+        wb,
         model="rules.todo",
         rows=count,
         filters={"org": page.focus.pk if page.focus else None, "date": page.today.isoformat()},
+        filename=f"待办_{name}_{page.today:%Y%m%d}.xlsx",
     )
-    name = (page.focus.short_name or page.focus.name)[:40] if page.focus else "全部"
-    return xlsx_response(out, f"待办_{name}_{page.today:%Y%m%d}.xlsx")
