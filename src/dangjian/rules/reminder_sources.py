@@ -186,18 +186,14 @@ def probation_drafts(day: dt.date, links: Links) -> list[Draft]:
     citation = deadlines.citation(deadlines.PROBATION_RULE_ID, deadlines.PROBATION_CITATION)
     ending, overdue = deadlines.probation_due(SYSTEM, day)
     month = f"{day:%Y-%m}"
-    late = [
-        Draft(
-            kind=K.PROBATION_OVERDUE,
+
+    def draft(m: Any, kind: str, period: str, title: str, body: str) -> Draft:
+        return Draft(
+            kind=kind,
             subject=f"member:{m.member_id}",
-            period=month,
-            title=f"{m.name}（{m.org_name}）预备期已于{m.on:%Y年%m月%d日}届满，尚未办理转正",
-            body=(
-                f"预备党员{m.name}于{m.joined_on:%Y-%m-%d}经支部大会通过，"
-                + (f"预备期延长{m.extension_months}个月，" if m.extension_months else "")
-                + f"预备期已于{m.on:%Y-%m-%d}届满（已过{(day - m.on).days}天），系统中尚无转正记录。"
-                "请及时召开支部大会讨论其转正问题并报上级党委审批；已转正的，请登记转正日期。"
-            ),
+            period=period,
+            title=title,
+            body=body,
             link=links("members:member_detail", m.member_id),
             rule_id=deadlines.PROBATION_RULE_ID,
             citation=citation,
@@ -206,26 +202,29 @@ def probation_drafts(day: dt.date, links: Links) -> list[Draft]:
             perm=PERM_MEMBERS,
             due_on=m.on,
         )
+
+    late = [
+        draft(
+            m,
+            K.PROBATION_OVERDUE,
+            month,
+            f"{m.name}（{m.org_name}）预备期已于{m.on:%Y年%m月%d日}届满，尚未办理转正",
+            f"预备党员{m.name}于{m.joined_on:%Y-%m-%d}经支部大会通过，"
+            + (f"预备期延长{m.extension_months}个月，" if m.extension_months else "")
+            + f"预备期已于{m.on:%Y-%m-%d}届满（已过{(day - m.on).days}天），系统中尚无转正记录。"
+            "请及时召开支部大会讨论其转正问题并报上级党委审批；已转正的，请登记转正日期。",
+        )
         for m in overdue
     ]
     return late + [
-        Draft(
-            kind=K.PROBATION_END,
-            subject=f"member:{m.member_id}",
-            period=str(m.on),
-            title=f"{m.name}（{m.org_name}）预备期将于{m.on:%Y年%m月%d日}届满",
-            body=(
-                f"预备党员{m.name}于{m.joined_on:%Y-%m-%d}经支部大会通过，预备期将于"
-                f"{m.on:%Y-%m-%d}届满（还有{(m.on - day).days}天）。请督促本人提交转正申请，"
-                "按期召开支部大会讨论其转正问题，并报上级党委审批。"
-            ),
-            link=links("members:member_detail", m.member_id),
-            rule_id=deadlines.PROBATION_RULE_ID,
-            citation=citation,
-            org_id=m.org_id,
-            org_path=m.org_path,
-            perm=PERM_MEMBERS,
-            due_on=m.on,
+        draft(
+            m,
+            K.PROBATION_END,
+            str(m.on),
+            f"{m.name}（{m.org_name}）预备期将于{m.on:%Y年%m月%d日}届满",
+            f"预备党员{m.name}于{m.joined_on:%Y-%m-%d}经支部大会通过，预备期将于"
+            f"{m.on:%Y-%m-%d}届满（还有{(m.on - day).days}天）。请督促本人提交转正申请，"
+            "按期召开支部大会讨论其转正问题，并报上级党委审批。",
         )
         for m in ending
     ]
