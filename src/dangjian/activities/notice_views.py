@@ -34,7 +34,7 @@ from .forms import NoticeForm
 from .models import Activity, ActivityKind, NoticeReceipt
 from .people import distinct_labels
 from .privacy import manages
-from .record import _agenda_rows, only_org
+from .record import _agenda_rows, addable_org, only_org
 
 ERROR_LABELS = {"invitees": "通知对象", "agenda": "议题", "participations": "参加情况"}
 PAGE_SIZE = 30
@@ -183,18 +183,6 @@ class NoticeEditView(ScopedViewMixin, TemplateView):
             raise ValidationError(notices.ALREADY_RECORDED.format(day=notice.held_on))
         return notice
 
-    def _org(self, raw: Any, instance: Activity | None) -> Organization | None:
-        if instance is not None:
-            return instance.org
-        pk = parse_id(raw)
-        if pk is None:
-            return None
-        return (
-            Organization.objects.holding(self.request.user, "activities.add_activity")
-            .filter(pk=pk)
-            .first()
-        )
-
     def _people(self, org, kind, day, chosen: set[int] | None) -> list[dict[str, Any]]:
         """The members expected on the day, each ticked when chosen (None: everyone)."""
         if org is None or kind not in ActivityKind.values or day is None:
@@ -244,7 +232,7 @@ class NoticeEditView(ScopedViewMixin, TemplateView):
             people = self._people(org, kind, day, chosen)
             invite_all = {p["member"].pk for p in people} == chosen
         else:
-            org = self._org(params.get("org"), None) or only_org(request.user)
+            org = addable_org(request.user, params.get("org"), None) or only_org(request.user)
             kind = params.get("kind", "")
             kind = kind if kind in ActivityKind.values else ""
             day = parse_date(params.get("planned_on"))
@@ -279,7 +267,7 @@ class NoticeEditView(ScopedViewMixin, TemplateView):
             messages.error(request, exc.messages[0])
             return redirect(reverse("activities:activity_detail", args=[kwargs["pk"]]))
         data = request.POST
-        org = self._org(data.get("org"), instance)
+        org = addable_org(self.request.user, data.get("org"), instance)
         kind = data.get("kind", "")
         day = parse_date(data.get("planned_on"))
         invite_all = data.get("invite", "all") == "all"

@@ -114,6 +114,17 @@ def only_org(user: Any) -> Organization | None:
     return found[0] if len(found) == 1 else None
 
 
+def addable_org(user: Any, raw: Any, fixed: Activity | None) -> Organization | None:
+    """The org of a record or notice form: the saved activity's, or the posted id when the
+    user may add activities there (None for a bad id or an org outside their scope)."""
+    if fixed is not None:
+        return fixed.org
+    pk = parse_id(raw)
+    if pk is None:
+        return None
+    return Organization.objects.holding(user, "activities.add_activity").filter(pk=pk).first()
+
+
 def usual_hours(rows: list[Row]) -> Any:
     """The 学时 most attendees got: shown as the activity's, the rows equal to it blank."""
     counted = Counter(r.hours for r in rows if r.status == ATTENDED and r.hours != "")
@@ -143,18 +154,6 @@ class RecordView(ScopedViewMixin, TemplateView):
             raise ValidationError(_("会议通知编号无效。"))
         return get_object_or_404(
             Activity.objects.restrict(self.request.user, "change").select_related("org"), pk=pk
-        )
-
-    def _org(self, raw: Any, fixed: Activity | None) -> Organization | None:
-        if fixed is not None:
-            return fixed.org
-        pk = parse_id(raw)
-        if pk is None:
-            return None
-        return (
-            Organization.objects.holding(self.request.user, "activities.add_activity")
-            .filter(pk=pk)
-            .first()
         )
 
     def _rows(self, org, kind, day, data=None, source=None) -> tuple[list[Row], list[Any]]:
@@ -302,7 +301,7 @@ class RecordView(ScopedViewMixin, TemplateView):
                 initial["hours"] = duration_hours(notice.starts_at, notice.ends_at)
             org, kind, day = source.org, source.kind, initial["held_on"]
         else:
-            org = self._org(params.get("org"), None)
+            org = addable_org(request.user, params.get("org"), None)
             kind = params.get("kind", "")
             day = parse_date(params.get("held_on"))
             if params.get("org") and org is None:
@@ -347,7 +346,7 @@ class RecordView(ScopedViewMixin, TemplateView):
             messages.error(request, exc.messages[0])
             return redirect(request.path)
         fixed = instance or notice
-        org = self._org(data.get("org"), fixed)
+        org = addable_org(self.request.user, data.get("org"), fixed)
         kind = data.get("kind", "")
         probe = ActivityForm(data, user=request.user, org=org)
         try:
