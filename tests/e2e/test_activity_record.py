@@ -97,8 +97,9 @@ def test_record_meeting_on_one_screen(live_server, page, tree, branch_members, s
     # Her only branch is chosen already; the list loads when kind and date are set.
     expect(page.locator("select[name=org]")).to_have_value(str(tree.branch_a.pk))
     page.select_option("select[name=kind]", "member_assembly")
-    page.fill("input[name=held_on]", "2024-05-10")
+    page.fill("input[name=held_on]", "2024-05-09")
     page.dispatch_event("input[name=held_on]", "change")
+    page.wait_for_load_state("networkidle")
     rows = page.locator("#attendance .dj-att-row")
     expect(rows).to_have_count(12)  # the branch and its 党小组, loaded without a page reload
     expect(page.locator(f"#att-{branch_members[1].pk}-exempt")).to_be_checked()
@@ -114,6 +115,13 @@ def test_record_meeting_on_one_screen(live_server, page, tree, branch_members, s
     page.click(f"label[for=att-{branch_members[2].pk}-leave]")
     expect(reason).to_be_visible()
     reason.fill("出差")
+    # Another date reloads the list; what she marked stays marked.
+    page.fill("input[name=held_on]", "2024-05-10")
+    page.dispatch_event("input[name=held_on]", "change")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(f"#att-{branch_members[2].pk}-leave")).to_be_checked()
+    expect(reason).to_have_value("出差")
+    expect(page.locator("input[name=title]")).to_have_value("2024年5月支部党员大会")
     screenshot(page, "activities-record-form")
     with page.expect_navigation():
         page.click("#record-save")

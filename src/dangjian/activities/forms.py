@@ -177,6 +177,8 @@ class ActivityForm(ScopedFormMixin, forms.Form):
                     "hx-swap": "outerHTML",
                     "hx-include": "#record-form",
                     "hx-vals": '{"_refresh": "1"}',
+                    # A newer change aborts a reload still under way, so the last choice wins.
+                    "hx-sync": "closest form:replace",
                 }
             )
 

@@ -5,7 +5,9 @@
  * - only the fields of the chosen kind show (培训类型 for 培训班, 服务类型 for 志愿服务);
  * - the title follows the kind and date ("2026年12月支部党员大会") until the user types one;
  * - the 学时 for everyone follows the start and end time until the user types one, and
- *   each person's 学时 field shows it as its placeholder.
+ *   each person's 学时 field shows it as its placeholder;
+ * - what the user marked in the list (请假, a reason, a 学时) survives a reload of the list
+ *   (another kind or date), for everyone still in it.
  */
 (function () {
   "use strict";
@@ -79,7 +81,24 @@
   if (day) day.addEventListener("change", updateTitle);
   [starts, ends].forEach(function (el) { if (el) el.addEventListener("change", updateHours); });
   if (hours) hours.addEventListener("input", updatePlaceholders);
-  document.body.addEventListener("htmx:afterSwap", updatePlaceholders);
+  var marked = {};
+  function remember(event) {
+    var el = event.target;
+    if (!el.name || !/^(att|reason|hours)-\d+$/.test(el.name) || !el.closest("#attendance")) return;
+    if (el.type === "radio" && !el.checked) return;
+    marked[el.name] = el.value;
+  }
+  form.addEventListener("change", remember);
+  form.addEventListener("input", remember);
+  function restore() {
+    Object.keys(marked).forEach(function (name) {
+      form.querySelectorAll("#attendance [name='" + name + "']").forEach(function (el) {
+        if (el.type === "radio") el.checked = el.value === marked[name];
+        else el.value = marked[name];
+      });
+    });
+  }
+  document.body.addEventListener("htmx:afterSwap", function () { restore(); updatePlaceholders(); });
   showKindFields();
   updatePlaceholders();
 })();
