@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.activities",
+    "dangjian.dues",
     "dangjian.rules",
     "dangjian.assessments",
     "dangjian.selfservice",

@@ -34,6 +34,19 @@ TAG_MANAGE = {"activities.view_tag", "activities.add_tag", "activities.change_ta
 RULE_VIEW = {"rules.view_compliance", "rules.view_ruleexemption", "rules.view_rulesetting"}
 RULE_MANAGE = _crud("rules", "ruleexemption")
 RULE_SETTINGS = {"rules.change_rulesetting"}
+# 党费 (issue 12): the branch officers who keep the ledger write it; units and the 工委 read
+# it, approve reductions (少交/免交, the next level's decision) and confirm hand-overs (上缴).
+# The pay base is personal data: shown masked, its plaintext an audited reveal for the
+# ledger keepers and the levels above them (decisions/0008), never for a read-only role.
+_DUES_MODELS = ("duesbase", "duesreduction", "duespayment", "duesdue", "duesremittance")
+DUES_VIEW = {f"dues.view_{m}" for m in _DUES_MODELS}
+DUES_KEEP = set().union(*(_crud("dues", m) for m in _DUES_MODELS)) | {"dues.reveal_duesbase"}
+DUES_OVERSEE = DUES_VIEW | {
+    "dues.reveal_duesbase",
+    "dues.approve_duesreduction",
+    "dues.add_duesremittance",
+    "dues.change_duesremittance",
+}
 # Member accounts (党员自助, decisions/0011): an org's admins open the login accounts of
 # their own members — each only with the 党员 role at the member's own org — and reset
 # their initial passwords. `selfservice.MemberAccount` is the member seen as an account.
@@ -109,7 +122,8 @@ ROLES: dict[str, Role] = {
             | ASSESSMENT_MANAGE
             | FRAMEWORK_MANAGE
             | TAG_MANAGE
-            | MEMBER_ACCOUNTS,
+            | MEMBER_ACCOUNTS
+            | DUES_OVERSEE,
         ),
         _role(
             "unit_admin",
@@ -122,7 +136,8 @@ ROLES: dict[str, Role] = {
             | RULE_VIEW
             | RULE_MANAGE
             | ASSESSMENT_MANAGE
-            | MEMBER_ACCOUNTS,
+            | MEMBER_ACCOUNTS
+            | DUES_OVERSEE,
         ),
         _role(
             "branch_secretary",
@@ -135,7 +150,8 @@ ROLES: dict[str, Role] = {
             | ACTIVITY_MANAGE
             | RULE_VIEW
             | RECTIFICATION_ANSWER
-            | MEMBER_ACCOUNTS,
+            | MEMBER_ACCOUNTS
+            | DUES_KEEP,
         ),
         _role(
             "organization_officer",
@@ -146,13 +162,14 @@ ROLES: dict[str, Role] = {
             | MEMBER_MANAGE
             | ACTIVITY_MANAGE
             | RULE_VIEW
-            | RECTIFICATION_ANSWER,
+            | RECTIFICATION_ANSWER
+            | DUES_KEEP,
         ),
         _role(
             "viewer",
             "只读查看",
             "查看所辖组织与党员（敏感信息脱敏）。",
-            ORG_VIEW | MEMBER_VIEW | ACTIVITY_VIEW | RULE_VIEW | ASSESSMENT_VIEW,
+            ORG_VIEW | MEMBER_VIEW | ACTIVITY_VIEW | RULE_VIEW | ASSESSMENT_VIEW | DUES_VIEW,
         ),
         _role(
             "party_member",

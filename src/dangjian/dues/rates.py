@@ -1,0 +1,5 @@
+"""Dues rate tables (filled in next)."""
+
+
+def reload_tables() -> None:
+    return None
