@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.activities",
     "dangjian.dues",
+    "dangjian.recruitment",
     "dangjian.rules",
     "dangjian.assessments",
     "dangjian.selfservice",

@@ -23,6 +23,18 @@ TERM_MANAGE = _crud("orgs", "term") | _crud("orgs", "committeepost")
 MEMBER_VIEW = {f"members.view_{m}" for m in ("member", "exemption", "transfer")}
 MEMBER_MANAGE = set().union(*(_crud("members", m) for m in ("member", "exemption", "transfer")))
 MEMBER_REVEAL = {"members.reveal_member"}
+# 发展党员 (recruitment): managed by the roles that manage members, read by the viewer; the
+# 政审 conclusion revealed by the roles that reveal ID numbers. The 志愿书 number pools are
+# held above the branch (the unit's 党委 issues the 志愿书 after its 预审): a branch reads
+# the numbers of its own applicants on their records, not the pools.
+_RECRUITMENT_MODELS = ("applicant", "recruitmentstep", "stepattachment", "partyprobation")
+RECRUITMENT_VIEW = {f"recruitment.view_{m}" for m in _RECRUITMENT_MODELS}
+RECRUITMENT_MANAGE = set().union(*(_crud("recruitment", m) for m in _RECRUITMENT_MODELS))
+RECRUITMENT_REVEAL = {"recruitment.reveal_applicant"}
+FORM_POOL_VIEW = {f"recruitment.view_{m}" for m in ("applicationformpool", "applicationformnumber")}
+FORM_POOL_MANAGE = _crud("recruitment", "applicationformpool", ("view", "add", "change")) | _crud(
+    "recruitment", "applicationformnumber", ("view", "add", "change")
+)
 _ACTIVITY_MODELS = ("activity", "agendaitem", "participation", "attachment", "noticereceipt")
 ACTIVITY_VIEW = {f"activities.view_{m}" for m in _ACTIVITY_MODELS}
 ACTIVITY_MANAGE = set().union(*(_crud("activities", m) for m in _ACTIVITY_MODELS))
@@ -115,6 +127,9 @@ ROLES: dict[str, Role] = {
             ORG_MANAGE
             | MEMBER_MANAGE
             | MEMBER_REVEAL
+            | RECRUITMENT_MANAGE
+            | RECRUITMENT_REVEAL
+            | FORM_POOL_MANAGE
             | ACTIVITY_MANAGE
             | RULE_VIEW
             | RULE_MANAGE
@@ -132,6 +147,9 @@ ROLES: dict[str, Role] = {
             ORG_MANAGE
             | MEMBER_MANAGE
             | MEMBER_REVEAL
+            | RECRUITMENT_MANAGE
+            | RECRUITMENT_REVEAL
+            | FORM_POOL_MANAGE
             | ACTIVITY_MANAGE
             | RULE_VIEW
             | RULE_MANAGE
@@ -147,6 +165,8 @@ ROLES: dict[str, Role] = {
             | TERM_MANAGE
             | MEMBER_MANAGE
             | MEMBER_REVEAL
+            | RECRUITMENT_MANAGE
+            | RECRUITMENT_REVEAL
             | ACTIVITY_MANAGE
             | RULE_VIEW
             | RECTIFICATION_ANSWER
@@ -160,6 +180,7 @@ ROLES: dict[str, Role] = {
             ORG_VIEW
             | TERM_MANAGE
             | MEMBER_MANAGE
+            | RECRUITMENT_MANAGE
             | ACTIVITY_MANAGE
             | RULE_VIEW
             | RECTIFICATION_ANSWER
@@ -169,7 +190,14 @@ ROLES: dict[str, Role] = {
             "viewer",
             "只读查看",
             "查看所辖组织与党员（敏感信息脱敏）。",
-            ORG_VIEW | MEMBER_VIEW | ACTIVITY_VIEW | RULE_VIEW | ASSESSMENT_VIEW | DUES_VIEW,
+            ORG_VIEW
+            | MEMBER_VIEW
+            | RECRUITMENT_VIEW
+            | FORM_POOL_VIEW
+            | ACTIVITY_VIEW
+            | RULE_VIEW
+            | ASSESSMENT_VIEW
+            | DUES_VIEW,
         ),
         _role(
             "party_member",

@@ -1,0 +1,1067 @@
+"""Writes of 发展党员: validated first, atomic, scope re-checked, audited.
+
+Every function takes the acting user first and plain values (ids or objects, dates,
+numbers, strings), so forms, the API and imports call the same code. A refusal is a
+django `ValidationError` keyed by field, each message in Chinese saying what to fix and,
+for a rule, naming its article (`timerules.yaml`); nothing is written then.
+
+Membership follows the steps: the 支部大会 (step 15) creates the probationary `Member`
+through `members.services.create_member`; the 上级党委审批转正 (step 24) makes it full
+through `members.services.update_member`; the one probation extension is
+`members.services.extend_probation`. Exits (取消预备党员资格 …) are the members app's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from dangjian.activities.attachments import (
+    CONTENT_TYPES,
+    check_upload,
+    clean_name,
+    store_upload,
+)
+from dangjian.core import services as core_services
+from dangjian.core.models import snapshot
+from dangjian.core.scoping import holds
+from dangjian.core.services import ErrorCollector, OutOfScope, emit, ensure_in_scope
+from dangjian.core.validators import id_number_birth_date, id_number_checksum_ok
+from dangjian.members import services as member_services
+from dangjian.members.models import Member, MembershipState, MemberStatus
+from dangjian.members.validation import fill_derived, looks_like_id_number, member_org_error
+from dangjian.orgs.models import Organization
+from dangjian.orgs.termrules import add_months, add_years
+
+from . import timerules as tr
+from .models import (
+    STAGE_AFTER_STEP,
+    VOTE_STEPS,
+    Applicant,
+    ApplicationFormNumber,
+    ApplicationFormPool,
+    PartyProbation,
+    RecruitmentStep,
+    Stage,
+    Step,
+    StepAttachment,
+    StepPerson,
+)
+
+REVEAL_PERM = "recruitment.reveal_applicant"
+# The personal fields a caller may give to create_applicant / update_applicant.
+APPLICANT_FIELDS = (
+    "org",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "phone",
+    "education",
+    "unit",
+    "job_title",
+    "applied_on",
+    "political_review",
+)
+# Write-only for a user without the reveal right (decisions/0008): replaced, never read.
+HIDDEN_FIELDS = ("id_number", "phone", "birth_date", "political_review")
+EXCEPTION_HINT = "如确有特殊情况，请作为经批准的例外登记，写明例外原因和批准人。"
+MAX_TEXT = 2000
+
+
+def _cite(rule_id: str) -> str:
+    return tr.rule(rule_id).cite()
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- applicants --------------------------------------------------------------------------
+
+
+def applicant_orgs(user: Any, action: str = "add"):
+    """Orgs where `user` may `action` applicants and that can hold members (form choices):
+    the applicant's org becomes the member's at the 支部大会."""
+    from dangjian.members.validation import MEMBER_ORG_KINDS
+
+    return Organization.objects.holding(user, f"recruitment.{action}_applicant").filter(
+        kind__in=MEMBER_ORG_KINDS
+    )
+
+
+def can_reveal(user: Any, applicant: Applicant) -> bool:
+    """Does `user` hold the reveal right over the applicant's org? (path check, no query)"""
+    return holds(user, REVEAL_PERM, applicant.org.path)
+
+
+def _check_applicant(applicant: Applicant, errors: ErrorCollector) -> None:
+    """Field checks and the age rule (细则第五条) at the application date."""
+    fill_derived(applicant)  # type: ignore[arg-type]  # Member's field names
+    try:
+        applicant.full_clean(
+            exclude=["id_number_blind", "phone_blind", "stage", "last_step"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                errors.add(name, message)
+    if applicant.id_number:
+        if not looks_like_id_number(applicant.id_number) or not id_number_checksum_ok(
+            applicant.id_number
+        ):
+            errors.add("id_number", "身份证号码格式或校验位不正确，请核对。")
+        elif applicant.birth_date and id_number_birth_date(applicant.id_number) not in (
+            None,
+            applicant.birth_date,
+        ):
+            errors.add("birth_date", "出生日期与身份证号码不一致，请核对。")
+    org = getattr(applicant, "org", None) if applicant.org_id else None
+    org_error = member_org_error(org)
+    if org_error:
+        errors.add("org", org_error)
+    today = _today()
+    applied = applicant.applied_on
+    if applied is not None:
+        if applied > today:
+            errors.add("applied_on", "递交入党申请书日期不能晚于今天，请核对。")
+        elif applied < dt.date(1921, 7, 1):
+            errors.add("applied_on", "递交入党申请书日期有误，请核对。")
+    if applicant.birth_date is None:
+        errors.add("birth_date", "请填写出生日期（或身份证号码），以核对是否年满十八周岁。")
+    elif applied is not None:
+        years = tr.rule(tr.AGE)["min_age_years"]
+        if applied < add_years(applicant.birth_date, years):
+            errors.add(
+                "applied_on",
+                f"递交入党申请书时应年满{years}周岁，该申请人当时未满{years}周岁"
+                f"（{_cite(tr.AGE)}）。",
+            )
+
+
+def create_applicant(user: Any, **fields: Any) -> Applicant:
+    """Register a person who has handed in the 入党申请书: the Applicant and its step 1
+    (dated `applied_on`). Refused when under 18 on that day (细则第五条), when the org cannot
+    hold members, or outside the user's add scope (OutOfScope)."""
+    unknown = set(fields) - set(APPLICANT_FIELDS)
+    if unknown:
+        raise ValueError(f"fields not writable: {sorted(unknown)}")
+    applicant = Applicant(**fields)
+    errors = ErrorCollector()
+    _check_applicant(applicant, errors)
+    errors.raise_if_any()
+    with transaction.atomic():
+        applicant.last_step = Step.APPLICATION
+        applicant.last_step_on = applicant.applied_on
+        applicant.stage = Stage.APPLICANT
+        applicant.save()
+        ensure_in_scope(user, applicant, "add")
+        first = RecruitmentStep.objects.create(
+            applicant=applicant, step=Step.APPLICATION, done_on=applicant.applied_on
+        )
+        emit("create", applicant, after=snapshot(applicant))
+        emit("create", first, after=snapshot(first))
+    return applicant
+
+
+def update_applicant(user: Any, applicant: Applicant, **changes: Any) -> Applicant:
+    """Change personal fields. The application date moves its step 1 with it and only while
+    no later step is recorded. A user without the reveal right writes the ID number, phone,
+    birth date and 政审 conclusion without being told anything about the stored ones: a
+    birth date alone is refused (it would be checked against the hidden ID number)."""
+    unknown = set(changes) - set(APPLICANT_FIELDS)
+    if unknown:
+        raise ValueError(f"fields not writable: {sorted(unknown)}")
+    ensure_in_scope(user, applicant, "change")
+    before = snapshot(applicant)
+    stored = {f: getattr(applicant, f) for f in HIDDEN_FIELDS}
+    errors = ErrorCollector()
+    revealed = can_reveal(user, applicant)
+    if not revealed:
+        if changes.get("birth_date", 0) is None:
+            del changes["birth_date"]  # "keep": the API shows such users none
+        if "birth_date" in changes and "id_number" not in changes and applicant.id_number:
+            errors.add("birth_date", member_services.BIRTH_FOLLOWS_ID_MESSAGE)
+    if changes.get("id_number") and "birth_date" not in changes:
+        changes["birth_date"] = None  # filled from the new ID number
+    if applicant.member_id and set(changes) & {"org", "applied_on"}:
+        errors.add(
+            "org", "该申请人已被接收为预备党员，所在组织与申请日期以党员档案为准，不能在此修改。"
+        )
+    moved = "applied_on" in changes and changes["applied_on"] != applicant.applied_on
+    if moved and applicant.last_step > Step.APPLICATION:
+        errors.add("applied_on", "已登记后续步骤，不能再修改递交入党申请书日期；请先撤销后续步骤。")
+    errors.raise_if_any()
+    for name, value in changes.items():
+        setattr(applicant, name, value)
+    _check_applicant(applicant, errors)
+    errors.raise_if_any()
+    with transaction.atomic():
+        applicant.last_step_on = max(
+            applicant.last_step_on or applicant.applied_on, applicant.applied_on
+        )
+        applicant.save()
+        ensure_in_scope(user, applicant, "change")
+        if "applied_on" in changes:
+            RecruitmentStep.objects.filter(applicant=applicant, step=Step.APPLICATION).update(
+                done_on=applicant.applied_on
+            )
+        # The masked snapshots cannot show a change of a sensitive value: name the fields.
+        changed = [f for f in HIDDEN_FIELDS if getattr(applicant, f) != stored[f]]
+        extra = {"sensitive_changed": changed} if changed else {}
+        emit("update", applicant, before=before, after=snapshot(applicant), **extra)
+    return applicant
+
+
+def close_applicant(
+    user: Any, applicant: Applicant, closed_on: dt.date | None, reason: str
+) -> Applicant:
+    """终止: the person withdrew, was not admitted, moved away … The record stays in the
+    history and nothing is due any more. A person already admitted (a member) leaves by an
+    exit of the members app (取消预备党员资格 …), not here."""
+    ensure_in_scope(user, applicant, "change")
+    errors = ErrorCollector()
+    reason = (reason or "").strip()
+    if applicant.closed_on:
+        errors.add("closed_on", f"该申请人已于{applicant.closed_on:%Y-%m-%d}终止发展。")
+    if applicant.member_id:
+        errors.add(
+            "closed_on",
+            "该申请人已被接收为预备党员；如取消预备党员资格，请在党员档案中办理出党登记。",
+        )
+    if closed_on is None:
+        errors.add("closed_on", "请填写终止日期。")
+    elif closed_on > _today():
+        errors.add("closed_on", "终止日期不能晚于今天，请核对。")
+    elif applicant.last_step_on and closed_on < applicant.last_step_on:
+        errors.add(
+            "closed_on",
+            f"终止日期不能早于最近一个步骤的日期（{applicant.last_step_on:%Y-%m-%d}）。",
+        )
+    if not reason:
+        errors.add("reason", "请填写终止原因（如本人撤回申请、未被接收等）。")
+    elif len(reason) > 200:
+        errors.add("reason", "终止原因不超过200字。")
+    errors.raise_if_any()
+    with transaction.atomic():
+        before = snapshot(applicant)
+        applicant.closed_on = closed_on
+        applicant.closed_reason = reason
+        applicant.save(update_fields=["closed_on", "closed_reason", "updated"])
+        ensure_in_scope(user, applicant, "change")
+        emit("update", applicant, before=before, after=snapshot(applicant), operation="close")
+    return applicant
+
+
+def reveal(user: Any, applicant: Applicant, field: str) -> str:
+    """The plaintext of a sensitive field (ID number, phone, 政审 conclusion) for a user
+    holding the reveal right over the applicant; the audit row names the field, never the
+    value. Out of scope raises OutOfScope (answered 404) after recording the refusal."""
+    if field not in Applicant.revealable_fields:
+        raise ValidationError({"field": ["只能查看身份证号码、手机号码或政治审查结论。"]})
+    allowed = Applicant.objects.restrict(user, "reveal").filter(pk=applicant.pk).exists()
+    if not allowed:
+        emit("reveal", applicant, outcome="failure", field=field)
+        raise OutOfScope("对象不在您的管辖范围内。")
+    emit("reveal", applicant, field=field)
+    return getattr(applicant, field)
+
+
+# --- steps -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A rule a step would break: the rule, the field the message belongs to, the message
+    (ending with the citation), and whether an approved exception may allow it."""
+
+    rule_id: str
+    field: str
+    message: str
+    exceptable: bool
+
+
+@dataclass
+class StepInput:
+    """A step as a caller gives it (plain values), normalized by `record_step`."""
+
+    step: int
+    done_on: dt.date | None
+    note: str = ""
+    talkers: Sequence[Member] = ()
+    talker_names: Sequence[str] = ()
+    contacts: Sequence[Member] = ()
+    introducers: Sequence[Member] = ()
+    training_days: int | None = None
+    training_hours: int | None = None
+    expected: int | None = None
+    present: int | None = None
+    votes_yes: int | None = None
+    votes_no: int | None = None
+    votes_abstain: int | None = None
+    political_review: str | None = None
+
+
+def _members(user: Any, values: Iterable[Any], field: str, errors: ErrorCollector) -> list[Member]:
+    """Members given as objects or ids, each one the user may view (one query)."""
+    ids: list[int] = []
+    for value in values or ():
+        pk = getattr(value, "pk", value)
+        if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk < 2**31:
+            errors.add(field, "所选党员不存在，或不在您的管辖范围内。")
+            return []
+        if pk not in ids:
+            ids.append(pk)
+    if not ids:
+        return []
+    found = {
+        m.pk: m
+        for m in Member.objects.restrict(user, "view").select_related("org").filter(pk__in=ids)
+    }
+    if len(found) != len(ids):
+        errors.add(field, "所选党员不存在，或不在您的管辖范围内。")
+        return []
+    return [found[pk] for pk in ids]
+
+
+def _full_member_problems(
+    people: Sequence[Member], on: dt.date, applicant: Applicant
+) -> list[tuple[Member, str]]:
+    """Why each person cannot act as a full member (contact, introducer) on `on`."""
+    problems = []
+    barred = set(
+        PartyProbation.objects.filter(member__in=people, decided_on__lte=on)
+        .filter(Q(restored_on__isnull=True) | Q(restored_on__gt=on))
+        .values_list("member_id", flat=True)
+    )
+    for m in people:
+        same_id = bool(applicant.id_number_blind) and m.id_number_blind == applicant.id_number_blind
+        if same_id or m.pk == applicant.member_id:
+            problems.append((m, "是申请人本人"))
+        elif m.membership != MembershipState.NORMAL:
+            problems.append((m, f"党籍状态为“{m.get_membership_display()}”"))
+        elif m.status != MemberStatus.FULL or (m.full_member_on and m.full_member_on > on):
+            problems.append((m, "是预备党员，不是正式党员"))
+        elif m.joined_on and m.joined_on > on:
+            problems.append((m, "当时尚未入党"))
+        elif m.pk in barred:
+            problems.append((m, "正受留党察看处分、尚未恢复党员权利"))
+    return problems
+
+
+def _existing(applicant: Applicant) -> dict[int, list[dt.date]]:
+    dates: dict[int, list[dt.date]] = {}
+    for step, done_on in (
+        RecruitmentStep.objects.filter(applicant=applicant)
+        .order_by("step", "done_on")
+        .values_list("step", "done_on")
+    ):
+        dates.setdefault(step, []).append(done_on)
+    return dates
+
+
+def check_step(applicant: Applicant, data: StepInput) -> tuple[list[Breach], dict[str, list[str]]]:
+    """Every rule `data` would break for `applicant`, without writing.
+
+    Returns (breaches of cited rules, plain input errors). Forms may call it to show which
+    rules a step breaks before asking for an exception; `record_step` calls it.
+    """
+    errors = ErrorCollector()
+    breaches: list[Breach] = []
+
+    def breach(rule_id: str, field: str, text: str) -> None:
+        rule = tr.rule(rule_id)
+        hint = EXCEPTION_HINT if rule.exceptable else ""
+        breaches.append(Breach(rule_id, field, f"{text}{hint}（{rule.cite()}）", rule.exceptable))
+
+    step, on = data.step, data.done_on
+    if isinstance(step, bool) or not isinstance(step, int) or not 2 <= step <= 25:
+        errors.add("step", "步骤应为第2至第25步（第1步递交入党申请书在登记申请人时记录）。")
+        return breaches, errors.by_field
+    label = Step(step).label
+    if applicant.closed_on:
+        errors.add("step", f"该申请人已于{applicant.closed_on:%Y-%m-%d}终止发展，不能再登记步骤。")
+    if on is None:
+        errors.add("done_on", f"请填写“{label}”的日期。")
+    if len(data.note or "") > MAX_TEXT:
+        errors.add("note", f"情况说明不超过{MAX_TEXT}字。")
+    if errors:
+        return breaches, errors.by_field
+    assert on is not None
+    done = _existing(applicant)
+    last = max(done)
+    latest = max(d for dates in done.values() for d in dates)
+
+    # Order (the 25 steps one after another; 培养教育考察 once per half year).
+    if step in done and step != Step.REVIEW:
+        breach(tr.ORDER, "step", f"“{label}”已于{done[step][0]:%Y-%m-%d}登记，不能重复登记。")
+    elif step == Step.REVIEW and last not in (Step.CONTACTS, Step.REVIEW):
+        if last < Step.CONTACTS:
+            breach(tr.ORDER, "step", f"请先登记第{Step.CONTACTS}步“{Step.CONTACTS.label}”。")
+        else:
+            breach(tr.ORDER, "step", "已确定为发展对象，培养教育考察不能再登记。")
+    elif step != Step.REVIEW and step != last + 1:
+        if step <= last:
+            breach(tr.ORDER, "step", f"已登记到第{last}步，不能补登之前的“{label}”。")
+        else:
+            missing = Step(last + 1)
+            breach(
+                tr.ORDER,
+                "step",
+                f"不能跳过步骤：请先登记第{missing.value}步“{missing.label}”，再登记“{label}”。",
+            )
+    if on > _today():
+        breach(tr.ORDER, "done_on", f"“{label}”的日期不能晚于今天。")
+    elif on < latest:
+        breach(
+            tr.ORDER,
+            "done_on",
+            f"“{label}”的日期不能早于上一步骤的日期（{latest:%Y-%m-%d}）。",
+        )
+
+    # The step's own rules.
+    first = lambda s: done.get(s, [None])[0]  # noqa: E731 — tiny local accessor
+    if step == Step.TALK:
+        months = tr.rule(tr.TALK)["within_months"]
+        due = add_months(applicant.applied_on, months)
+        if on > due:
+            breach(
+                tr.TALK,
+                "done_on",
+                f"应在收到入党申请书后{months}个月内（{due:%Y-%m-%d}前）派人谈话，已超过期限。",
+            )
+    if step == Step.CONTACTS:
+        rule = tr.rule(tr.CONTACTS)
+        lo, hi = rule["min_people"], rule["max_people"]
+        if not lo <= len(data.contacts) <= hi:
+            breach(tr.CONTACTS, "contacts", f"培养联系人应为{lo}至{hi}名正式党员。")
+        for m, why in _full_member_problems(data.contacts, on, applicant):
+            breach(tr.CONTACTS, "contacts", f"{m.name}{why}，不能作培养联系人。")
+    if step == Step.CANDIDATE and first(Step.ACTIVIST):
+        years = tr.rule(tr.ACTIVIST_YEAR)["min_years"]
+        since = first(Step.ACTIVIST)
+        assert since is not None
+        if on < add_years(since, years):
+            breach(
+                tr.ACTIVIST_YEAR,
+                "done_on",
+                f"自确定为入党积极分子（{since:%Y-%m-%d}）起满{years}年"
+                f"（{add_years(since, years):%Y-%m-%d}）方可确定为发展对象。",
+            )
+    if step == Step.CANDIDATE and first(Step.ACTIVIST):
+        every = tr.rule(tr.REVIEW)["every_months"]
+        chain = [*done.get(Step.ACTIVIST, []), *done.get(Step.REVIEW, []), on]
+        for prev, nxt in pairwise(chain):
+            if nxt > add_months(prev, every):
+                breach(
+                    tr.REVIEW,
+                    "done_on",
+                    f"培养教育考察应每{every}个月一次：{prev:%Y-%m-%d}之后"
+                    f"{add_months(prev, every):%Y-%m-%d}前没有考察记录。",
+                )
+                break
+    if step == Step.INTRODUCERS:
+        count = tr.rule(tr.INTRODUCERS)["people"]
+        if len(data.introducers) != count:
+            breach(tr.INTRODUCERS, "introducers", f"入党介绍人应为{count}名正式党员。")
+        for m, why in _full_member_problems(data.introducers, on, applicant):
+            breach(tr.INTRODUCERS, "introducers", f"{m.name}{why}，不能作入党介绍人。")
+    if step == Step.TRAINING:
+        rule = tr.rule(tr.TRAINING)
+        days, hours = data.training_days, data.training_hours
+        for name, value in (("training_days", days), ("training_hours", hours)):
+            if value is not None and (isinstance(value, bool) or not 0 <= value <= 999):
+                errors.add(name, "请填写0至999之间的整数。")
+        if days is None and hours is None:
+            errors.add("training_days", "请填写集中培训的天数或学时。")
+        elif (days or 0) < rule["min_days"] and (hours or 0) < rule["min_hours"]:
+            breach(
+                tr.TRAINING,
+                "training_days",
+                f"集中培训时间不少于{rule['min_days']}天（或不少于{rule['min_hours']}个学时）。",
+            )
+    if step == Step.FORM and not applicant.application_form_number:
+        breach(
+            tr.FORM_NUMBER,
+            "step",
+            "该申请人还没有入党志愿书编号：请上级党委从本年度编号段发放编号后再填写志愿书。",
+        )
+    if step in VOTE_STEPS:
+        _check_votes(data, breach, errors)
+    if step == Step.APPROVAL and first(Step.ADMISSION):
+        rule = tr.rule(tr.APPROVAL)
+        admitted = first(Step.ADMISSION)
+        assert admitted is not None
+        soon, latest_ok = (
+            add_months(admitted, rule["within_months"]),
+            add_months(admitted, rule["max_months"]),
+        )
+        if on > latest_ok:
+            breaches.append(
+                Breach(
+                    tr.APPROVAL,
+                    "done_on",
+                    f"上级党委审批最长不超过支部大会后{rule['max_months']}个月"
+                    f"（{latest_ok:%Y-%m-%d}前），已超过，应重新履行接收手续（{rule.cite()}）。",
+                    False,
+                )
+            )
+        elif on > soon:
+            breach(
+                tr.APPROVAL,
+                "done_on",
+                f"上级党委应在支部大会后{rule['within_months']}个月内（{soon:%Y-%m-%d}前）审批。",
+            )
+    if step in (Step.CONVERSION_MEETING, Step.CONVERSION_APPROVAL):
+        member = applicant.member
+        if member is None:
+            errors.add("step", "该申请人没有党员档案，不能讨论转正。")
+        elif member.membership != MembershipState.NORMAL:
+            errors.add(
+                "step", f"该党员党籍状态为“{member.get_membership_display()}”，不能办理转正。"
+            )
+        elif member.status != MemberStatus.PROBATIONARY:
+            errors.add("step", "该党员已是正式党员。")
+        elif (
+            step == Step.CONVERSION_MEETING
+            and member.probation_ends_on
+            and on < member.probation_ends_on
+        ):
+            breach(
+                tr.PROBATION,
+                "done_on",
+                f"预备期至{member.probation_ends_on:%Y-%m-%d}届满，期满后方可讨论转正。",
+            )
+    if step == Step.CONVERSION_APPROVAL and first(Step.CONVERSION_MEETING):
+        months = tr.rule(tr.CONVERSION)["approval_within_months"]
+        meeting = first(Step.CONVERSION_MEETING)
+        assert meeting is not None
+        if on > add_months(meeting, months):
+            breach(
+                tr.CONVERSION,
+                "done_on",
+                f"上级党委应在支部大会讨论转正后{months}个月内"
+                f"（{add_months(meeting, months):%Y-%m-%d}前）审批。",
+            )
+    if data.political_review is not None and len(data.political_review) > MAX_TEXT:
+        errors.add("political_review", f"政治审查结论不超过{MAX_TEXT}字。")
+    return breaches, errors.by_field
+
+
+def _check_votes(data: StepInput, breach, errors: ErrorCollector) -> None:
+    """应到/实到/赞成/反对/弃权 and the quorum (第二十条、第二十一条)."""
+    names = ("expected", "present", "votes_yes", "votes_no", "votes_abstain")
+    values = {n: getattr(data, n) for n in names}
+    for name, value in values.items():
+        if value is None:
+            errors.add(name, "请填写表决情况（应到、实到、赞成、反对、弃权人数）。")
+        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9999:
+            errors.add(name, "请填写0至9999之间的整数。")
+    if errors:
+        return
+    expected, present = values["expected"], values["present"]
+    if expected == 0:
+        errors.add("expected", "应到人数不能为0。")
+        return
+    if present > expected:
+        errors.add("present", "实到人数不能多于应到人数。")
+    if values["votes_yes"] + values["votes_no"] + values["votes_abstain"] > present:
+        errors.add("votes_yes", "赞成、反对、弃权人数之和不能多于实到人数。")
+    if present * 2 <= expected:
+        breach(
+            tr.QUORUM,
+            "present",
+            f"到会人数（{present}人）须超过应到会有表决权人数（{expected}人）的半数，会议不能作出决定。",
+        )
+    if values["votes_yes"] * 2 <= expected:
+        breach(
+            tr.QUORUM,
+            "votes_yes",
+            f"赞成人数（{values['votes_yes']}人）须超过应到会有表决权人数（{expected}人）的半数，决议未通过。",
+        )
+
+
+def _exception_errors(
+    breaches: list[Breach], rules: Sequence[str], reason: str, approved_by: str
+) -> tuple[ErrorCollector, list[str]]:
+    """Which breaches stay refused; the excepted rule ids actually used."""
+    errors = ErrorCollector()
+    known = set(tr.get_rules())
+    rules = list(dict.fromkeys(rules or ()))
+    for rule_id in rules:
+        if rule_id not in known or not tr.rule(rule_id).exceptable:
+            errors.add("exception_rules", "所选例外规则不存在，或该规则不允许例外。")
+            break
+    excepted = {b.rule_id for b in breaches if b.exceptable and b.rule_id in rules}
+    if excepted:
+        if not reason:
+            errors.add("exception_reason", "作为例外登记时，请写明例外原因。")
+        if not approved_by:
+            errors.add("exception_approved_by", "作为例外登记时，请填写批准人。")
+    for b in breaches:
+        if b.rule_id not in excepted or not b.exceptable:
+            errors.add(b.field, b.message)
+    return errors, sorted(excepted)
+
+
+def record_step(
+    user: Any,
+    applicant: Applicant,
+    step: int,
+    done_on: dt.date | None,
+    *,
+    note: str = "",
+    talkers: Sequence[Any] = (),
+    talker_names: Sequence[str] = (),
+    contacts: Sequence[Any] = (),
+    introducers: Sequence[Any] = (),
+    training_days: int | None = None,
+    training_hours: int | None = None,
+    expected: int | None = None,
+    present: int | None = None,
+    votes_yes: int | None = None,
+    votes_no: int | None = None,
+    votes_abstain: int | None = None,
+    political_review: str | None = None,
+    exception_rules: Sequence[str] = (),
+    exception_reason: str = "",
+    exception_approved_by: str = "",
+) -> RecruitmentStep:
+    """Record step `step` (2–25) of `applicant` on `done_on`.
+
+    Checked first, every message at once: the order (no skipped step, no date before the
+    previous step or after today) and every time rule of the step (timerules.yaml). A
+    broken rule is refused with its citation, unless it allows exceptions and is named in
+    `exception_rules` with `exception_reason` and `exception_approved_by` (then recorded on
+    the step and audited). People are Members (objects or ids) the user may view: talkers
+    (steps 2, 16; or `talker_names` for someone outside the system), contacts (step 5: 1–2
+    full members), introducers (step 9: two full members, not under 留党察看, not the
+    applicant). Steps 12/15/23 need the vote record. Step 10 may carry the 政审 conclusion.
+
+    Effects: step 15 creates the probationary Member (joined_on = `done_on`, the
+    applicant's org) and links it; step 24 makes it full from the end of its probation.
+    """
+    ensure_in_scope(user, applicant, "change")
+    errors = ErrorCollector()
+    people = {
+        "talkers": _members(user, talkers, "talkers", errors),
+        "contacts": _members(user, contacts, "contacts", errors),
+        "introducers": _members(user, introducers, "introducers", errors),
+    }
+    names = [n.strip()[:32] for n in (talker_names or ()) if n and n.strip()]
+    data = StepInput(
+        step=step,
+        done_on=done_on,
+        note=(note or "").strip(),
+        talker_names=names,
+        training_days=training_days,
+        training_hours=training_hours,
+        expected=expected,
+        present=present,
+        votes_yes=votes_yes,
+        votes_no=votes_no,
+        votes_abstain=votes_abstain,
+        political_review=political_review,
+        **people,
+    )
+    reason = (exception_reason or "").strip()
+    approver = (exception_approved_by or "").strip()
+    if len(reason) > 300:
+        errors.add("exception_reason", "例外原因不超过300字。")
+    if len(approver) > 64:
+        errors.add("exception_approved_by", "批准人不超过64字。")
+    errors.raise_if_any()
+    breaches, input_errors = check_step(applicant, data)
+    refused, excepted = _exception_errors(breaches, exception_rules, reason, approver)
+    for name, messages in input_errors.items():
+        for message in messages:
+            refused.add(name, message)
+    refused.raise_if_any()
+
+    assert done_on is not None
+    with transaction.atomic():
+        locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
+        if locked.last_step != applicant.last_step or locked.closed_on:
+            raise ValidationError({"step": ["该申请人的发展步骤刚被他人更新，请刷新后重试。"]})
+        before = snapshot(locked)
+        row = RecruitmentStep(
+            applicant=locked,
+            step=step,
+            done_on=done_on,
+            note=data.note,
+            training_days=training_days if step == Step.TRAINING else None,
+            training_hours=training_hours if step == Step.TRAINING else None,
+            exception_rules=excepted,
+            exception_reason=reason if excepted else "",
+            exception_approved_by=approver if excepted else "",
+        )
+        if step in VOTE_STEPS:
+            row.expected, row.present = expected, present
+            row.votes_yes, row.votes_no, row.votes_abstain = votes_yes, votes_no, votes_abstain
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError as exc:
+            raise ValidationError({"step": ["该步骤已登记，请刷新后查看。"]}) from exc
+        persons = [StepPerson(step=row, role="talker", member=m) for m in data.talkers]
+        persons += [StepPerson(step=row, role="talker", name=n) for n in names]
+        persons += [StepPerson(step=row, role="contact", member=m) for m in data.contacts]
+        persons += [StepPerson(step=row, role="introducer", member=m) for m in data.introducers]
+        StepPerson.objects.bulk_create(persons)
+        ensure_in_scope(user, row, "add")
+        if step != Step.REVIEW or locked.last_step < Step.REVIEW:
+            locked.last_step = max(locked.last_step, step)
+        locked.last_step_on = done_on
+        locked.stage = STAGE_AFTER_STEP.get(step, locked.stage)
+        if step == Step.POLITICAL_REVIEW and political_review is not None:
+            locked.political_review = political_review.strip()
+        if step == Step.ADMISSION:
+            locked.member = _admit(user, locked, done_on)
+        if step == Step.CONVERSION_APPROVAL:
+            _convert(user, locked)
+        locked.save()
+        detail: dict[str, Any] = {"step": step}
+        if excepted:
+            detail.update(
+                exception_rules=excepted,
+                exception_reason=reason,
+                exception_approved_by=approver,
+            )
+        emit("create", row, after=snapshot(row), **detail)
+        emit("update", locked, before=before, after=snapshot(locked), operation="step", step=step)
+    applicant.refresh_from_db()
+    return row
+
+
+def _admit(user: Any, applicant: Applicant, on: dt.date) -> Member:
+    """支部大会 (step 15): the probationary member, joined on `on` (政治生日)."""
+    fields = {
+        "org": applicant.org,
+        "name": applicant.name,
+        "gender": applicant.gender,
+        "ethnicity": applicant.ethnicity,
+        "birth_date": applicant.birth_date,
+        "id_number": applicant.id_number,
+        "phone": applicant.phone,
+        "education": applicant.education,
+        "unit": applicant.unit,
+        "job_title": applicant.job_title,
+        "status": MemberStatus.PROBATIONARY,
+        "joined_on": on,
+    }
+    try:
+        return member_services.create_member(user, **fields)
+    except ValidationError as exc:
+        messages = [f"生成党员档案时：{m}" for m in exc.messages]
+        raise ValidationError({"step": messages}) from exc
+
+
+def _convert(user: Any, applicant: Applicant) -> None:
+    """上级党委审批转正 (step 24): full from the end of probation (extension included)."""
+    member = Member.objects.select_related("org").get(pk=applicant.member_id)
+    end = member.probation_ends_on
+    try:
+        member_services.update_member(user, member, status=MemberStatus.FULL, full_member_on=end)
+    except ValidationError as exc:
+        raise ValidationError({"step": [f"更新党员档案时：{m}" for m in exc.messages]}) from exc
+
+
+def delete_last_step(user: Any, row: RecruitmentStep) -> None:
+    """Withdraw the most recent step (a correction). Not step 1 (close the applicant
+    instead), nor the 支部大会 or 转正 approval, whose effects are on the member record."""
+    ensure_in_scope(user, row, "delete")
+    applicant = row.applicant
+    newest = (
+        RecruitmentStep.objects.filter(applicant=applicant)
+        .order_by("-step", "-done_on", "-id")
+        .first()
+    )
+    errors = ErrorCollector()
+    if row.step == Step.APPLICATION:
+        errors.add("step", "第1步不能撤销；如不再发展，请办理终止。")
+    elif newest is None or newest.pk != row.pk:
+        errors.add("step", "只能撤销最近登记的一个步骤。")
+    elif row.step >= Step.ADMISSION and applicant.member_id:
+        errors.add("step", "已生成党员档案，支部大会及其后的步骤不能撤销；请在党员档案中更正。")
+    errors.raise_if_any()
+    with transaction.atomic():
+        locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
+        before = snapshot(locked)
+        emit("delete", row, before=snapshot(row), after=None)
+        names = list(row.attachments.values_list("stored_name", flat=True))
+        row.delete()
+        StepAttachment.remove_files_on_commit(names)
+        rest = RecruitmentStep.objects.filter(applicant=locked).aggregate(
+            step=Max("step"), on=Max("done_on")
+        )
+        locked.last_step = rest["step"]
+        locked.last_step_on = rest["on"]
+        stage: str = Stage.APPLICANT
+        for step, value in STAGE_AFTER_STEP.items():
+            if step <= locked.last_step:
+                stage = value
+        locked.stage = stage
+        locked.save()
+        emit("update", locked, before=before, after=snapshot(locked), operation="undo_step")
+
+
+def extend_probation(
+    user: Any, applicant: Applicant, months: int, decided_on: dt.date, reason: str = ""
+) -> Member:
+    """延长预备期 of an admitted applicant: the members service decides (once, 6–12 months,
+    发展党员工作细则 第三十二条); the deadlines follow the moved end."""
+    ensure_in_scope(user, applicant, "change")
+    if applicant.member_id is None:
+        raise ValidationError({"months": ["该申请人尚未被接收为预备党员，不能延长预备期。"]})
+    member = Member.objects.select_related("org").get(pk=applicant.member_id)
+    return member_services.extend_probation(user, member, months, decided_on, reason)
+
+
+def add_attachment(user: Any, row: RecruitmentStep, upload: Any) -> StepAttachment:
+    """A document of a step (pdf, docx, xlsx, jpg, png, checked by content); audited."""
+    ensure_in_scope(user, row, "change")
+    kind = check_upload(upload)
+    stored = store_upload(upload, kind, StepAttachment.storage_dir())
+    attachment = StepAttachment(
+        step=row,
+        original_name=clean_name(upload.name),
+        stored_name=stored.name,
+        content_type=CONTENT_TYPES[kind],
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by=user if getattr(user, "pk", None) is not None else None,
+    )
+    try:
+        with transaction.atomic():
+            attachment.save()
+            ensure_in_scope(user, attachment, "add")
+            emit("create", attachment, after=snapshot(attachment))
+    except BaseException:
+        StepAttachment.remove_files([stored.name])
+        raise
+    return attachment
+
+
+def delete_attachment(user: Any, attachment: StepAttachment) -> None:
+    with transaction.atomic():
+        core_services.delete_object(user, attachment)
+        StepAttachment.remove_files_on_commit([attachment.stored_name])
+
+
+# --- 志愿书 numbers ------------------------------------------------------------------------
+
+
+def pool_orgs(user: Any):
+    """Orgs where `user` may hold a 志愿书 number pool (form choices)."""
+    return Organization.objects.holding(user, "recruitment.add_applicationformpool")
+
+
+def create_pool(
+    user: Any, org: Organization, year: int, first: int, last: int, prefix: str = ""
+) -> ApplicationFormPool:
+    """A year's 志愿书 number pool held by `org`; a range may not overlap another pool's
+    numbers with the same prefix (the written numbers would repeat)."""
+    errors = ErrorCollector()
+    prefix = (prefix or "").strip()
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors.add("year", "年度应为2000至2100之间的年份。")
+    for name, value in (("first", first), ("last", last)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**9:
+            errors.add(name, "编号应为1至1000000000之间的整数。")
+    if not errors and first > last:
+        errors.add("last", "终止号不能小于起始号。")
+    if len(prefix) > 16:
+        errors.add("prefix", "编号前缀不超过16个字符。")
+    errors.raise_if_any()
+    pool = ApplicationFormPool(org=org, year=year, prefix=prefix, first=first, last=last)
+    width = len(str(last))
+    for other in ApplicationFormPool.objects.filter(
+        prefix=prefix, first__lte=last, last__gte=first
+    ):
+        if len(str(other.last)) == width:
+            errors.add("first", f"编号与已有编号段（{other}）重叠，请核对。")
+            break
+    errors.raise_if_any()
+    return core_services.save_object(user, pool)  # type: ignore[return-value]
+
+
+def issue_form_number(
+    user: Any,
+    applicant: Applicant,
+    pool: ApplicationFormPool,
+    issued_on: dt.date | None = None,
+    number: int | None = None,
+) -> ApplicationFormNumber:
+    """发放入党志愿书编号 after the 上级党委预审 (step 13): the next unused number of the
+    year's pool, or `number` when the printed form carries one — never a number issued
+    before, voided or not (志愿书编号管理). The pool must be held by the applicant's org or
+    above it, and be of the year of issue."""
+    issued_on = issued_on or _today()
+    ensure_in_scope(user, applicant, "view")
+    errors = ErrorCollector()
+    cite = _cite(tr.FORM_NUMBER)
+    if applicant.closed_on:
+        errors.add("pool", "该申请人已终止发展。")
+    if applicant.last_step < Step.PRE_REVIEW:
+        errors.add("pool", f"上级党委预审（第{Step.PRE_REVIEW.value}步）通过后方可发放入党志愿书。")
+    if applicant.application_form_number:
+        errors.add(
+            "pool",
+            f"该申请人已有入党志愿书编号{applicant.application_form_number}；如需更换，请先作废原编号。",
+        )
+    if issued_on > _today():
+        errors.add("issued_on", "发放日期不能晚于今天。")
+    if pool.year != issued_on.year:
+        errors.add("pool", f"应使用{issued_on.year}年度的编号段发放（{cite}）。")
+    if not applicant.org.path.startswith(pool.org.path):
+        errors.add("pool", "该编号段由其他组织管理，不能为此申请人发放。")
+    if number is not None and (
+        isinstance(number, bool)
+        or not isinstance(number, int)
+        or not pool.first <= number <= pool.last
+    ):
+        errors.add("number", f"编号应在本编号段{pool.first}至{pool.last}之内。")
+    errors.raise_if_any()
+    with transaction.atomic():
+        locked_pool = ApplicationFormPool.objects.select_for_update().get(pk=pool.pk)
+        used = ApplicationFormNumber.objects.filter(pool=locked_pool)
+        if number is None:
+            top = used.aggregate(top=Max("number"))["top"]
+            number = locked_pool.first if top is None else top + 1
+            if number > locked_pool.last:
+                raise ValidationError(
+                    {"pool": [f"本编号段的编号已全部发放（{cite}），请登记新的编号段。"]}
+                )
+        else:
+            previous = used.filter(number=number).first()
+            if previous is not None:
+                state = "已作废" if previous.voided_on else "已发放"
+                raise ValidationError(
+                    {"number": [f"编号{previous.code}{state}，编号不得重复使用（{cite}）。"]}
+                )
+        locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
+        before = snapshot(locked)
+        issued = ApplicationFormNumber(
+            pool=locked_pool,
+            number=number,
+            code=locked_pool.code(number),
+            applicant=locked,
+            issued_on=issued_on,
+        )
+        try:
+            with transaction.atomic():
+                issued.save()
+        except IntegrityError as exc:
+            raise ValidationError(
+                {"number": [f"编号{issued.code}已被使用，编号不得重复使用（{cite}）。"]}
+            ) from exc
+        ensure_in_scope(user, issued, "add")
+        locked.application_form_number = issued.code
+        locked.save(update_fields=["application_form_number", "updated"])
+        emit("create", issued, after=snapshot(issued))
+        emit("update", locked, before=before, after=snapshot(locked), operation="form_number")
+    applicant.application_form_number = issued.code
+    return issued
+
+
+def void_form_number(
+    user: Any, issued: ApplicationFormNumber, voided_on: dt.date | None, reason: str
+) -> ApplicationFormNumber:
+    """作废 a 志愿书 number (form spoiled, returned …). The row stays and the number is never
+    issued again; the applicant may then be given a new one, until the 支部大会."""
+    ensure_in_scope(user, issued, "change")
+    errors = ErrorCollector()
+    reason = (reason or "").strip()
+    if issued.voided_on:
+        errors.add("voided_on", f"编号{issued.code}已于{issued.voided_on:%Y-%m-%d}作废。")
+    if voided_on is None:
+        errors.add("voided_on", "请填写作废日期。")
+    elif voided_on > _today() or voided_on < issued.issued_on:
+        errors.add("voided_on", "作废日期应在发放日期与今天之间。")
+    if not reason or len(reason) > 200:
+        errors.add("reason", "请填写作废原因（不超过200字）。")
+    if issued.applicant.member_id:
+        errors.add("voided_on", "支部大会已讨论接收，志愿书编号不能再作废。")
+    errors.raise_if_any()
+    with transaction.atomic():
+        before = snapshot(issued)
+        issued.voided_on = voided_on
+        issued.void_reason = reason
+        issued.save(update_fields=["voided_on", "void_reason", "updated"])
+        ensure_in_scope(user, issued, "change")
+        Applicant.objects.filter(
+            pk=issued.applicant_id, application_form_number=issued.code
+        ).update(application_form_number=None)
+        emit("update", issued, before=before, after=snapshot(issued), operation="void")
+    return issued
+
+
+# --- 留党察看 ------------------------------------------------------------------------------
+
+
+def record_party_probation(
+    user: Any,
+    member: Member,
+    decided_on: dt.date | None,
+    months: int = 12,
+    restored_on: dt.date | None = None,
+    decided_by: str = "",
+    note: str = "",
+) -> PartyProbation:
+    """Record a 留党察看 decision (one or two years) and, later, the restoration of rights;
+    while it runs the member cannot introduce an applicant (第十四条)."""
+    errors = ErrorCollector()
+    if decided_on is None:
+        errors.add("decided_on", "请填写处分决定日期。")
+    elif decided_on > _today():
+        errors.add("decided_on", "处分决定日期不能晚于今天。")
+    if months not in (12, 24):
+        errors.add("months", "留党察看期为一年或二年。")
+    if restored_on is not None and decided_on is not None and restored_on <= decided_on:
+        errors.add("restored_on", "恢复党员权利日期应晚于处分决定日期。")
+    errors.raise_if_any()
+    assert decided_on is not None
+    row = PartyProbation(
+        member=member,
+        decided_on=decided_on,
+        months=months,
+        restored_on=restored_on,
+        decided_by=(decided_by or "").strip()[:64],
+        note=(note or "").strip()[:200],
+    )
+    return core_services.save_object(user, row)  # type: ignore[return-value]
+
+
+__all__ = [
+    "APPLICANT_FIELDS",
+    "Breach",
+    "StepInput",
+    "add_attachment",
+    "applicant_orgs",
+    "can_reveal",
+    "check_step",
+    "close_applicant",
+    "create_applicant",
+    "create_pool",
+    "delete_attachment",
+    "delete_last_step",
+    "extend_probation",
+    "issue_form_number",
+    "pool_orgs",
+    "record_party_probation",
+    "record_step",
+    "reveal",
+    "update_applicant",
+    "void_form_number",
+]
