@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core.bounds import parse_id
 from dangjian.core.db import path_prefix_q
 from dangjian.core.forms import ScopedModelForm
+from dangjian.core.orgpicker import PICK_MEMBER, source_token
 
 from . import termrules
 from .models import (
@@ -175,6 +176,9 @@ class TermForm(ScopedModelForm):
 
 
 class MemberChoiceField(forms.ModelChoiceField):
+    # The 工委's own 班子 is chosen from the whole city: a short list and a name search.
+    picker = PICK_MEMBER
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.org.name}）"
 
@@ -247,6 +251,11 @@ class CommitteePostForm(ScopedModelForm):
                 .order_by("org__path", "name", "pk")
             )
         choice_field(self, "member").queryset = members
+        if self.chosen_term is not None:
+            # The member search rebuilds this form for the same term.
+            self.fields["member"].widget.source = source_token(  # type: ignore[attr-defined]
+                type(self), "member", initial={"term": self.chosen_term.pk}
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

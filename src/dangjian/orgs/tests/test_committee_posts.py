@@ -162,3 +162,47 @@ def test_viewer_sees_no_post_actions(client, tree, term, make_user):
     client.force_login(make_user("viewer", tree.unit_a))
     page = client.get(tree.branch_a.get_absolute_url()).content.decode()
     assert "任命班子成员" not in page and "修改 / 免职" not in page
+
+
+def test_a_big_org_picks_members_by_a_short_list_and_a_name_search(
+    client, tree, make_user, monkeypatch
+):
+    """A 机关党委 (or the 工委) chooses its 班子 from all its members: no select of every one."""
+    import re
+
+    from dangjian.core import orgpicker
+
+    monkeypatch.setattr(orgpicker, "SHORT_LIMIT", 3)
+    root_term = make_term(tree.unit_a, dt.date(2022, 6, 1))
+    admin = make_user("committee_admin", tree.root)
+    for i in range(5):
+        make_member(tree.branch_a, name=f"甲支部党员{i}")
+    wang = make_member(tree.group_a, name="王建国")
+    make_member(tree.group_a, name="已出党王某", membership="expelled")
+    make_member(tree.branch_b, name="王建军")  # another unit's: not this 机关党委's member
+    client.force_login(admin)
+    html = client.get(f"{reverse(ADD)}?term={root_term.pk}").content.decode()
+    select = re.search(r'<select[^>]*name="member".*?</select>', html, re.S).group(0)
+    assert select.count("<option") == 4  # the empty choice and SHORT_LIMIT members
+    assert "王建国" not in select
+    assert 'placeholder="输入姓名查找党员"' in html
+    source = re.search(r'data-noun="党员" data-source="([^"]+)" data-key="姓名"', html).group(1)
+
+    def search(q: str) -> list[str]:
+        resp = client.get(reverse("org-pick"), {"q": q, "source": source})
+        assert resp.status_code == 200
+        return [row["name"] for row in resp.json()["results"]]
+
+    assert search("建国") == ["王建国（第一党小组）"]  # labelled as the field labels them
+    assert search("wjg") == ["王建国（第一党小组）"]  # pinyin initials
+    assert search("王") == ["王建国（第一党小组）"]  # not the expelled one: the form's choices
+    assert search("wj") == ["王建国（第一党小组）"]
+    # A secretary's search through the same form finds only what her form offers.
+    secretary = make_user("branch_secretary", tree.branch_b)
+    client.force_login(secretary)
+    assert search("建国") == []
+    # What the search found is what the form accepts.
+    client.force_login(admin)
+    resp = client.post(reverse(ADD), {"term": root_term.pk, "member": wang.pk, "post": "member"})
+    assert resp.status_code == 302
+    assert CommitteePost.objects.get(term=root_term).member == wang

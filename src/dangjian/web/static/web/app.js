@@ -106,7 +106,8 @@
             fill(data.results.map(function (o) { return { value: o.id, text: o.name }; }));
             var n = data.results.length;
             var noun = box.dataset.noun || "组织";
-            say(n === 0 ? "没有找到名称含“" + q + "”的" + noun + "。"
+            var key = box.dataset.key || "名称";
+            say(n === 0 ? "没有找到" + key + "含“" + q + "”的" + noun + "。"
               : "找到 " + n + (data.more ? " 个以上" : " 个") + noun + "，请在下面选择。");
           })
           .catch(function () { if (mine === asked) say("查找失败，请稍后重试。"); });
