@@ -20,8 +20,10 @@ ORG_MANAGE = set().union(
     *(_crud("orgs", m) for m in ("organization", "unit", "term", "committeepost"))
 )
 TERM_MANAGE = _crud("orgs", "term") | _crud("orgs", "committeepost")
-MEMBER_VIEW = {f"members.view_{m}" for m in ("member", "exemption", "transfer")}
-MEMBER_MANAGE = set().union(*(_crud("members", m) for m in ("member", "exemption", "transfer")))
+MEMBER_VIEW = {f"members.view_{m}" for m in ("member", "exemption", "transfer", "exit")}
+MEMBER_MANAGE = set().union(
+    *(_crud("members", m) for m in ("member", "exemption", "transfer", "exit"))
+)
 MEMBER_REVEAL = {"members.reveal_member"}
 # 发展党员 (recruitment): managed by the roles that manage members, read by the viewer; the
 # 政审 conclusion revealed by the roles that reveal ID numbers. The 志愿书 number pools are

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from dangjian.core.excel import chunks
-from dangjian.members.models import Exemption, Member, MembershipState, MemberStatus, Transfer
+from dangjian.members import presence
+from dangjian.members.models import Exemption, Exit, Member, MemberStatus, Transfer
 from dangjian.orgs.models import CommitteePost, Organization, OrgKind
 
 from .membership import MEMBER_COLUMNS
@@ -30,17 +31,19 @@ class _History:
     path: str  # current org path
     moves: list[tuple[dt.date, str | None, str | None]] = field(default_factory=list)
     exemptions: list[Exemption] = field(default_factory=list)
+    left_on: dt.date | None = None  # the exit date, if any
 
     def path_on(self, day: dt.date) -> str | None:
-        """The org path the member belonged to on `day`, or None when not in the system."""
-        if self.member.joined_on > day:
-            return None
-        later = [move for move in self.moves if move[0] > day]
-        if later:
-            return min(later, key=lambda move: move[0])[1]  # from-org of the first later move
-        if self.member.membership != MembershipState.NORMAL:
-            return None
-        return self.path
+        """The org path the member belonged to on `day`, or None when not in the system
+        (`members.presence`'s rule, on the loaded history)."""
+        return presence.org_path_on(
+            day,
+            joined_on=self.member.joined_on,
+            membership=self.member.membership,
+            current_path=self.path,
+            moves=[(on, src) for on, src, _dst in self.moves],
+            left_on=self.left_on,
+        )
 
     def exemption_on(self, day: dt.date) -> Exemption | None:
         for e in self.exemptions:
@@ -74,10 +77,16 @@ class Roster:
                 self.people.setdefault(m.pk, _History(m, m.org.path))
         ids = sorted(self.people)
         for chunk in chunks(ids):
-            for member_id, on, src, dst in Transfer.objects.filter(member_id__in=chunk).values_list(
-                "member_id", "transferred_on", "from_org__path", "to_org__path"
+            for member_id, on, src, dst in (
+                Transfer.objects.filter(member_id__in=chunk)
+                .order_by("transferred_on", "pk")
+                .values_list("member_id", "transferred_on", "from_org__path", "to_org__path")
             ):
                 self.people[member_id].moves.append((on, src, dst))
+            for member_id, left_on in Exit.objects.filter(member_id__in=chunk).values_list(
+                "member_id", "left_on"
+            ):
+                self.people[member_id].left_on = left_on
             for e in Exemption.objects.filter(member_id__in=chunk).order_by("starts_on"):
                 self.people[e.member_id].exemptions.append(e)
         for history in self.people.values():

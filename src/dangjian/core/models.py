@@ -41,6 +41,11 @@ class ScopedModel(TimestampedModel):
 
     scope_path_field: ClassVar[str] = "org__path"
     write_sides: ClassVar[dict[str, str]] = {}
+    # Further path lookups through which a row may be *read* (never written): a record
+    # two orgs share, such as an internal transfer seen by the source and the destination
+    # (`also_viewed_through = ("from_org__path",)`). Single-valued lookups only (a
+    # to-many lookup would repeat rows).
+    also_viewed_through: ClassVar[tuple[str, ...]] = ()
     sensitive_fields: ClassVar[tuple[str, ...]] = ()
     audit_exclude: ClassVar[tuple[str, ...]] = ("created", "updated")
 

@@ -27,10 +27,18 @@ def side_path_field(model: Any, action: str) -> str:
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
         """Rows of this model the user may `action`, as one WHERE clause on the tree path
-        (the writing side's path for a write the model declares in `write_sides`)."""
-        return self._on_path(
-            user, perm_name(self.model, action), side_path_field(self.model, action)
-        )
+        (the writing side's path for a write the model declares in `write_sides`; for
+        reading, also any path the model names in `also_viewed_through`)."""
+        perm = perm_name(self.model, action)
+        q = scope_q(user, perm, side_path_field(self.model, action))
+        if action == "view":
+            for path_field in getattr(self.model, "also_viewed_through", ()):
+                extra = scope_q(user, perm, path_field)
+                if extra is not None:
+                    q = extra if q is None else q | extra
+        if q is None:
+            return self.none()
+        return self.filter(q) if q else self.all()
 
     def holding(self, user: Any, perm: str) -> RestrictedQuerySet:
         """Rows whose owning org lies where `user` holds `perm` (any permission, not only

@@ -64,6 +64,12 @@ class MembershipState(models.TextChoices):
     TRANSFERRED_OUT = "transferred_out", _("已转出")
     DECEASED = "deceased", _("已去世")
     REMOVED = "removed", _("已出党")
+    # Set with an `Exit` row (members.services.record_exit), which carries the date; the
+    # two above stay for records entered before exits were dated.
+    WITHDRAWN = "withdrawn", _("已退党")
+    STRUCK_OFF = "struck_off", _("已除名")
+    EXPELLED = "expelled", _("已开除党籍")
+    PROBATION_CANCELLED = "probation_cancelled", _("已取消预备党员资格")
 
 
 class Education(models.TextChoices):
@@ -135,7 +141,7 @@ class Member(ScopedModel):
     )
     membership = models.CharField(
         _("党籍状态"),
-        max_length=16,
+        max_length=24,
         choices=MembershipState.choices,
         default=MembershipState.NORMAL,
         db_index=True,
@@ -253,9 +259,13 @@ class Exemption(ScopedModel):
 
 
 class Transfer(ScopedModel):
-    """组织关系转接: the history of a member's moves between orgs."""
+    """组织关系转接: the history of a member's moves between orgs.
+
+    One record both sides see: the destination through the member's org, the source
+    through `from_org` (read only: writes stay with the member's current org)."""
 
     scope_path_field: ClassVar[str] = "member__org__path"
+    also_viewed_through: ClassVar[tuple[str, ...]] = ("from_org__path",)
 
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("党员")
@@ -296,3 +306,73 @@ class Transfer(ScopedModel):
 
     def audit_related_org_id(self):
         return self.to_org_id or self.from_org_id
+
+
+class ExitKind(models.TextChoices):
+    """出党 and the other ways of leaving the party's roll (GLOSSARY `Exit.kind`)."""
+
+    DECEASED = "deceased", _("去世")
+    WITHDRAWN = "withdrawn", _("退党")
+    STRUCK_OFF = "struck_off", _("除名")
+    EXPELLED = "expelled", _("开除党籍")
+    PROBATION_CANCELLED = "probation_cancelled", _("取消预备党员资格")
+
+
+# The membership state each exit leaves the member in.
+EXIT_MEMBERSHIP = {
+    ExitKind.DECEASED: MembershipState.DECEASED,
+    ExitKind.WITHDRAWN: MembershipState.WITHDRAWN,
+    ExitKind.STRUCK_OFF: MembershipState.STRUCK_OFF,
+    ExitKind.EXPELLED: MembershipState.EXPELLED,
+    ExitKind.PROBATION_CANCELLED: MembershipState.PROBATION_CANCELLED,
+}
+# Kinds decided by a party organization, which must be named (a death or 退党 is not).
+EXIT_KINDS_NEEDING_APPROVAL = frozenset(
+    {ExitKind.STRUCK_OFF, ExitKind.EXPELLED, ExitKind.PROBATION_CANCELLED}
+)
+
+
+class Exit(ScopedModel):
+    """出党 (and death): the member leaves every count from `left_on` and stays in history.
+
+    Scoped by the member's org, which does not change after the exit (members.presence
+    reads `left_on`). Written only by members.services.record_exit.
+    """
+
+    scope_path_field: ClassVar[str] = "member__org__path"
+
+    member = models.OneToOneField(
+        Member, on_delete=models.CASCADE, related_name="exit", verbose_name=_("党员")
+    )
+    kind = models.CharField(_("类别"), max_length=24, choices=ExitKind.choices)
+    left_on = models.DateField(_("出党日期"), help_text=_("自该日起不再计入党员人数"))
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    approved_by_org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("批准组织"),
+    )
+    approved_by_name = models.CharField(_("批准组织（系统外）"), max_length=128, blank=True)
+    document_number = models.CharField(_("文号"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("出党")
+        verbose_name_plural = _("出党")
+        ordering = ["-left_on", "-id"]
+        indexes = [models.Index(fields=["left_on"]), models.Index(fields=["kind", "left_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.member_id])
+
+    def audit_related_org_id(self):
+        return self.member.org_id
+
+    @property
+    def approver(self) -> str:
+        return str(self.approved_by_org) if self.approved_by_org_id else self.approved_by_name

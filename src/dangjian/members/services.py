@@ -23,9 +23,13 @@ from dangjian.orgs.models import Organization, Unit
 
 from . import identifiers
 from .models import (
+    EXIT_KINDS_NEEDING_APPROVAL,
+    EXIT_MEMBERSHIP,
     EXTENSION_MONTHS,
     PROBATION_ARTICLE,
     Exemption,
+    Exit,
+    ExitKind,
     Member,
     MembershipState,
     MemberStatus,
@@ -184,6 +188,7 @@ def create_member(user: Any, **fields: Any) -> Member:
     member = Member()
     _assign(member, fields)
     clean_member(member)
+    _check_membership_change(member, MembershipState.NORMAL)
     _mark_clash(user, member)
     with transaction.atomic():
         _save(user, member)
@@ -220,6 +225,7 @@ def receive_member(
     _assign(member, fields)
     try:
         clean_member(member)
+        _check_membership_change(member, MembershipState.NORMAL)
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
     if errors:
@@ -255,12 +261,14 @@ def update_member(
     core_services.ensure_in_scope(user, member, "change")
     before = snapshot(member)
     stored = {f: getattr(member, f) for f in (*identifiers.HIDDEN_FIELDS, "joined_on")}
+    stored_membership = member.membership
     from_org_id = member.org_id
     revealed = identifiers.can_reveal(user, member)
     changes = _writable_changes(member, changes, revealed)
     hidden = frozenset() if revealed else hidden_fields(user, member, changes)
     _assign(member, changes)
     clean_member(member, hidden=hidden)
+    _check_membership_change(member, stored_membership)
     if "birth_date" in hidden:
         _check_age_at_year_level(member, stored["joined_on"])
     if member.id_number != stored["id_number"]:
@@ -407,6 +415,117 @@ def extend_probation(
             operation="extend_probation",
         )
     return locked
+
+
+# regulations.md §F (verified): 党籍 starts the day the branch assembly admits the member.
+MEMBERSHIP_START_ARTICLE = "《中国共产党发展党员工作细则》第二十四条"
+# The states only record_exit sets: they come with a dated Exit row.
+EXIT_STATES = frozenset(EXIT_MEMBERSHIP.values())
+EXIT_ONLY_MESSAGE = "出党、去世等请在党员页面通过“出党/减少”登记，并填写日期。"
+
+
+def _check_membership_change(member: Member, stored: str | None) -> None:
+    """A dated exit is written only by record_exit: the form's 党籍状态 cannot set or undo it."""
+    new = member.membership
+    if new != stored and (new in EXIT_STATES or stored in EXIT_STATES):
+        raise ValidationError({"membership": [EXIT_ONLY_MESSAGE]})
+
+
+def record_exit(
+    user: Any,
+    member: Member,
+    kind: str,
+    left_on: dt.date | None,
+    *,
+    reason: str = "",
+    approved_by_org: Organization | None = None,
+    approved_by_name: str = "",
+    document_number: str = "",
+) -> Exit:
+    """出党 and the other exits (去世, 退党, 除名, 开除党籍, 取消预备党员资格).
+
+    The member leaves every count from `left_on` (members.presence) and stays in history
+    under their org. Everything is checked first, with Chinese messages naming the rule;
+    then the exit row and the member's 党籍状态 are written together, audited.
+    """
+    core_services.ensure_in_scope(user, member, "change")
+    errors = core_services.ErrorCollector()
+    reason = (reason or "").strip()
+    approved_by_name = (approved_by_name or "").strip()
+    document_number = (document_number or "").strip()
+    if kind not in ExitKind.values:
+        errors.add("kind", "请选择出党类别（去世、退党、除名、开除党籍或取消预备党员资格）。")
+    if member.membership == MembershipState.TRANSFERRED_OUT:
+        errors.add("kind", "该党员已转出本系统，出党应由其现所在党组织登记。")
+    elif member.membership != MembershipState.NORMAL:
+        errors.add("kind", f"该党员党籍状态为“{member.get_membership_display()}”，不能重复登记。")
+    if kind == ExitKind.PROBATION_CANCELLED and member.status != MemberStatus.PROBATIONARY:
+        errors.add(
+            "kind", f"只有预备党员才能取消预备党员资格（{PROBATION_ARTICLE}），该党员是正式党员。"
+        )
+    if left_on is None:
+        errors.add("left_on", "请填写出党日期。")
+    elif left_on > timezone.localdate():
+        errors.add("left_on", "出党日期不能晚于今天，请核对。")
+    elif member.joined_on and left_on < member.joined_on:
+        errors.add(
+            "left_on",
+            f"出党日期不能早于入党日期（{member.joined_on:%Y-%m-%d}）：党籍自支部大会通过其为"
+            f"预备党员之日起算（{MEMBERSHIP_START_ARTICLE}），此前尚不是党员。",
+        )
+    else:
+        last_move = (
+            Transfer.objects.filter(member=member)
+            .order_by("-transferred_on")
+            .values_list("transferred_on", flat=True)
+            .first()
+        )
+        if last_move and left_on < last_move:
+            errors.add(
+                "left_on",
+                f"出党日期不能早于该党员最近一次组织关系转接的日期（{last_move:%Y-%m-%d}），请核对。",
+            )
+    if approved_by_org is not None and not member.org.path.startswith(approved_by_org.path):
+        errors.add("approved_by_org", "批准组织应为该党员所在的党组织或其上级党组织。")
+    if kind in EXIT_KINDS_NEEDING_APPROVAL and approved_by_org is None and not approved_by_name:
+        label = ExitKind(kind).label
+        errors.add("approved_by_org", f"{label}须经党组织批准，请选择或填写批准的党组织。")
+    if kind in (ExitKind.STRUCK_OFF, ExitKind.EXPELLED) and not reason:
+        errors.add("reason", f"请填写{ExitKind(kind).label}的原因。")
+    for name, value, limit in (
+        ("reason", reason, 200),
+        ("approved_by_name", approved_by_name, 128),
+        ("document_number", document_number, 64),
+    ):
+        if len(value) > limit:
+            errors.add(name, f"最多 {limit} 个字。")
+    errors.raise_if_any()
+    assert left_on is not None
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+        if locked.membership != MembershipState.NORMAL:  # a concurrent exit or transfer won
+            raise ValidationError({"kind": ["该党员的党籍状态刚刚已被更改，请刷新页面后核对。"]})
+        before = snapshot(locked)
+        exit_row = Exit(
+            member=locked,
+            kind=kind,
+            left_on=left_on,
+            reason=reason,
+            approved_by_org=approved_by_org,
+            approved_by_name="" if approved_by_org is not None else approved_by_name,
+            document_number=document_number,
+        )
+        exit_row.save()
+        locked.membership = EXIT_MEMBERSHIP[ExitKind(kind)]
+        locked.save(update_fields=["membership", "updated"])
+        core_services.ensure_in_scope(user, exit_row, "add")
+        core_services.ensure_in_scope(user, locked, "change")
+        core_services.emit("create", exit_row, after=snapshot(exit_row))
+        core_services.emit(
+            "update", locked, before=before, after=snapshot(locked), operation="exit"
+        )
+    member.membership = locked.membership
+    return exit_row
 
 
 def delete_member(user: Any, member: Member) -> None:

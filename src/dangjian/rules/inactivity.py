@@ -23,7 +23,9 @@ from django.db.models import DateField, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
 from dangjian.activities.models import Participation, ParticipationStatus
-from dangjian.members.models import Exemption, Member, MembershipState, Transfer
+from dangjian.core.db import path_prefix_q
+from dangjian.members import presence
+from dangjian.members.models import Exemption, Member, Transfer
 from dangjian.orgs.models import Organization
 from dangjian.orgs.termrules import add_months
 
@@ -93,7 +95,7 @@ def inactive_members(
 ):
     """Members in scope inactive for at least `months` on `day`, annotated `inactive_since`.
 
-    Only members whose membership is normal and who joined on or before `day`; members
+    Only members on the roll on `day` (`members.presence`); members
     under an exemption covering `day` (免于参加, or a `RuleExemption` of this rule for the
     member or their org) are left out. `months` defaults to the warning threshold.
     """
@@ -124,11 +126,12 @@ def inactive_members(
         rule_id=RULE_ID,
         starts_on__lte=day,
     )
-    qs = Member.objects.restrict(user, "view").filter(
-        membership=MembershipState.NORMAL, joined_on__lte=day
-    )
+    # On the roll on `day` (members.presence: a member who left later is still judged on
+    # a day before, one who arrived from outside later is not yet), in `within` on that day.
+    subtree = None
     if within is not None:
-        qs = qs.within(within)
+        subtree = Organization.objects.filter(path_prefix_q("path", within.path)).values("pk")
+    qs = Member.objects.restrict(user, "view").filter(presence.present_q(day, subtree))
     joined = F("joined_on")
     return (
         qs.annotate(last_attended=_latest(attended, "activity__held_on"))
