@@ -1,0 +1,294 @@
+"""The dues ledger: each member's due per month, computed set-based and stored per month.
+
+- `compute(members, months)`: the dues the bases, reductions and rate tables give — no
+  query per member (bases and reductions for all of them in two queries; amounts cached per
+  distinct base).
+- `generate_month(month)`: stores the month's dues for every member in the register who had
+  joined by the month's end (预备党员 pay from the branch assembly's day, 第八条) and has a
+  base; idempotent (months already stored are kept as they are — a later table or base does
+  not silently rewrite them, except through `refresh_unpaid` when a base or reduction of that
+  member is recorded for those very months).
+- `arrears(queryset, today)`: unpaid months before the current one, per member.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+
+from dangjian.members.models import Member, MembershipState
+
+from . import rates
+from .models import DuesBase, DuesDue, DuesReduction, add_months, month_index
+
+ZERO = Decimal("0")
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class LedgerMember:
+    id: int
+    org_id: int
+    org_path: str
+    joined_on: dt.date | None
+
+
+def members_for(queryset: QuerySet[Member]) -> list[LedgerMember]:
+    """The members of `queryset` (already restricted by the caller) in the register."""
+    rows = queryset.filter(membership=MembershipState.NORMAL).values_list(
+        "id", "org_id", "org__path", "joined_on"
+    )
+    return [LedgerMember(*row) for row in rows.order_by()]
+
+
+def _bases(member_ids: Sequence[int], last: dt.date) -> dict[int, list[DuesBase]]:
+    """Each member's bases starting on or before `last`, in order (one query per 2000 ids)."""
+    out: dict[int, list[DuesBase]] = defaultdict(list)
+    cutoff = Q(year__lt=last.year) | Q(year=last.year, from_month__lte=last.month)
+    for i in range(0, len(member_ids), BATCH):
+        chunk = member_ids[i : i + BATCH]
+        rows = (
+            DuesBase.objects.filter(cutoff, member_id__in=chunk)
+            .only("id", "member_id", "year", "from_month", "category", "base", "fixed_amount")
+            .order_by("member_id", "year", "from_month")
+        )
+        for row in rows:
+            out[row.member_id].append(row)
+    return out
+
+
+def _reductions(member_ids: Sequence[int], first: dt.date, last: dt.date):
+    out: dict[int, list[DuesReduction]] = defaultdict(list)
+    for i in range(0, len(member_ids), BATCH):
+        rows = DuesReduction.objects.filter(
+            member_id__in=member_ids[i : i + BATCH],
+            approved_on__isnull=False,
+            starts__lte=last,
+            ends__gte=first,
+        ).order_by("member_id", "starts")
+        for row in rows:
+            out[row.member_id].append(row)
+    return out
+
+
+def _base_for(bases: list[DuesBase], month: dt.date) -> DuesBase | None:
+    found = None
+    for base in bases:  # ordered: the latest one starting on or before the month wins
+        if (base.year, base.from_month) <= (month.year, month.month):
+            found = base
+        else:
+            break
+    return found
+
+
+class _Amounts:
+    """amount() per distinct input, once (25,000 members share a few thousand bases)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple, rates.DuesAmount | None] = {}
+        self.local = any(t.local for t in rates.tables())
+
+    def __call__(self, base: DuesBase, month: dt.date, org_path: str) -> rates.DuesAmount | None:
+        path = org_path if self.local else ""
+        key = (base.category, base.base, base.fixed_amount, month, path)
+        if key not in self.cache:
+            try:
+                self.cache[key] = rates.amount(
+                    base.category,
+                    base.base,
+                    month,
+                    org_path=path or None,
+                    fixed=base.fixed_amount,
+                )
+            except (ValueError, rates.NoTable):
+                self.cache[key] = None
+        return self.cache[key]
+
+
+def compute(members: Sequence[LedgerMember], months: Sequence[dt.date]) -> list[DuesDue]:
+    """Unsaved `DuesDue` rows for each member and month the member owes dues for."""
+    if not members or not months:
+        return []
+    months = sorted(months)
+    ids = [m.id for m in members]
+    bases = _bases(ids, months[-1])
+    reductions = _reductions(ids, months[0], months[-1])
+    amounts = _Amounts()
+    out: list[DuesDue] = []
+    for member in members:
+        own = bases.get(member.id)
+        if not own:
+            continue
+        for month in months:
+            if member.joined_on and member.joined_on > add_months(month, 1) - dt.timedelta(1):
+                continue
+            base = _base_for(own, month)
+            if base is None:
+                continue
+            result = amounts(base, month, member.org_path)
+            if result is None:
+                continue
+            due_amount, bracket, reduction = result.amount, result.bracket, None
+            for red in reductions.get(member.id, ()):
+                if red.starts <= month <= red.ends:
+                    reduction = red
+                    if red.kind == DuesReduction.Kind.EXEMPT:
+                        due_amount, bracket = ZERO, "经批准免交"
+                    else:
+                        due_amount = min(due_amount, red.amount or ZERO)
+                        bracket = f"经批准少交（原{result.amount}元）"
+            out.append(
+                DuesDue(
+                    member_id=member.id,
+                    org_id=member.org_id,
+                    month=month,
+                    amount=due_amount,
+                    category=base.category,
+                    bracket=bracket[:64],
+                    table_id=result.table_id,
+                    reduction=reduction,
+                )
+            )
+    return out
+
+
+def store(rows: list[DuesDue]) -> int:
+    """Insert computed rows whose (member, month) is not stored yet; returns the count."""
+    if not rows:
+        return 0
+    months = sorted({r.month for r in rows})
+    member_ids = sorted({r.member_id for r in rows})
+    existing: set[tuple[int, dt.date]] = set()
+    for i in range(0, len(member_ids), BATCH):
+        existing.update(
+            DuesDue.objects.filter(
+                member_id__in=member_ids[i : i + BATCH], month__in=months
+            ).values_list("member_id", "month")
+        )
+    new = [r for r in rows if (r.member_id, r.month) not in existing]
+    DuesDue.objects.bulk_create(new, batch_size=BATCH)
+    return len(new)
+
+
+def generate_month(month: dt.date, queryset: QuerySet[Member] | None = None) -> int:
+    """Store `month`'s dues for the members of `queryset` (default: everyone); idempotent."""
+    month = month.replace(day=1)
+    members = members_for(queryset if queryset is not None else Member.objects.all())
+    if queryset is None and DuesDue.objects.filter(month=month).exists():
+        stored = set(DuesDue.objects.filter(month=month).values_list("member_id", flat=True))
+        members = [m for m in members if m.id not in stored]
+    return store(compute(members, [month]))
+
+
+def generate_through(last: dt.date, first: dt.date | None = None) -> int:
+    """Every month from `first` (default: `last`'s January) to `last`, for everyone."""
+    month = (first or last.replace(month=1)).replace(day=1)
+    created = 0
+    while month <= last:
+        created += generate_month(month)
+        month = add_months(month, 1)
+    return created
+
+
+def refresh_unpaid(member_ids: Iterable[int], from_month: dt.date) -> int:
+    """Recompute the stored, unpaid dues of these members from `from_month` on (a base or
+    reduction recorded for them): a pay change applies from the month the new pay is
+    received (第十条). Paid months keep their amount. Returns the number changed."""
+    ids = sorted(set(member_ids))
+    stored = list(
+        DuesDue.objects.filter(member_id__in=ids, month__gte=from_month, payment__isnull=True)
+    )
+    if not stored:
+        return 0
+    members = members_for(Member.objects.filter(pk__in=ids))
+    fresh = {(r.member_id, r.month): r for r in compute(members, sorted({s.month for s in stored}))}
+    changed = []
+    for row in stored:
+        new = fresh.get((row.member_id, row.month))
+        if new is None:
+            continue
+        if (new.amount, new.bracket, new.reduction_id, new.category) != (
+            row.amount,
+            row.bracket,
+            row.reduction_id,
+            row.category,
+        ):
+            row.amount, row.bracket, row.category = new.amount, new.bracket, new.category
+            row.reduction_id, row.table_id = new.reduction_id, new.table_id
+            changed.append(row)
+    DuesDue.objects.bulk_update(
+        changed, ["amount", "bracket", "category", "reduction", "table_id"], batch_size=BATCH
+    )
+    return len(changed)
+
+
+# --- reading the ledger --------------------------------------------------------------
+
+
+def unpaid(queryset: QuerySet[DuesDue], today: dt.date) -> QuerySet[DuesDue]:
+    """Months owed and not paid, before the current month (the month itself is not late)."""
+    return queryset.filter(payment__isnull=True, amount__gt=0, month__lt=today.replace(day=1))
+
+
+@dataclass
+class Arrears:
+    member_id: int
+    months: int
+    amount: Decimal
+    first: dt.date
+    last: dt.date
+    reasons: int  # unpaid months with a recorded reason
+
+
+def arrears(queryset: QuerySet[DuesDue], today: dt.date) -> dict[int, Arrears]:
+    """Per member: unpaid months, their sum, the first and last unpaid month (one query)."""
+    rows = (
+        unpaid(queryset, today)
+        .order_by()
+        .values("member_id")
+        .annotate(
+            n=Count("id"),
+            total=Sum("amount"),
+            first=Min("month"),
+            last=Max("month"),
+            reasons=Count("id", filter=~Q(reason="")),
+        )
+    )
+    return {
+        r["member_id"]: Arrears(
+            r["member_id"], r["n"], r["total"], r["first"], r["last"], r["reasons"]
+        )
+        for r in rows
+    }
+
+
+def consecutive_unpaid(months: Iterable[dt.date], today: dt.date) -> int:
+    """How many months in a row, ending with last month, are unpaid (the 3/6-month alerts)."""
+    owed = {month_index(m) for m in months}
+    n, cursor = 0, month_index(today.replace(day=1)) - 1
+    while cursor in owed:
+        n, cursor = n + 1, cursor - 1
+    return n
+
+
+def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, month = [], first.replace(day=1)
+    while month <= last:
+        out.append(month)
+        month = add_months(month, 1)
+    return out
+
+
+def ensure_months(member: Any, months: Sequence[dt.date]) -> dict[dt.date, DuesDue]:
+    """The member's stored dues for `months`, generating the missing ones first (a payment
+    for a month not yet generated). Locked for update where the database can."""
+    lm = LedgerMember(member.id, member.org_id, member.org.path, member.joined_on)
+    store(compute([lm], months))
+    rows = DuesDue.objects.select_for_update().filter(member_id=member.id, month__in=months)
+    return {r.month: r for r in rows}
