@@ -7,7 +7,7 @@ import itertools
 
 import factory
 
-from dangjian.members.models import Exemption, Member, Transfer
+from dangjian.members.models import Exit, Exemption, Member, Transfer
 from dangjian.orgs.termrules import add_years
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -62,3 +62,14 @@ class TransferFactory(factory.django.DjangoModelFactory):
     from_org = None
     to_org = factory.LazyAttribute(lambda o: o.member.org)
     transferred_on = dt.date(2024, 3, 1)
+
+
+class ExitFactory(factory.django.DjangoModelFactory):
+    """An exit row alone (tests of scoping and lists); the service sets the membership too."""
+
+    class Meta:
+        model = Exit
+
+    member = factory.SubFactory(MemberFactory, membership="deceased")
+    kind = "deceased"
+    left_on = dt.date(2024, 5, 10)
