@@ -13,6 +13,7 @@ urlpatterns = [
     path("orgs/pick/", OrgSearchView.as_view(), name="org-pick"),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("recruitment/", include("dangjian.recruitment.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("activities/", include("dangjian.activities.urls")),
     path("rules/", include("dangjian.rules.urls")),

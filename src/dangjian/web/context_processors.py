@@ -28,6 +28,7 @@ from dangjian.assessments.models import Campaign, Finding, Framework, Rectificat
 from dangjian.core.scoping import has_any_scope, has_global_perm, holds
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, Unit
+from dangjian.recruitment.models import Applicant
 from dangjian.rules.notifications import request_unread_count
 
 DEMO_MARKER = "示例"
@@ -137,6 +138,7 @@ def _members_menu(user: Any) -> NavItem | None:
         e
         for e in (
             _entry("党员名册", "members:member_list", has_any_scope(user, Member, "view")),
+            _entry("发展党员", "recruitment:pipeline", has_any_scope(user, Applicant, "view")),
             _entry(
                 "党员账号",
                 "selfservice:account_list",
