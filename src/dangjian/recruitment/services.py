@@ -439,7 +439,7 @@ def check_step(applicant: Applicant, data: StepInput) -> tuple[list[Breach], dic
             breach(
                 tr.TALK,
                 "done_on",
-                f"应在收到入党申请书后{months}个月内（{due:%Y-%m-%d}前）派人谈话，已超过期限。",
+                f"应在收到入党申请书后{months}个月内（最迟{due:%Y-%m-%d}）派人谈话，已超过期限。",
             )
     if step == Step.CONTACTS:
         rule = tr.rule(tr.CONTACTS)
@@ -513,7 +513,7 @@ def check_step(applicant: Applicant, data: StepInput) -> tuple[list[Breach], dic
                     tr.APPROVAL,
                     "done_on",
                     f"上级党委审批最长不超过支部大会后{rule['max_months']}个月"
-                    f"（{latest_ok:%Y-%m-%d}前），已超过，应重新履行接收手续（{rule.cite()}）。",
+                    f"（最迟{latest_ok:%Y-%m-%d}），已超过，应重新履行接收手续（{rule.cite()}）。",
                     False,
                 )
             )
@@ -521,7 +521,7 @@ def check_step(applicant: Applicant, data: StepInput) -> tuple[list[Breach], dic
             breach(
                 tr.APPROVAL,
                 "done_on",
-                f"上级党委应在支部大会后{rule['within_months']}个月内（{soon:%Y-%m-%d}前）审批。",
+                f"上级党委应在支部大会后{rule['within_months']}个月内（最迟{soon:%Y-%m-%d}）审批。",
             )
     if step in (Step.CONVERSION_MEETING, Step.CONVERSION_APPROVAL):
         member = applicant.member
@@ -552,7 +552,7 @@ def check_step(applicant: Applicant, data: StepInput) -> tuple[list[Breach], dic
                 tr.CONVERSION,
                 "done_on",
                 f"上级党委应在支部大会讨论转正后{months}个月内"
-                f"（{add_months(meeting, months):%Y-%m-%d}前）审批。",
+                f"（最迟{add_months(meeting, months):%Y-%m-%d}）审批。",
             )
     if data.political_review is not None and len(data.political_review) > MAX_TEXT:
         errors.add("political_review", f"政治审查结论不超过{MAX_TEXT}字。")

@@ -34,6 +34,8 @@ class NotificationKind(models.TextChoices):
     HOLIDAY_AFTER = "holiday_after", _("节后检查")
     COMPLIANCE_GAP = "compliance_gap", _("组织生活未达标")
     RECTIFICATION_OVERDUE = "rectification_overdue", _("整改逾期提醒")  # from assessments
+    RECRUITMENT_DUE = "recruitment_due", _("发展党员期限提醒")
+    RECRUITMENT_OVERDUE = "recruitment_overdue", _("发展党员步骤超期")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from dangjian.core.scoping import SYSTEM
 from dangjian.orgs import termrules
 from dangjian.orgs.models import Organization, OrgKind
+from dangjian.recruitment import deadlines as recruitment_deadlines
 
 from . import deadlines, evaluator, holidays, inactivity, loader, sweep, switches
 from .models_notifications import NotificationKind
@@ -31,6 +32,7 @@ PERM_TERMS = "orgs.change_term"
 PERM_MEMBERS = "members.change_member"
 PERM_UNIT = "orgs.change_organization"
 PERM_ACTIVITIES = "activities.add_activity"
+PERM_RECRUITMENT = "recruitment.change_applicant"
 
 
 @dataclass
@@ -230,6 +232,40 @@ def probation_drafts(day: dt.date, links: Links) -> list[Draft]:
     ]
 
 
+def recruitment_drafts(day: dt.date, links: Links) -> list[Draft]:
+    """发展党员 items (recruitment.deadlines): once when a dated item comes due (keyed by its
+    due date), then monthly while it is overdue or (training) missing."""
+    month = f"{day:%Y-%m}"
+    try:
+        links("recruitment:applicant_detail", 1)
+        has_page = True
+    except NoReverseMatch:  # the pages may not be installed; the reminder still goes out
+        has_page = False
+    out = []
+    for i in recruitment_deadlines.due(SYSTEM, day):
+        rule = i.rule
+        late = i.overdue or i.on is None
+        kind = K.RECRUITMENT_OVERDUE if i.overdue else K.RECRUITMENT_DUE
+        body = f"{i.name}（{i.org_name}）：{i.title(day)}。{rule.description}"
+        out.append(
+            Draft(
+                kind=kind,
+                subject=f"applicant:{i.applicant_id}:{i.kind}",
+                period=month if late else str(i.on),
+                title=f"发展党员·{i.label}：{i.title(day)}",
+                body=body,
+                link=links("recruitment:applicant_detail", i.applicant_id) if has_page else "",
+                rule_id=rule.id,
+                citation=rule.cite(),
+                org_id=i.org_id,
+                org_path=i.org_path,
+                perm=PERM_RECRUITMENT,
+                due_on=i.on,
+            )
+        )
+    return out
+
+
 def birthday_drafts(day: dt.date, links: Links) -> list[Draft]:
     """The month's political birthdays, one reminder per branch, in the month's first days.
 
@@ -385,6 +421,7 @@ SOURCES: dict[str, Callable[[dt.date, Links], list[Draft]]] = {
     "birthdays": birthday_drafts,
     "holidays": holiday_drafts,
     "compliance": compliance_drafts,
+    "recruitment": recruitment_drafts,
 }
 SOURCE_LABELS = {
     "terms": "换届",
@@ -393,6 +430,7 @@ SOURCE_LABELS = {
     "birthdays": "政治生日",
     "holidays": "节前提醒/节后检查",
     "compliance": "组织生活落实情况",
+    "recruitment": "发展党员期限",
 }
 
 # Local rules (switchable per deployment) that gate a whole source.

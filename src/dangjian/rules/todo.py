@@ -32,6 +32,7 @@ from dangjian.activities.models import ActivityKind
 from dangjian.core.scoping import holds
 from dangjian.orgs import termrules
 from dangjian.orgs.models import Organization, OrgKind
+from dangjian.recruitment import deadlines as recruitment_deadlines
 
 from . import deadlines, sweep
 from .evaluator import Cell, Evaluation, OrgRow, Status, evaluate
@@ -431,7 +432,7 @@ PROBATION_AHEAD_DAYS = 90
 
 @dataclass
 class Deadline:
-    kind: str  # "term" | "probation" | "birthday"
+    kind: str  # "term" | "probation" | "birthday" | "recruitment"
     label: str  # 换届 / 预备期满 / 政治生日
     title: str
     on: dt.date | None
@@ -458,7 +459,8 @@ TERM_ATTENTION = (
 
 def upcoming(user: Any, today: dt.date, within: Organization | None = None) -> list[Deadline]:
     """换届 due within six months (or overdue, or without a term), probation ending within
-    `PROBATION_AHEAD_DAYS`, and this month's political birthdays — three queries, by date."""
+    `PROBATION_AHEAD_DAYS`, this month's political birthdays and the 发展党员 items due
+    (recruitment.deadlines) — four queries, by date."""
     out: list[Deadline] = []
     terms = (
         sweep.sweep_queryset(user, today, within)
@@ -523,6 +525,20 @@ def upcoming(user: Any, today: dt.date, within: Organization | None = None) -> l
             m.member_id,
         )
         for m in deadlines.birthdays_in_month(user, today.year, today.month, within)
+    )
+    # 发展党员: talk, half-year review, training, approvals (one query, recruitment.deadlines).
+    out.extend(
+        Deadline(
+            "recruitment",
+            f"发展党员·{i.label}",
+            i.title(today),
+            i.on,
+            i.org_name,
+            "recruitment:applicant_detail",
+            i.applicant_id,
+            "red" if i.overdue else "",
+        )
+        for i in recruitment_deadlines.due(user, today, within)
     )
     out.sort(key=lambda d: d.on or dt.date.min)  # no term data first: it blocks the check
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.members.tests.factories import MemberFactory, make_id_number
 from dangjian.recruitment import services
 from dangjian.recruitment.models import Applicant, ApplicationFormPool, Step
@@ -78,17 +79,23 @@ def step_kwargs(step: int, people: list, applicant: Applicant) -> dict[str, Any]
     return {}
 
 
-def walk(user: Any, applicant: Applicant, to: int, *, people=None, calendar=None, pool=None):
-    """Record steps last_step+1..`to` on `calendar` (default CALENDAR); issue the 志愿书
-    number before step 14 from `pool` (created at the applicant's unit when missing)."""
+def pool_for(applicant: Applicant, year: int) -> ApplicationFormPool:
+    """The year's pool at the applicant's parent org (the unit's 党委), made once."""
+    pool, _ = ApplicationFormPool.objects.get_or_create(
+        org=applicant.org.get_parent(), year=year, defaults={"first": 1, "last": 999}
+    )
+    return pool
+
+
+def walk(user: Any, applicant: Applicant, to: int, *, people=None, calendar=None, issuer=SYSTEM):
+    """Record steps last_step+1..`to` on `calendar` (default CALENDAR); the 志愿书 number is
+    issued before step 14 by `issuer` (the unit's 党委 in real life) from `pool_for`."""
     calendar = {**CALENDAR, **(calendar or {})}
     people = people if people is not None else full_members(applicant.org)
     for step in range(applicant.last_step + 1, to + 1):
         if step == Step.FORM and not applicant.application_form_number:
-            pool = pool or ApplicationFormPool.objects.create(
-                org=applicant.org.get_parent(), year=calendar[13].year, first=1, last=999
-            )
-            services.issue_form_number(user, applicant, pool, issued_on=calendar[13])
+            pool = pool_for(applicant, calendar[13].year)
+            services.issue_form_number(issuer, applicant, pool, issued_on=calendar[13])
         services.record_step(
             user, applicant, step, calendar[step], **step_kwargs(step, people, applicant)
         )

@@ -28,7 +28,7 @@ def test_walk_from_application_to_archive(tree, make_user):
     # The 志愿书 number is issued by the unit's 党委 (its pool), after the 预审.
     unit_admin = make_user("unit_admin", tree.unit_a)
     walk(user, applicant, 13)
-    walk(unit_admin, applicant, 14)
+    walk(user, applicant, 14, issuer=unit_admin)
     assert applicant.application_form_number == "001"
     walk(user, applicant, 15)
     member = applicant.member

@@ -1,0 +1,21 @@
+from rest_framework.routers import DefaultRouter
+
+from .views import (
+    ApplicantViewSet,
+    AttachmentViewSet,
+    FormNumberViewSet,
+    PartyProbationViewSet,
+    PoolViewSet,
+    StepViewSet,
+)
+
+router = DefaultRouter()
+router.register("recruitment/applicants", ApplicantViewSet, basename="recruitment-applicant")
+router.register("recruitment/steps", StepViewSet, basename="recruitment-step")
+router.register("recruitment/attachments", AttachmentViewSet, basename="recruitment-attachment")
+router.register("recruitment/pools", PoolViewSet, basename="recruitment-pool")
+router.register("recruitment/form-numbers", FormNumberViewSet, basename="recruitment-formnumber")
+router.register(
+    "recruitment/party-probations", PartyProbationViewSet, basename="recruitment-partyprobation"
+)
+urlpatterns = router.urls
