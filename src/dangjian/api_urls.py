@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("dangjian.members.api.urls")),
     path("", include("dangjian.accounts.api.urls")),
     path("", include("dangjian.activities.api.urls")),
+    path("", include("dangjian.dues.api.urls")),
     path("", include("dangjian.recruitment.api.urls")),
     path("", include("dangjian.rules.api.urls")),
     path("", include("dangjian.assessments.api.urls")),

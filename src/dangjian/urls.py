@@ -16,6 +16,7 @@ urlpatterns = [
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("activities/", include("dangjian.activities.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("rules/", include("dangjian.rules.urls")),
     path("assessments/", include("dangjian.assessments.urls")),
     path("", include("dangjian.selfservice.urls")),

@@ -12,3 +12,4 @@ class DuesConfig(AppConfig):
         from . import rates
 
         rates.reload_tables()
+        from . import imports  # noqa: F401  (registers the base importer)

@@ -97,6 +97,7 @@ def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
         _entry("我的", "selfservice:me", "party_member" in getattr(user, "role_codes", set)()),
         _entry("组织生活", "activities:activity_list", has_any_scope(user, Activity, "view")),
         _members_menu(user),
+        _dues_menu(user),
         NavItem("组织", org_children[0].url, "orgs", org_children) if org_children else None,
         _rules_menu(user),
         _assessments_menu(user),
@@ -148,6 +149,24 @@ def _members_menu(user: Any) -> NavItem | None:
         if e is not None
     ]
     return NavItem("党员", children[0].url, "members", children) if children else None
+
+
+def _dues_menu(user: Any) -> NavItem | None:
+    """党费: the branch's ledger first (what a secretary keeps monthly), then the city's views."""
+    view = holds(user, "dues.view_duesdue")
+    children = [
+        e
+        for e in (
+            _entry("党费台账", "dues:ledger", view),
+            _entry("欠交情况", "dues:arrears", view),
+            _entry("交纳记录", "dues:payment_list", holds(user, "dues.view_duespayment")),
+            _entry("党费基数", "dues:base_list", holds(user, "dues.view_duesbase")),
+            _entry("少交免交", "dues:reduction_list", holds(user, "dues.view_duesreduction")),
+            _entry("党费上缴", "dues:remittance_list", holds(user, "dues.view_duesremittance")),
+        )
+        if e is not None
+    ]
+    return NavItem("党费", children[0].url, "dues", children) if children else None
 
 
 def _rules_menu(user: Any) -> NavItem | None:
