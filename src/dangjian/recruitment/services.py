@@ -739,7 +739,21 @@ def record_step(
                 exception_approved_by=approver,
             )
         emit("create", row, after=snapshot(row), **detail)
-        emit("update", locked, before=before, after=snapshot(locked), operation="step", step=step)
+        # The masked snapshot cannot show the 政审 conclusion changed: name the field.
+        marked = (
+            {"sensitive_changed": ["political_review"]}
+            if step == Step.POLITICAL_REVIEW and political_review is not None
+            else {}
+        )
+        emit(
+            "update",
+            locked,
+            before=before,
+            after=snapshot(locked),
+            operation="step",
+            step=step,
+            **marked,
+        )
     applicant.refresh_from_db()
     return row
 

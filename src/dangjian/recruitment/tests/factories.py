@@ -81,8 +81,10 @@ def step_kwargs(step: int, people: list, applicant: Applicant) -> dict[str, Any]
 
 def pool_for(applicant: Applicant, year: int) -> ApplicationFormPool:
     """The year's pool at the applicant's parent org (the unit's 党委), made once."""
+    parent = applicant.org.get_parent()
+    prefix = "" if parent.name.startswith("甲") else f"{parent.pk}-"  # codes unique city-wide
     pool, _ = ApplicationFormPool.objects.get_or_create(
-        org=applicant.org.get_parent(), year=year, defaults={"first": 1, "last": 999}
+        org=parent, year=year, defaults={"first": 1, "last": 999, "prefix": prefix}
     )
     return pool
 
