@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from dangjian.audit.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
@@ -66,7 +67,7 @@ def test_date_before_the_previous_step(tree, user):
 
 def test_date_in_the_future(tree, user):
     a = new_applicant(user, tree.branch_a)
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
     refused_writing_nothing(lambda: services.record_step(user, a, 2, tomorrow), "不能晚于今天")
 
 

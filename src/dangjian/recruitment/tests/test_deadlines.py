@@ -32,7 +32,7 @@ def naive(user, today: dt.date, ahead: int = deadlines.AHEAD_DAYS) -> set[tuple]
         done = {s.step for s in steps}
         last = max(done)
 
-        def on(n):
+        def on(n, steps=steps):
             return max(s.done_on for s in steps if s.step == n)
 
         items = []
