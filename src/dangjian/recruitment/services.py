@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
-from django.utils import timezone
+from django.db.models import Max
 
 from dangjian.activities.attachments import (
     CONTENT_TYPES,
@@ -36,18 +33,22 @@ from dangjian.core.scoping import holds
 from dangjian.core.services import ErrorCollector, OutOfScope, emit, ensure_in_scope
 from dangjian.core.validators import id_number_birth_date, id_number_checksum_ok
 from dangjian.members import services as member_services
-from dangjian.members.models import Member, MembershipState, MemberStatus
+from dangjian.members.models import Member, MemberStatus
 from dangjian.members.validation import fill_derived, looks_like_id_number, member_org_error
 from dangjian.orgs.models import Organization
-from dangjian.orgs.termrules import add_months, add_years
+from dangjian.orgs.termrules import add_years
 
 from . import timerules as tr
+from .checks import Breach, StepInput, check_step, exception_errors
+from .checks import cite as _cite
+from .checks import today as _today
+
+# The 志愿书 number services live beside these; callers reach them here too.
+from .formnumbers import create_pool, issue_form_number, pool_orgs, void_form_number
 from .models import (
     STAGE_AFTER_STEP,
     VOTE_STEPS,
     Applicant,
-    ApplicationFormNumber,
-    ApplicationFormPool,
     PartyProbation,
     RecruitmentStep,
     Stage,
@@ -74,16 +75,6 @@ APPLICANT_FIELDS = (
 )
 # Write-only for a user without the reveal right (decisions/0008): replaced, never read.
 HIDDEN_FIELDS = ("id_number", "phone", "birth_date", "political_review")
-EXCEPTION_HINT = "如确有特殊情况，请作为经批准的例外登记，写明例外原因和批准人。"
-MAX_TEXT = 2000
-
-
-def _cite(rule_id: str) -> str:
-    return tr.rule(rule_id).cite()
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 # --- applicants --------------------------------------------------------------------------
@@ -281,38 +272,6 @@ def reveal(user: Any, applicant: Applicant, field: str) -> str:
 # --- steps -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Breach:
-    """A rule a step would break: the rule, the field the message belongs to, the message
-    (ending with the citation), and whether an approved exception may allow it."""
-
-    rule_id: str
-    field: str
-    message: str
-    exceptable: bool
-
-
-@dataclass
-class StepInput:
-    """A step as a caller gives it (plain values), normalized by `record_step`."""
-
-    step: int
-    done_on: dt.date | None
-    note: str = ""
-    talkers: Sequence[Member] = ()
-    talker_names: Sequence[str] = ()
-    contacts: Sequence[Member] = ()
-    introducers: Sequence[Member] = ()
-    training_days: int | None = None
-    training_hours: int | None = None
-    expected: int | None = None
-    present: int | None = None
-    votes_yes: int | None = None
-    votes_no: int | None = None
-    votes_abstain: int | None = None
-    political_review: str | None = None
-
-
 def _members(user: Any, values: Iterable[Any], field: str, errors: ErrorCollector) -> list[Member]:
     """Members given as objects or ids, each one the user may view (one query)."""
     ids: list[int] = []
@@ -333,286 +292,6 @@ def _members(user: Any, values: Iterable[Any], field: str, errors: ErrorCollecto
         errors.add(field, "所选党员不存在，或不在您的管辖范围内。")
         return []
     return [found[pk] for pk in ids]
-
-
-def _full_member_problems(
-    people: Sequence[Member], on: dt.date, applicant: Applicant
-) -> list[tuple[Member, str]]:
-    """Why each person cannot act as a full member (contact, introducer) on `on`."""
-    problems = []
-    barred = set(
-        PartyProbation.objects.filter(member__in=people, decided_on__lte=on)
-        .filter(Q(restored_on__isnull=True) | Q(restored_on__gt=on))
-        .values_list("member_id", flat=True)
-    )
-    for m in people:
-        same_id = bool(applicant.id_number_blind) and m.id_number_blind == applicant.id_number_blind
-        if same_id or m.pk == applicant.member_id:
-            problems.append((m, "是申请人本人"))
-        elif m.membership != MembershipState.NORMAL:
-            problems.append((m, f"党籍状态为“{m.get_membership_display()}”"))
-        elif m.status != MemberStatus.FULL or (m.full_member_on and m.full_member_on > on):
-            problems.append((m, "是预备党员，不是正式党员"))
-        elif m.joined_on and m.joined_on > on:
-            problems.append((m, "当时尚未入党"))
-        elif m.pk in barred:
-            problems.append((m, "正受留党察看处分、尚未恢复党员权利"))
-    return problems
-
-
-def _existing(applicant: Applicant) -> dict[int, list[dt.date]]:
-    dates: dict[int, list[dt.date]] = {}
-    for step, done_on in (
-        RecruitmentStep.objects.filter(applicant=applicant)
-        .order_by("step", "done_on")
-        .values_list("step", "done_on")
-    ):
-        dates.setdefault(step, []).append(done_on)
-    return dates
-
-
-def check_step(applicant: Applicant, data: StepInput) -> tuple[list[Breach], dict[str, list[str]]]:
-    """Every rule `data` would break for `applicant`, without writing.
-
-    Returns (breaches of cited rules, plain input errors). Forms may call it to show which
-    rules a step breaks before asking for an exception; `record_step` calls it.
-    """
-    errors = ErrorCollector()
-    breaches: list[Breach] = []
-
-    def breach(rule_id: str, field: str, text: str) -> None:
-        rule = tr.rule(rule_id)
-        hint = EXCEPTION_HINT if rule.exceptable else ""
-        breaches.append(Breach(rule_id, field, f"{text}{hint}（{rule.cite()}）", rule.exceptable))
-
-    step, on = data.step, data.done_on
-    if isinstance(step, bool) or not isinstance(step, int) or not 2 <= step <= 25:
-        errors.add("step", "步骤应为第2至第25步（第1步递交入党申请书在登记申请人时记录）。")
-        return breaches, errors.by_field
-    label = Step(step).label
-    if applicant.closed_on:
-        errors.add("step", f"该申请人已于{applicant.closed_on:%Y-%m-%d}终止发展，不能再登记步骤。")
-    if on is None:
-        errors.add("done_on", f"请填写“{label}”的日期。")
-    if len(data.note or "") > MAX_TEXT:
-        errors.add("note", f"情况说明不超过{MAX_TEXT}字。")
-    if errors:
-        return breaches, errors.by_field
-    assert on is not None
-    done = _existing(applicant)
-    last = max(done)
-    latest = max(d for dates in done.values() for d in dates)
-
-    # Order (the 25 steps one after another; 培养教育考察 once per half year).
-    if step in done and step != Step.REVIEW:
-        breach(tr.ORDER, "step", f"“{label}”已于{done[step][0]:%Y-%m-%d}登记，不能重复登记。")
-    elif step == Step.REVIEW and last not in (Step.CONTACTS, Step.REVIEW):
-        if last < Step.CONTACTS:
-            breach(tr.ORDER, "step", f"请先登记第{Step.CONTACTS}步“{Step.CONTACTS.label}”。")
-        else:
-            breach(tr.ORDER, "step", "已确定为发展对象，培养教育考察不能再登记。")
-    elif step != Step.REVIEW and step != last + 1:
-        if step <= last:
-            breach(tr.ORDER, "step", f"已登记到第{last}步，不能补登之前的“{label}”。")
-        else:
-            missing = Step(last + 1)
-            breach(
-                tr.ORDER,
-                "step",
-                f"不能跳过步骤：请先登记第{missing.value}步“{missing.label}”，再登记“{label}”。",
-            )
-    if on > _today():
-        breach(tr.ORDER, "done_on", f"“{label}”的日期不能晚于今天。")
-    elif on < latest:
-        breach(
-            tr.ORDER,
-            "done_on",
-            f"“{label}”的日期不能早于上一步骤的日期（{latest:%Y-%m-%d}）。",
-        )
-
-    # The step's own rules.
-    first = lambda s: done.get(s, [None])[0]  # noqa: E731 — tiny local accessor
-    if step == Step.TALK:
-        months = tr.rule(tr.TALK)["within_months"]
-        due = add_months(applicant.applied_on, months)
-        if on > due:
-            breach(
-                tr.TALK,
-                "done_on",
-                f"应在收到入党申请书后{months}个月内（最迟{due:%Y-%m-%d}）派人谈话，已超过期限。",
-            )
-    if step == Step.CONTACTS:
-        rule = tr.rule(tr.CONTACTS)
-        lo, hi = rule["min_people"], rule["max_people"]
-        if not lo <= len(data.contacts) <= hi:
-            breach(tr.CONTACTS, "contacts", f"培养联系人应为{lo}至{hi}名正式党员。")
-        for m, why in _full_member_problems(data.contacts, on, applicant):
-            breach(tr.CONTACTS, "contacts", f"{m.name}{why}，不能作培养联系人。")
-    if step == Step.CANDIDATE and first(Step.ACTIVIST):
-        years = tr.rule(tr.ACTIVIST_YEAR)["min_years"]
-        since = first(Step.ACTIVIST)
-        assert since is not None
-        if on < add_years(since, years):
-            breach(
-                tr.ACTIVIST_YEAR,
-                "done_on",
-                f"自确定为入党积极分子（{since:%Y-%m-%d}）起满{years}年"
-                f"（{add_years(since, years):%Y-%m-%d}）方可确定为发展对象。",
-            )
-    if step == Step.CANDIDATE and first(Step.ACTIVIST):
-        every = tr.rule(tr.REVIEW)["every_months"]
-        chain = [*done.get(Step.ACTIVIST, []), *done.get(Step.REVIEW, []), on]
-        for prev, nxt in pairwise(chain):
-            if nxt > add_months(prev, every):
-                breach(
-                    tr.REVIEW,
-                    "done_on",
-                    f"培养教育考察应每{every}个月一次：{prev:%Y-%m-%d}之后"
-                    f"{add_months(prev, every):%Y-%m-%d}前没有考察记录。",
-                )
-                break
-    if step == Step.INTRODUCERS:
-        count = tr.rule(tr.INTRODUCERS)["people"]
-        if len(data.introducers) != count:
-            breach(tr.INTRODUCERS, "introducers", f"入党介绍人应为{count}名正式党员。")
-        for m, why in _full_member_problems(data.introducers, on, applicant):
-            breach(tr.INTRODUCERS, "introducers", f"{m.name}{why}，不能作入党介绍人。")
-    if step == Step.TRAINING:
-        rule = tr.rule(tr.TRAINING)
-        days, hours = data.training_days, data.training_hours
-        for name, value in (("training_days", days), ("training_hours", hours)):
-            if value is not None and (isinstance(value, bool) or not 0 <= value <= 999):
-                errors.add(name, "请填写0至999之间的整数。")
-        if days is None and hours is None:
-            errors.add("training_days", "请填写集中培训的天数或学时。")
-        elif (days or 0) < rule["min_days"] and (hours or 0) < rule["min_hours"]:
-            breach(
-                tr.TRAINING,
-                "training_days",
-                f"集中培训时间不少于{rule['min_days']}天（或不少于{rule['min_hours']}个学时）。",
-            )
-    if step == Step.FORM and not applicant.application_form_number:
-        breach(
-            tr.FORM_NUMBER,
-            "step",
-            "该申请人还没有入党志愿书编号：请上级党委从本年度编号段发放编号后再填写志愿书。",
-        )
-    if step in VOTE_STEPS:
-        _check_votes(data, breach, errors)
-    if step == Step.APPROVAL and first(Step.ADMISSION):
-        rule = tr.rule(tr.APPROVAL)
-        admitted = first(Step.ADMISSION)
-        assert admitted is not None
-        soon, latest_ok = (
-            add_months(admitted, rule["within_months"]),
-            add_months(admitted, rule["max_months"]),
-        )
-        if on > latest_ok:
-            breaches.append(
-                Breach(
-                    tr.APPROVAL,
-                    "done_on",
-                    f"上级党委审批最长不超过支部大会后{rule['max_months']}个月"
-                    f"（最迟{latest_ok:%Y-%m-%d}），已超过，应重新履行接收手续（{rule.cite()}）。",
-                    False,
-                )
-            )
-        elif on > soon:
-            breach(
-                tr.APPROVAL,
-                "done_on",
-                f"上级党委应在支部大会后{rule['within_months']}个月内（最迟{soon:%Y-%m-%d}）审批。",
-            )
-    if step in (Step.CONVERSION_MEETING, Step.CONVERSION_APPROVAL):
-        member = applicant.member
-        if member is None:
-            errors.add("step", "该申请人没有党员档案，不能讨论转正。")
-        elif member.membership != MembershipState.NORMAL:
-            errors.add(
-                "step", f"该党员党籍状态为“{member.get_membership_display()}”，不能办理转正。"
-            )
-        elif member.status != MemberStatus.PROBATIONARY:
-            errors.add("step", "该党员已是正式党员。")
-        elif (
-            step == Step.CONVERSION_MEETING
-            and member.probation_ends_on
-            and on < member.probation_ends_on
-        ):
-            breach(
-                tr.PROBATION,
-                "done_on",
-                f"预备期至{member.probation_ends_on:%Y-%m-%d}届满，期满后方可讨论转正。",
-            )
-    if step == Step.CONVERSION_APPROVAL and first(Step.CONVERSION_MEETING):
-        months = tr.rule(tr.CONVERSION)["approval_within_months"]
-        meeting = first(Step.CONVERSION_MEETING)
-        assert meeting is not None
-        if on > add_months(meeting, months):
-            breach(
-                tr.CONVERSION,
-                "done_on",
-                f"上级党委应在支部大会讨论转正后{months}个月内"
-                f"（最迟{add_months(meeting, months):%Y-%m-%d}）审批。",
-            )
-    if data.political_review is not None and len(data.political_review) > MAX_TEXT:
-        errors.add("political_review", f"政治审查结论不超过{MAX_TEXT}字。")
-    return breaches, errors.by_field
-
-
-def _check_votes(data: StepInput, breach, errors: ErrorCollector) -> None:
-    """应到/实到/赞成/反对/弃权 and the quorum (第二十条、第二十一条)."""
-    names = ("expected", "present", "votes_yes", "votes_no", "votes_abstain")
-    values = {n: getattr(data, n) for n in names}
-    for name, value in values.items():
-        if value is None:
-            errors.add(name, "请填写表决情况（应到、实到、赞成、反对、弃权人数）。")
-        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9999:
-            errors.add(name, "请填写0至9999之间的整数。")
-    if errors:
-        return
-    expected, present = values["expected"], values["present"]
-    if expected == 0:
-        errors.add("expected", "应到人数不能为0。")
-        return
-    if present > expected:
-        errors.add("present", "实到人数不能多于应到人数。")
-    if values["votes_yes"] + values["votes_no"] + values["votes_abstain"] > present:
-        errors.add("votes_yes", "赞成、反对、弃权人数之和不能多于实到人数。")
-    if present * 2 <= expected:
-        breach(
-            tr.QUORUM,
-            "present",
-            f"到会人数（{present}人）须超过应到会有表决权人数（{expected}人）的半数，会议不能作出决定。",
-        )
-    if values["votes_yes"] * 2 <= expected:
-        breach(
-            tr.QUORUM,
-            "votes_yes",
-            f"赞成人数（{values['votes_yes']}人）须超过应到会有表决权人数（{expected}人）的半数，决议未通过。",
-        )
-
-
-def _exception_errors(
-    breaches: list[Breach], rules: Sequence[str], reason: str, approved_by: str
-) -> tuple[ErrorCollector, list[str]]:
-    """Which breaches stay refused; the excepted rule ids actually used."""
-    errors = ErrorCollector()
-    known = set(tr.get_rules())
-    rules = list(dict.fromkeys(rules or ()))
-    for rule_id in rules:
-        if rule_id not in known or not tr.rule(rule_id).exceptable:
-            errors.add("exception_rules", "所选例外规则不存在，或该规则不允许例外。")
-            break
-    excepted = {b.rule_id for b in breaches if b.exceptable and b.rule_id in rules}
-    if excepted:
-        if not reason:
-            errors.add("exception_reason", "作为例外登记时，请写明例外原因。")
-        if not approved_by:
-            errors.add("exception_approved_by", "作为例外登记时，请填写批准人。")
-    for b in breaches:
-        if b.rule_id not in excepted or not b.exceptable:
-            errors.add(b.field, b.message)
-    return errors, sorted(excepted)
 
 
 def record_step(
@@ -683,7 +362,7 @@ def record_step(
         errors.add("exception_approved_by", "批准人不超过64字。")
     errors.raise_if_any()
     breaches, input_errors = check_step(applicant, data)
-    refused, excepted = _exception_errors(breaches, exception_rules, reason, approver)
+    refused, excepted = exception_errors(breaches, exception_rules, reason, approver)
     for name, messages in input_errors.items():
         for message in messages:
             refused.add(name, message)
@@ -871,154 +550,6 @@ def delete_attachment(user: Any, attachment: StepAttachment) -> None:
     with transaction.atomic():
         core_services.delete_object(user, attachment)
         StepAttachment.remove_files_on_commit([attachment.stored_name])
-
-
-# --- 志愿书 numbers ------------------------------------------------------------------------
-
-
-def pool_orgs(user: Any):
-    """Orgs where `user` may hold a 志愿书 number pool (form choices)."""
-    return Organization.objects.holding(user, "recruitment.add_applicationformpool")
-
-
-def create_pool(
-    user: Any, org: Organization, year: int, first: int, last: int, prefix: str = ""
-) -> ApplicationFormPool:
-    """A year's 志愿书 number pool held by `org`; a range may not overlap another pool's
-    numbers with the same prefix (the written numbers would repeat)."""
-    errors = ErrorCollector()
-    prefix = (prefix or "").strip()
-    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-        errors.add("year", "年度应为2000至2100之间的年份。")
-    for name, value in (("first", first), ("last", last)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**9:
-            errors.add(name, "编号应为1至1000000000之间的整数。")
-    if not errors and first > last:
-        errors.add("last", "终止号不能小于起始号。")
-    if len(prefix) > 16:
-        errors.add("prefix", "编号前缀不超过16个字符。")
-    errors.raise_if_any()
-    pool = ApplicationFormPool(org=org, year=year, prefix=prefix, first=first, last=last)
-    width = len(str(last))
-    for other in ApplicationFormPool.objects.filter(
-        prefix=prefix, first__lte=last, last__gte=first
-    ):
-        if len(str(other.last)) == width:
-            errors.add("first", f"编号与已有编号段（{other}）重叠，请核对。")
-            break
-    errors.raise_if_any()
-    return core_services.save_object(user, pool)  # type: ignore[return-value]
-
-
-def issue_form_number(
-    user: Any,
-    applicant: Applicant,
-    pool: ApplicationFormPool,
-    issued_on: dt.date | None = None,
-    number: int | None = None,
-) -> ApplicationFormNumber:
-    """发放入党志愿书编号 after the 上级党委预审 (step 13): the next unused number of the
-    year's pool, or `number` when the printed form carries one — never a number issued
-    before, voided or not (志愿书编号管理). The pool must be held by the applicant's org or
-    above it, and be of the year of issue."""
-    issued_on = issued_on or _today()
-    ensure_in_scope(user, applicant, "view")
-    errors = ErrorCollector()
-    cite = _cite(tr.FORM_NUMBER)
-    if applicant.closed_on:
-        errors.add("pool", "该申请人已终止发展。")
-    if applicant.last_step < Step.PRE_REVIEW:
-        errors.add("pool", f"上级党委预审（第{Step.PRE_REVIEW.value}步）通过后方可发放入党志愿书。")
-    if applicant.application_form_number:
-        errors.add(
-            "pool",
-            f"该申请人已有入党志愿书编号{applicant.application_form_number}；如需更换，请先作废原编号。",
-        )
-    if issued_on > _today():
-        errors.add("issued_on", "发放日期不能晚于今天。")
-    if pool.year != issued_on.year:
-        errors.add("pool", f"应使用{issued_on.year}年度的编号段发放（{cite}）。")
-    if not applicant.org.path.startswith(pool.org.path):
-        errors.add("pool", "该编号段由其他组织管理，不能为此申请人发放。")
-    if number is not None and (
-        isinstance(number, bool)
-        or not isinstance(number, int)
-        or not pool.first <= number <= pool.last
-    ):
-        errors.add("number", f"编号应在本编号段{pool.first}至{pool.last}之内。")
-    errors.raise_if_any()
-    with transaction.atomic():
-        locked_pool = ApplicationFormPool.objects.select_for_update().get(pk=pool.pk)
-        used = ApplicationFormNumber.objects.filter(pool=locked_pool)
-        if number is None:
-            top = used.aggregate(top=Max("number"))["top"]
-            number = locked_pool.first if top is None else top + 1
-            if number > locked_pool.last:
-                raise ValidationError(
-                    {"pool": [f"本编号段的编号已全部发放（{cite}），请登记新的编号段。"]}
-                )
-        else:
-            previous = used.filter(number=number).first()
-            if previous is not None:
-                state = "已作废" if previous.voided_on else "已发放"
-                raise ValidationError(
-                    {"number": [f"编号{previous.code}{state}，编号不得重复使用（{cite}）。"]}
-                )
-        locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
-        before = snapshot(locked)
-        issued = ApplicationFormNumber(
-            pool=locked_pool,
-            number=number,
-            code=locked_pool.code(number),
-            applicant=locked,
-            issued_on=issued_on,
-        )
-        try:
-            with transaction.atomic():
-                issued.save()
-        except IntegrityError as exc:
-            raise ValidationError(
-                {"number": [f"编号{issued.code}已被使用，编号不得重复使用（{cite}）。"]}
-            ) from exc
-        ensure_in_scope(user, issued, "add")
-        locked.application_form_number = issued.code
-        locked.save(update_fields=["application_form_number", "updated"])
-        emit("create", issued, after=snapshot(issued))
-        emit("update", locked, before=before, after=snapshot(locked), operation="form_number")
-    applicant.application_form_number = issued.code
-    return issued
-
-
-def void_form_number(
-    user: Any, issued: ApplicationFormNumber, voided_on: dt.date | None, reason: str
-) -> ApplicationFormNumber:
-    """作废 a 志愿书 number (form spoiled, returned …). The row stays and the number is never
-    issued again; the applicant may then be given a new one, until the 支部大会."""
-    ensure_in_scope(user, issued, "change")
-    errors = ErrorCollector()
-    reason = (reason or "").strip()
-    if issued.voided_on:
-        errors.add("voided_on", f"编号{issued.code}已于{issued.voided_on:%Y-%m-%d}作废。")
-    if voided_on is None:
-        errors.add("voided_on", "请填写作废日期。")
-    elif voided_on > _today() or voided_on < issued.issued_on:
-        errors.add("voided_on", "作废日期应在发放日期与今天之间。")
-    if not reason or len(reason) > 200:
-        errors.add("reason", "请填写作废原因（不超过200字）。")
-    if issued.applicant.member_id:
-        errors.add("voided_on", "支部大会已讨论接收，志愿书编号不能再作废。")
-    errors.raise_if_any()
-    with transaction.atomic():
-        before = snapshot(issued)
-        issued.voided_on = voided_on
-        issued.void_reason = reason
-        issued.save(update_fields=["voided_on", "void_reason", "updated"])
-        ensure_in_scope(user, issued, "change")
-        Applicant.objects.filter(
-            pk=issued.applicant_id, application_form_number=issued.code
-        ).update(application_form_number=None)
-        emit("update", issued, before=before, after=snapshot(issued), operation="void")
-    return issued
 
 
 # --- 留党察看 ------------------------------------------------------------------------------
