@@ -7,4 +7,4 @@ class MembersConfig(AppConfig):
     verbose_name = "党员"
 
     def ready(self) -> None:
-        from . import imports  # noqa: F401
+        from . import imports, metrics  # noqa: F401

@@ -16,9 +16,20 @@ from dangjian.core.scoping import perm_name
 from dangjian.orgs.models import Organization
 
 from . import identifiers
-from .models import Category, Exemption, Gender, Member, MembershipState, MemberStatus, Transfer
+from .models import (
+    Category,
+    Exemption,
+    Exit,
+    ExitKind,
+    Gender,
+    Member,
+    MembershipState,
+    MemberStatus,
+    Transfer,
+)
 
 ALL = _("全部")
+LEFT_THE_PARTY = "left"
 
 
 def visible_orgs(request):
@@ -71,8 +82,12 @@ class MemberFilterSet(WithinFilterSet):
     category = django_filters.ChoiceFilter(
         choices=Category.choices, label=_("人员类别"), empty_label=ALL
     )
+    # The member list page asks for 在册 unless the user chooses (views.MemberListView).
     membership = django_filters.ChoiceFilter(
-        choices=MembershipState.choices, label=_("党籍状态"), empty_label=ALL
+        choices=[*MembershipState.choices, (LEFT_THE_PARTY, _("已出党（各类，含去世）"))],
+        method="filter_membership",
+        label=_("党籍状态"),
+        empty_label=ALL,
     )
     gender = django_filters.ChoiceFilter(choices=Gender.choices, label=_("性别"), empty_label=ALL)
     join_year = YearFilter(field_name="joined_on", min_year=HISTORY_YEAR_MIN, label=_("入党年份"))
@@ -95,6 +110,15 @@ class MemberFilterSet(WithinFilterSet):
             "join_year",
             "id_clash",
         ]
+
+    def filter_membership(self, queryset, name, value):
+        if not value:
+            return queryset
+        if value == LEFT_THE_PARTY:
+            return queryset.exclude(
+                membership__in=[MembershipState.NORMAL, MembershipState.TRANSFERRED_OUT]
+            )
+        return queryset.filter(membership=value)
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
@@ -144,3 +168,15 @@ class TransferFilterSet(WithinFilterSet):
     class Meta:
         model = Transfer
         fields = ["member", "within"]
+
+
+class ExitFilterSet(WithinFilterSet):
+    """出党/减少名册: by year of leaving, kind and org (the member's org, with its subtree)."""
+
+    year = YearFilter(field_name="left_on", min_year=HISTORY_YEAR_MIN, label=_("年度"))
+    kind = django_filters.ChoiceFilter(choices=ExitKind.choices, label=_("类别"), empty_label=ALL)
+    member = IdFilter(field_name="member_id", label=_("党员"))
+
+    class Meta:
+        model = Exit
+        fields = ["year", "kind", "within", "member"]

@@ -9,13 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.forms import ScopedFormMixin, ScopedModelForm
+from dangjian.core.orgpicker import use_org_picker
 from dangjian.orgs.models import Organization
 
 from . import identifiers
-from .models import Exemption, Member
+from .models import Exemption, ExitKind, Member
 from .services import member_orgs, member_units
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# 组织关系转入 from outside the system, asked when a member is added.
+ARRIVAL_FIELDS = ("arrived_from", "arrived_on", "arrival_letter_number", "arrival_dues_paid_until")
 
 
 class MemberForm(ScopedModelForm):
@@ -38,6 +41,12 @@ class MemberForm(ScopedModelForm):
         help_text=_("从本系统以外转入的党员填写原所在党组织的名称，并填写转入日期。"),
     )
     arrived_on = forms.DateField(label=_("转入日期"), required=False, widget=_DATE)
+    arrival_letter_number = forms.CharField(
+        label=_("介绍信编号"), max_length=32, required=False, help_text=_("系统外转入时填写")
+    )
+    arrival_dues_paid_until = forms.CharField(
+        label=_("党费交至"), max_length=7, required=False, help_text=_("年-月，例如 2024-06")
+    )
 
     class Meta:
         model = Member
@@ -65,7 +74,8 @@ class MemberForm(ScopedModelForm):
         super().__init__(*args, **kwargs)
         action = "change" if self.instance.pk else "add"
         if self.instance.pk:  # an arrival is recorded when the member is added
-            del self.fields["arrived_from"], self.fields["arrived_on"]
+            for name in ARRIVAL_FIELDS:
+                del self.fields[name]
         cast(forms.ModelChoiceField, self.fields["org"]).queryset = member_orgs(self.user, action)
         cast(forms.ModelChoiceField, self.fields["unit"]).queryset = member_units(self.user, action)
         # Gender may be left empty when the ID number is given: it is read from the ID.
@@ -119,7 +129,12 @@ class TransferForm(ScopedFormMixin, forms.Form):
         required=False,
         help_text=_("系统内转接请选择转入的党组织；转出本系统请留空并填写下一项。"),
     )
-    external_org_name = forms.CharField(label=_("系统外转入组织"), max_length=128, required=False)
+    external_org_name = forms.CharField(
+        label=_("转往系统外组织"),
+        max_length=128,
+        required=False,
+        help_text=_("转出本系统时填写接收党组织的名称。"),
+    )
     transferred_on = forms.DateField(label=_("转接日期"), widget=_DATE)
     letter_number = forms.CharField(label=_("介绍信编号"), max_length=32, required=False)
     dues_paid_until = forms.CharField(
@@ -152,3 +167,42 @@ class ExemptionForm(forms.ModelForm):
         model = Exemption
         fields = ["reason", "starts_on", "ends_on", "note", "approved_by"]
         widgets = {"starts_on": _DATE, "ends_on": _DATE}
+
+
+class ExitForm(forms.Form):
+    """出党/减少 on the member page; members.services.record_exit checks the rules.
+
+    The approving org is the member's own org or one above it (a few choices), or, for an
+    org outside the system, its name."""
+
+    kind = forms.ChoiceField(label=_("类别"), choices=ExitKind.choices)
+    left_on = forms.DateField(
+        label=_("出党日期"),
+        widget=_DATE,
+        help_text=_("自该日起不再计入党员人数；去世填写去世日期。"),
+    )
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+    approved_by_org = forms.ModelChoiceField(
+        label=_("批准组织"),
+        queryset=Organization.objects.none(),
+        required=False,
+        help_text=_("除名、开除党籍、取消预备党员资格须填写批准的党组织。"),
+    )
+    approved_by_name = forms.CharField(
+        label=_("批准组织（系统外）"),
+        max_length=128,
+        required=False,
+        help_text=_("批准组织不在本系统时填写其名称。"),
+    )
+    document_number = forms.CharField(label=_("文号"), max_length=64, required=False)
+
+    def __init__(self, *args: Any, user: Any = None, member: Member | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        field = cast(forms.ModelChoiceField, self.fields["approved_by_org"])
+        if member is not None:
+            step = Organization.steplen
+            path = member.org.path
+            above = [path[:cut] for cut in range(step, len(path) + 1, step)]
+            field.queryset = Organization.objects.filter(path__in=above).order_by("path")
+        use_org_picker(self)

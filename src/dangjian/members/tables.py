@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core.scoping import holds, scope_paths
 
 from .identifiers import REVEAL_PERM, can_reveal
-from .models import Member
+from .models import Exit, Member
 
 
 def reveals_whole_view(user: Any) -> bool:
@@ -64,3 +64,17 @@ class MemberTable(tables.Table):
         if can_reveal(self.user, record):
             return f"{value:%Y-%m-%d}"
         return record.masked_birth_date()
+
+
+class ExitTable(tables.Table):
+    member = tables.Column(linkify=True, verbose_name=_("姓名"))
+    org = tables.Column(accessor="member__org", linkify=True, verbose_name=_("所在党组织"))
+    approver = tables.Column(
+        accessor="approver", verbose_name=_("批准组织"), orderable=False, default="—"
+    )
+
+    class Meta:
+        model = Exit
+        fields = ("member", "org", "kind", "left_on", "reason", "approver", "document_number")
+        attrs = {"class": "table table-vcenter card-table table-striped"}
+        empty_text = _("没有符合条件的出党/减少记录。")

@@ -5,6 +5,8 @@ from . import views
 app_name = "members"
 urlpatterns = [
     path("", views.MemberListView.as_view(), name="member_list"),
+    path("exits/", views.ExitListView.as_view(), name="exit_list"),
+    path("<int:pk>/exit/", views.ExitAddView.as_view(), name="exit_add"),
     path("add/", views.MemberEditView.as_view(), name="member_add"),
     path("<int:pk>/", views.MemberDetailView.as_view(), name="member_detail"),
     path("<int:pk>/edit/", views.MemberEditView.as_view(), name="member_edit"),

@@ -28,11 +28,18 @@ from dangjian.core.views import (
 from dangjian.orgs.models import CommitteePost
 
 from . import identifiers, services
-from .filtersets import MemberFilterSet
-from .forms import ExemptionForm, MemberForm, ProbationExtensionForm, TransferForm
+from .filtersets import ExitFilterSet, MemberFilterSet
+from .forms import (
+    ARRIVAL_FIELDS,
+    ExemptionForm,
+    ExitForm,
+    MemberForm,
+    ProbationExtensionForm,
+    TransferForm,
+)
 from .imports import MemberExporter
-from .models import Exemption, Member, Transfer
-from .tables import MemberTable
+from .models import Exemption, Exit, Member, MembershipState, Transfer
+from .tables import ExitTable, MemberTable
 from .validation import looks_like_id_number, looks_like_mobile
 
 OUT_OF_SCOPE_MESSAGE = gettext_lazy("保存后的党员将超出您的管辖范围，已取消保存。")
@@ -55,6 +62,16 @@ class MemberListView(ObjectListView):
     filterset = MemberFilterSet
     exporter = MemberExporter()
 
+    def filtered(self):
+        """The page (and its export) lists the members in register (在册) unless the user
+        chooses another 党籍状态 or 全部."""
+        qs = self.get_queryset()
+        data = self.request.GET.copy()
+        if "membership" not in data:
+            data["membership"] = MembershipState.NORMAL
+        fs = self.filterset(data, queryset=qs, request=self.request)
+        return fs.qs, fs
+
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "xlsx":
             # The export's audit row records the filters: a full ID or phone searched for
@@ -71,14 +88,26 @@ class MemberListView(ObjectListView):
 
 
 class MemberDetailView(ObjectDetailView):
-    queryset = Member.objects.select_related("org", "unit")
+    queryset = Member.objects.select_related("org", "unit", "exit__approved_by_org")
     template_name = "members/member_detail.html"
+
+    def get_queryset(self):
+        """Also the members who left one of the user's orgs by an internal transfer: the
+        source side keeps reading the record it handed over (never editing it: writes
+        stay on the member's current org)."""
+        user = self.request.user
+        handed_over = Transfer.objects.restrict(user, "view").values("member_id")
+        return super().get_queryset() | self.queryset.filter(pk__in=handed_over)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         member = ctx["object"]
         user = self.request.user
         ctx.update(
+            exit=getattr(member, "exit", None),
+            can_exit=ctx.get("can_change")
+            and member.membership == MembershipState.NORMAL
+            and holds(user, "members.add_exit", member.org.path),
             can_reveal=holds(user, "members.reveal_member", member.org.path),
             can_delete=holds(user, "members.delete_member", member.org.path),
             can_add_exemption=holds(user, "members.add_exemption", member.org.path),
@@ -111,11 +140,13 @@ class MemberEditView(ObjectEditView):
         if instance.pk:
             return services.update_member(self.request.user, instance, **form.member_fields())
         data = form.cleaned_data
-        if data.get("arrived_from") or data.get("arrived_on"):
+        if any(data.get(name) for name in ARRIVAL_FIELDS):
             member, _transfer = services.receive_member(
                 self.request.user,
                 arrived_on=data.get("arrived_on"),
                 external_org_name=data.get("arrived_from") or "",
+                letter_number=(data.get("arrival_letter_number") or "").strip(),
+                dues_paid_until=(data.get("arrival_dues_paid_until") or "").strip(),
                 **form.member_fields(),
             )
             return member
@@ -261,3 +292,48 @@ class ExemptionAddView(ScopedViewMixin, TemplateView):
                 messages.success(request, _("已登记免于参加组织生活。"))
                 return redirect(reverse("members:member_detail", args=[member.pk]))
         return self.render_to_response(self.get_context_data(form=form, object=member))
+
+
+class ExitAddView(ScopedViewMixin, TemplateView):
+    """出党/减少 on the member page (roles that may change the member); record_exit decides."""
+
+    queryset = Member.objects.select_related("org")
+    action = "change"
+    template_name = "members/exit_form.html"
+
+    def get(self, request, *args, **kwargs):
+        member = self.get_object()
+        form = ExitForm(user=request.user, member=member)
+        return self.render_to_response(self.get_context_data(form=form, object=member))
+
+    def post(self, request, *args, **kwargs):
+        member = self.get_object()
+        form = ExitForm(request.POST, user=request.user, member=member)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.record_exit(
+                    request.user,
+                    member,
+                    data["kind"],
+                    data["left_on"],
+                    reason=data["reason"],
+                    approved_by_org=data["approved_by_org"],
+                    approved_by_name=data["approved_by_name"],
+                    document_number=data["document_number"],
+                )
+            except OutOfScope as exc:
+                raise Http404(_("未找到。")) from exc
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已登记出党/减少。"))
+                return redirect(member.get_absolute_url())
+        return self.render_to_response(self.get_context_data(form=form, object=member))
+
+
+class ExitListView(ObjectListView):
+    queryset = Exit.objects.select_related("member__org", "approved_by_org")
+    table = ExitTable
+    filterset = ExitFilterSet
+    title = "出党/减少名册"

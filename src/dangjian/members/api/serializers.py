@@ -13,7 +13,7 @@ from dangjian.core.crypto import mask_id_number, mask_phone
 from dangjian.core.fields import DateField, IdRelatedField
 
 from .. import identifiers
-from ..models import Exemption, Member, Transfer
+from ..models import Exemption, Exit, Member, Transfer
 from ..services import member_units
 
 # Render member foreign keys as a plain id input in the browsable API: a <select> would
@@ -209,4 +209,33 @@ class TransferSerializer(ScopedModelSerializer):
             "created",
         ]
         read_only_fields = ["from_org", "created"]
+        extra_kwargs = {"member": {"style": _ID_INPUT}}
+
+
+class ExitSerializer(ScopedModelSerializer):
+    """Creating an exit records it through members.services.record_exit (never edited)."""
+
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    approved_by_org_name = serializers.CharField(
+        source="approved_by_org.name", read_only=True, default=""
+    )
+
+    class Meta:
+        model = Exit
+        fields = [
+            "id",
+            "member",
+            "member_name",
+            "kind",
+            "kind_label",
+            "left_on",
+            "reason",
+            "approved_by_org",
+            "approved_by_org_name",
+            "approved_by_name",
+            "document_number",
+            "created",
+        ]
+        read_only_fields = ["created"]
         extra_kwargs = {"member": {"style": _ID_INPUT}}

@@ -11,10 +11,11 @@ from rest_framework.response import Response
 from dangjian.core.api import ScopedModelViewSet
 
 from .. import services
-from ..filtersets import ExemptionFilterSet, MemberFilterSet, TransferFilterSet
-from ..models import Exemption, Member, Transfer
+from ..filtersets import ExemptionFilterSet, ExitFilterSet, MemberFilterSet, TransferFilterSet
+from ..models import Exemption, Exit, Member, Transfer
 from .serializers import (
     ExemptionSerializer,
+    ExitSerializer,
     ExtendProbationSerializer,
     MemberSerializer,
     TransferSerializer,
@@ -120,6 +121,31 @@ class TransferViewSet(ScopedModelViewSet):
                 external_org_name=data.get("external_org_name", ""),
                 letter_number=data.get("letter_number", ""),
                 dues_paid_until=data.get("dues_paid_until", ""),
+            )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+
+
+class ExitViewSet(ScopedModelViewSet):
+    """出党/减少: recorded (which ends the member's membership) and read, never edited."""
+
+    queryset = Exit.objects.select_related("member", "approved_by_org")
+    serializer_class = ExitSerializer
+    filterset_class = ExitFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        try:
+            serializer.instance = services.record_exit(
+                self.request.user,
+                data["member"],
+                data["kind"],
+                data["left_on"],
+                reason=data.get("reason", ""),
+                approved_by_org=data.get("approved_by_org"),
+                approved_by_name=data.get("approved_by_name", ""),
+                document_number=data.get("document_number", ""),
             )
         except DjangoValidationError as exc:
             raise _as_api_error(exc) from exc

@@ -7,7 +7,7 @@ import itertools
 
 import factory
 
-from dangjian.members.models import Exit, Exemption, Member, Transfer
+from dangjian.members.models import Exemption, Exit, Member, Transfer
 from dangjian.orgs.termrules import add_years
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

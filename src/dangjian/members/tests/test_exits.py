@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from dangjian.activities.full_members import full_members_on
 from dangjian.activities.membership import members_at
@@ -102,7 +103,7 @@ def test_exit_on_the_joining_day_is_accepted(zhang, secretary):
 
 
 def test_bad_inputs_are_refused_and_nothing_written(zhang, probationer, tree, secretary):
-    future = dt.date.today() + dt.timedelta(days=1)
+    future = timezone.localdate() + dt.timedelta(days=1)
     _refused(secretary, zhang, "left_on", "不能晚于今天", on=future)
     _refused(secretary, zhang, "left_on", "请填写出党日期", on=None)
     _refused(secretary, zhang, "kind", "请选择出党类别", kind="resigned")
@@ -207,3 +208,33 @@ def test_counts_on_the_day_before_of_and_after_a_transfer(zhang, tree, make_user
     assert where(LEFT) == where(AFTER) == [False, True]
     assert [full_members_on(tree.branch_a, d) for d in (BEFORE, LEFT, AFTER)] == [1, 0, 0]
     assert [full_members_on(tree.branch_b, d) for d in (BEFORE, LEFT, AFTER)] == [0, 1, 1]
+
+
+def test_metrics_count_members_on_the_roll_and_exits_by_kind(zhang, tree, secretary, make_user):
+    from dangjian.core.metrics import MetricScope, registry
+
+    MemberFactory(org=tree.branch_a, joined_on=dt.date(2010, 1, 1))
+    services.record_exit(secretary, zhang, ExitKind.DECEASED, dt.date(2024, 12, 31))
+    viewer = make_user("viewer", tree.unit_a)
+
+    def value(metric_id, year, user=viewer):
+        return registry.get(metric_id).value(MetricScope(user, year))
+
+    # Left on 31 December 2024: not on the roll at the end of 2024, still at the end of 2023.
+    assert [value("members.count", y) for y in (2023, 2024)] == [2, 1]
+    assert [value("members.exits", y) for y in (2023, 2024)] == [0, 1]
+    assert value("members.exits.deceased", 2024) == 1
+    assert value("members.exits.expelled", 2024) == 0
+    assert value("members.exits", 2024, make_user("viewer", tree.unit_b)) == 0  # scoped
+
+
+def test_inactivity_judges_a_member_until_the_exit_day(zhang, tree, secretary):
+    from dangjian.core.scoping import SYSTEM
+    from dangjian.rules.inactivity import inactive_members
+
+    services.record_exit(secretary, zhang, ExitKind.WITHDRAWN, LEFT)
+
+    def flagged(day):
+        return zhang.pk in set(inactive_members(SYSTEM, day).values_list("pk", flat=True))
+
+    assert [flagged(d) for d in (BEFORE, LEFT, AFTER)] == [True, False, False]

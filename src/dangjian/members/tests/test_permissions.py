@@ -5,10 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from dangjian.core.testing.permissions import ApiWritePermissionTestMixin
-from dangjian.members.models import Exemption, Member, Transfer
+from dangjian.members.models import Exemption, Exit, Member, Transfer
 from dangjian.orgs.models import OrgKind
 
-from .factories import ExemptionFactory, MemberFactory, TransferFactory, make_id_number
+from .factories import (
+    ExemptionFactory,
+    ExitFactory,
+    MemberFactory,
+    TransferFactory,
+    make_id_number,
+)
 
 
 class TestMemberPermissions(ApiWritePermissionTestMixin):
@@ -21,6 +27,7 @@ class TestMemberPermissions(ApiWritePermissionTestMixin):
         "members:member_reveal",
         "members:member_transfer",
         "members:probation_extend",
+        "members:exit_add",
     )
     api_list = "/api/members/"
 
@@ -69,4 +76,25 @@ class TestTransferPermissions(ApiWritePermissionTestMixin):
             "to_org": sibling.pk,
             "transferred_on": "2024-05-01",
             "letter_number": "A-001",
+        }
+
+
+class TestExitPermissions(ApiWritePermissionTestMixin):
+    model = Exit
+    list_url = "members:exit_list"
+    api_list = "/api/exits/"
+
+    def make_object(self, org):
+        return ExitFactory(member=MemberFactory(org=org, membership="deceased"))
+
+    def list_marker(self, obj):
+        return f'href="{obj.member.get_absolute_url()}"'
+
+    def api_payload(self, org):
+        member = MemberFactory(org=org)
+        return {
+            "member": member.pk,
+            "kind": "withdrawn",
+            "left_on": "2024-05-01",
+            "reason": "本人申请退党",
         }

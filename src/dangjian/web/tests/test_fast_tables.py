@@ -45,6 +45,7 @@ PAGES = [
     ("shuji", "members:member_list", ["", "?sort=-name", "?sort=birth_masked"]),
     ("danwei", "members:member_list", ["", "?page=2&sort=org"]),
     ("gongwei", "members:member_list", ["?page=3", "?sort=-birth_date&page=2"]),
+    ("gongwei", "members:exit_list", ["", "?sort=-left_on"]),
     ("shuji", "activities:activity_list", ["", "?sort=date"]),
     ("gongwei", "activities:activity_list", ["?page=2", "?sort=-org&page=4"]),
     ("shuji", "orgs:organization_list", [""]),
