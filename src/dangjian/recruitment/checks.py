@@ -11,10 +11,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
+from dangjian.core.scoping import holds
 from dangjian.core.services import ErrorCollector
 from dangjian.members.models import Member, MembershipState, MemberStatus
 from dangjian.orgs.termrules import add_months, add_years
@@ -24,6 +26,8 @@ from .models import VOTE_STEPS, Applicant, PartyProbation, RecruitmentStep, Step
 
 EXCEPTION_HINT = "如确有特殊情况，请作为经批准的例外登记，写明例外原因和批准人。"
 MAX_TEXT = 2000
+REVEAL_APPLICANT = "recruitment.reveal_applicant"
+REVEAL_MEMBER = "members.reveal_member"
 
 
 def cite(rule_id: str) -> str:
@@ -67,17 +71,27 @@ class StepInput:
 
 
 def _full_member_problems(
-    people: Sequence[Member], on: dt.date, applicant: Applicant
+    people: Sequence[Member], on: dt.date, applicant: Applicant, user: Any
 ) -> list[tuple[Member, str]]:
-    """Why each person cannot act as a full member (contact, introducer) on `on`."""
+    """Why each person cannot act as a full member (contact, introducer) on `on`.
+
+    Whether a member record carries the applicant's own ID number is compared only for a
+    user who may reveal both (decisions/0008): the answer would confirm a hidden number.
+    """
     problems = []
+    compare = user is not None and holds(user, REVEAL_APPLICANT, applicant.org.path)
     barred = set(
         PartyProbation.objects.filter(member__in=people, decided_on__lte=on)
         .filter(Q(restored_on__isnull=True) | Q(restored_on__gt=on))
         .values_list("member_id", flat=True)
     )
     for m in people:
-        same_id = bool(applicant.id_number_blind) and m.id_number_blind == applicant.id_number_blind
+        same_id = (
+            compare
+            and bool(applicant.id_number_blind)
+            and m.id_number_blind == applicant.id_number_blind
+            and holds(user, REVEAL_MEMBER, m.org.path)
+        )
         if same_id or m.pk == applicant.member_id:
             problems.append((m, "是申请人本人"))
         elif m.membership != MembershipState.NORMAL:
@@ -102,8 +116,10 @@ def _existing(applicant: Applicant) -> dict[int, list[dt.date]]:
     return dates
 
 
-def check_step(applicant: Applicant, data: StepInput) -> tuple[list[Breach], dict[str, list[str]]]:
-    """Every rule `data` would break for `applicant`, without writing.
+def check_step(
+    applicant: Applicant, data: StepInput, user: Any = None
+) -> tuple[list[Breach], dict[str, list[str]]]:
+    """Every rule `data` would break for `applicant`, without writing (`user`: who asks).
 
     Returns (breaches of cited rules, plain input errors). Forms may call it to show which
     rules a step breaks before asking for an exception; `record_step` calls it.
@@ -177,7 +193,7 @@ def check_step(applicant: Applicant, data: StepInput) -> tuple[list[Breach], dic
         lo, hi = rule["min_people"], rule["max_people"]
         if not lo <= len(data.contacts) <= hi:
             breach(tr.CONTACTS, "contacts", f"培养联系人应为{lo}至{hi}名正式党员。")
-        for m, why in _full_member_problems(data.contacts, on, applicant):
+        for m, why in _full_member_problems(data.contacts, on, applicant, user):
             breach(tr.CONTACTS, "contacts", f"{m.name}{why}，不能作培养联系人。")
     if step == Step.CANDIDATE and first(Step.ACTIVIST):
         years = tr.rule(tr.ACTIVIST_YEAR)["min_years"]
@@ -206,7 +222,7 @@ def check_step(applicant: Applicant, data: StepInput) -> tuple[list[Breach], dic
         count = tr.rule(tr.INTRODUCERS)["people"]
         if len(data.introducers) != count:
             breach(tr.INTRODUCERS, "introducers", f"入党介绍人应为{count}名正式党员。")
-        for m, why in _full_member_problems(data.introducers, on, applicant):
+        for m, why in _full_member_problems(data.introducers, on, applicant, user):
             breach(tr.INTRODUCERS, "introducers", f"{m.name}{why}，不能作入党介绍人。")
     if step == Step.TRAINING:
         rule = tr.rule(tr.TRAINING)

@@ -39,7 +39,7 @@ from dangjian.orgs.models import Organization
 from dangjian.orgs.termrules import add_years
 
 from . import timerules as tr
-from .checks import Breach, StepInput, check_step, exception_errors
+from .checks import REVEAL_APPLICANT, Breach, StepInput, check_step, exception_errors
 from .checks import cite as _cite
 from .checks import today as _today
 
@@ -57,7 +57,7 @@ from .models import (
     StepPerson,
 )
 
-REVEAL_PERM = "recruitment.reveal_applicant"
+REVEAL_PERM = REVEAL_APPLICANT
 # The personal fields a caller may give to create_applicant / update_applicant.
 APPLICANT_FIELDS = (
     "org",
@@ -361,7 +361,7 @@ def record_step(
     if len(approver) > 64:
         errors.add("exception_approved_by", "批准人不超过64字。")
     errors.raise_if_any()
-    breaches, input_errors = check_step(applicant, data)
+    breaches, input_errors = check_step(applicant, data, user)
     refused, excepted = exception_errors(breaches, exception_rules, reason, approver)
     for name, messages in input_errors.items():
         for message in messages:

@@ -142,6 +142,25 @@ def test_introducer_is_the_applicant(tree, user):
     )
 
 
+def test_the_same_id_number_is_not_confirmed_to_a_user_who_may_not_reveal(tree, make_user):
+    """An 组织委员 (no reveal right) gets the same answer whether or not a member record
+    carries the applicant's ID number: telling would confirm a hidden number (0008)."""
+    officer = make_user("organization_officer", tree.branch_a)
+    answers = []
+    for same in (True, False):
+        a = new_applicant(officer, tree.branch_a, name="申请人甲" if same else "申请人乙")
+        walk(officer, a, 8)
+        other = MemberFactory(org=tree.branch_a, joined_on=D(2010, 1, 1))
+        twin = MemberFactory(
+            org=tree.branch_a,
+            joined_on=D(2010, 1, 1),
+            **({"id_number": a.id_number} if same else {}),
+        )
+        row = services.record_step(officer, a, 9, D(2023, 3, 6), introducers=[other, twin])
+        answers.append(row.people.count())
+    assert answers == [2, 2]
+
+
 def test_one_introducer_is_not_enough(tree, user):
     a = _at_introducers(user, tree)
     one = MemberFactory(org=tree.branch_a, joined_on=D(2010, 1, 1))
