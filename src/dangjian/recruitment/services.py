@@ -95,8 +95,16 @@ def can_reveal(user: Any, applicant: Applicant) -> bool:
     return holds(user, REVEAL_PERM, applicant.org.path)
 
 
-def _check_applicant(applicant: Applicant, errors: ErrorCollector) -> None:
-    """Field checks and the age rule (细则第五条) at the application date."""
+def _check_applicant(
+    applicant: Applicant, errors: ErrorCollector, *, birth_hidden: bool = False
+) -> None:
+    """Field checks and the age rule (细则第五条) at the application date.
+
+    `birth_hidden`: the stored birth date is one the writing user may not see and did not
+    give; the age is then judged on the birth year alone, and refused alike whenever only
+    the day could tell (as members.services does for a joining date), so a refusal cannot
+    be used to find the hidden date.
+    """
     fill_derived(applicant)  # type: ignore[arg-type]  # Member's field names
     try:
         applicant.full_clean(
@@ -131,6 +139,15 @@ def _check_applicant(applicant: Applicant, errors: ErrorCollector) -> None:
             errors.add("applied_on", "递交入党申请书日期有误，请核对。")
     if applicant.birth_date is None:
         errors.add("birth_date", "请填写出生日期（或身份证号码），以核对是否年满十八周岁。")
+    elif applied is not None and birth_hidden:
+        years = tr.rule(tr.AGE)["min_age_years"]
+        gap = applied.year - applicant.birth_date.year
+        if gap <= years:
+            errors.add(
+                "applied_on",
+                f"递交入党申请书时应年满{years}周岁（{_cite(tr.AGE)}）；该日期离出生年份不足或恰好"
+                f"{years}年，请由可查看敏感信息的人员（如支部书记）核对后修改。",
+            )
     elif applied is not None:
         years = tr.rule(tr.AGE)["min_age_years"]
         if applied < add_years(applicant.birth_date, years):
@@ -194,9 +211,15 @@ def update_applicant(user: Any, applicant: Applicant, **changes: Any) -> Applica
     if moved and applicant.last_step > Step.APPLICATION:
         errors.add("applied_on", "已登记后续步骤，不能再修改递交入党申请书日期；请先撤销后续步骤。")
     errors.raise_if_any()
+    hidden_birth = (
+        not revealed
+        and "applied_on" in changes
+        and not {"birth_date", "id_number"} & set(changes)
+        and applicant.birth_date is not None
+    )
     for name, value in changes.items():
         setattr(applicant, name, value)
-    _check_applicant(applicant, errors)
+    _check_applicant(applicant, errors, birth_hidden=hidden_birth)
     errors.raise_if_any()
     with transaction.atomic():
         applicant.last_step_on = max(

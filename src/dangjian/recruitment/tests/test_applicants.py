@@ -98,3 +98,23 @@ def test_step_documents_checked_by_content(tree, make_user, settings, tmp_path):
     assert StepAttachment.objects.count() == 1
     services.delete_attachment(user, doc)
     assert not StepAttachment.objects.exists()
+
+
+def test_a_changed_application_date_is_judged_on_the_birth_year_for_a_masked_user(tree, make_user):
+    """Born 2004-05-20 (hidden from the 组织委员): any date in 2022 gets the same refusal,
+    before or after the birthday, so the refusal does not find the day."""
+    officer = make_user("organization_officer", tree.branch_a)
+    secretary = make_user("branch_secretary", tree.branch_a)
+    a = new_applicant(
+        secretary, tree.branch_a, applied_on=D(2023, 1, 10), birth_date=D(2004, 5, 20)
+    )
+    answers = set()
+    for day in (D(2022, 5, 19), D(2022, 5, 20), D(2022, 12, 1)):
+        with pytest.raises(ValidationError) as exc:
+            services.update_applicant(officer, a, applied_on=day)
+        answers.add(exc.value.message_dict["applied_on"][0])
+        a.refresh_from_db()
+    assert len(answers) == 1 and "第五条" in answers.pop()
+    services.update_applicant(officer, a, applied_on=D(2023, 1, 5))  # 19 years by the year
+    # The secretary (reveal right) gets the exact rule: 2022-05-20 is the 18th birthday.
+    services.update_applicant(secretary, a, applied_on=D(2022, 5, 20))
