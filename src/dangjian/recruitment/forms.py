@@ -13,7 +13,7 @@ from dangjian.core.forms import ScopedFormMixin
 from dangjian.members.models import Education, Gender, Member, MembershipState, MemberStatus
 from dangjian.members.services import member_units
 from dangjian.orgs.forms import MemberChoiceField
-from dangjian.orgs.models import Organization, Unit
+from dangjian.orgs.models import Organization, OrgKind, Unit
 
 from . import timerules as tr
 from .models import Step
@@ -58,7 +58,10 @@ class ApplicantForm(ScopedFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["org"]).queryset = applicant_orgs(self.user)
+        orgs = applicant_orgs(self.user)
+        cast(forms.ModelChoiceField, self.fields["org"]).queryset = orgs
+        if not self.is_bound and "org" not in self.initial:
+            self.initial["org"] = _only_branch(orgs)
         cast(forms.ModelChoiceField, self.fields["unit"]).queryset = member_units(self.user, "add")
         for name in ("id_number", "phone"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
@@ -69,6 +72,16 @@ class ApplicantForm(ScopedFormMixin, forms.Form):
         data["id_number"] = (data.get("id_number") or "").strip().upper()
         data["phone"] = (data.get("phone") or "").strip()
         return data
+
+
+def _only_branch(orgs: Any) -> int | None:
+    """The org a secretary registers in when she holds one branch (with its 党小组): the
+    top of her choices, when every other choice lies below it (one query, bounded)."""
+    rows = list(orgs.order_by("path").values_list("pk", "path", "kind")[:50])
+    if not rows or rows[0][2] == OrgKind.UNIT_PARTY:
+        return None
+    top = rows[0][1]
+    return rows[0][0] if all(path.startswith(top) for _pk, path, _kind in rows) else None
 
 
 class CloseForm(forms.Form):

@@ -31,16 +31,22 @@ class StageCount:
     count: int
 
 
+def converted_since(day: dt.date) -> Exists:
+    """An applicant whose 转正 was approved (step 24) on or after `day`."""
+    return Exists(
+        RecruitmentStep.objects.filter(
+            applicant=OuterRef("pk"), step=Step.CONVERSION_APPROVAL, done_on__gte=day
+        )
+    )
+
+
 def stage_counts(qs: Any, today: dt.date) -> list[StageCount]:
     """Open people per stage, and those who became full members this year (one query)."""
-    year_start = dt.date(today.year, 1, 1)
-    converted = RecruitmentStep.objects.filter(
-        applicant=OuterRef("pk"), step=Step.CONVERSION_APPROVAL, done_on__gte=year_start
-    )
+    converted = converted_since(dt.date(today.year, 1, 1))
     open_q = Q(closed_on__isnull=True)
     figures = qs.order_by().aggregate(
         **{code: Count("pk", filter=open_q & Q(stage=code)) for code in OPEN_STAGES},
-        full=Count("pk", filter=Q(stage=Stage.FULL) & Q(Exists(converted))),
+        full=Count("pk", filter=Q(stage=Stage.FULL) & Q(converted)),
     )
     out = [StageCount(code, str(Stage(code).label), figures[code] or 0) for code in OPEN_STAGES]
     out.append(StageCount(Stage.FULL, "本年转正", figures["full"] or 0))

@@ -83,6 +83,8 @@ class PipelineView(ScopedViewMixin, TemplateView):
             listed = listed.filter(pk__in=ids).order_by("org__path", "-last_step", "pk")
         else:
             listed = listed.filter(closed_on__isnull=True)
+            if stage == Stage.FULL:  # the card counts those converted this year
+                listed = listed.filter(tables.converted_since(dt.date(today.year, 1, 1)))
             listed = listed.filter(stage=stage) if stage else listed.exclude(stage=Stage.FULL)
             listed = listed.order_by("org__path", "-last_step", "applied_on", "pk")
         page = Paginator(listed, tables.PER_PAGE).get_page(self.request.GET.get("page"))
