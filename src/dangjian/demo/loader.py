@@ -26,7 +26,14 @@ from dangjian.members.models import Exemption, Member, Transfer
 from dangjian.orgs.models import CommitteePost, Organization, OrgKind, Term, Unit
 from dangjian.rules import rollup
 
-from . import activity_loader, assessment_loader, bulk, roster, selfservice_loader
+from . import (
+    activity_loader,
+    assessment_loader,
+    bulk,
+    recruitment_loader,
+    roster,
+    selfservice_loader,
+)
 from .people import UnitPeople, iter_people
 from .plan import CityPlan
 
@@ -85,6 +92,7 @@ def reset() -> None:
     append-only)."""
     assessment_loader.reset_assessments()
     activity_loader.reset_activities()
+    recruitment_loader.reset_recruitment()  # before the members and orgs it protects
     CommitteePost.objects.all().delete()
     Term.objects.all().delete()
     Exemption.objects.all().delete()
@@ -124,6 +132,9 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
             counts["member_accounts"] = len(members)
             counts["notices"] = selfservice_loader.write_notices(branch, plan.today, shuji)
             accounts.append(selfservice_loader.summary_row(branch, members, DEMO_PASSWORD))
+            advance()
+        with stages.stage("发展党员", 1) as advance:
+            counts.update(recruitment_loader.write_recruitment(plan, orgs, branch))
             advance()
         counts.update(
             organizations=len(orgs),
