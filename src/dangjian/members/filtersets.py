@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from dangjian.core.bounds import HISTORY_YEAR_MIN
-from dangjian.core.db import in_subquery_first
+from dangjian.core.db import in_subquery_first, path_prefix_q
 from dangjian.core.filters import IdFilter, YearFilter
 from dangjian.core.orgpicker import ORG_ERRORS, OrgPicker
 from dangjian.core.scoping import perm_name
@@ -164,10 +164,18 @@ class ExemptionFilterSet(WithinFilterSet):
 
 class TransferFilterSet(WithinFilterSet):
     member = IdFilter(field_name="member_id", label=_("党员"))
+    year = YearFilter(field_name="transferred_on", min_year=HISTORY_YEAR_MIN, label=_("年度"))
 
     class Meta:
         model = Transfer
-        fields = ["member", "within"]
+        fields = ["member", "year", "within"]
+
+    def filter_within(self, queryset, name, value):
+        """Either side in the subtree: the member now, or the org they left."""
+        return queryset.filter(
+            path_prefix_q("member__org__path", value.path)
+            | path_prefix_q("from_org__path", value.path)
+        )
 
 
 class ExitFilterSet(WithinFilterSet):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core.scoping import holds, scope_paths
 
 from .identifiers import REVEAL_PERM, can_reveal
-from .models import Exit, Member
+from .models import Exit, Member, Transfer
 
 
 def reveals_whole_view(user: Any) -> bool:
@@ -78,3 +78,34 @@ class ExitTable(tables.Table):
         fields = ("member", "org", "kind", "left_on", "reason", "approver", "document_number")
         attrs = {"class": "table table-vcenter card-table table-striped"}
         empty_text = _("没有符合条件的出党/减少记录。")
+
+
+class TransferTable(tables.Table):
+    """组织关系转接: one row both sides see (the source through `from_org`)."""
+
+    member = tables.Column(linkify=True, verbose_name=_("姓名"))
+    source = tables.Column(
+        accessor="from_org", verbose_name=_("转出组织"), orderable=False, default="—"
+    )
+    destination = tables.Column(
+        accessor="to_org", verbose_name=_("转入组织"), orderable=False, default="—"
+    )
+
+    class Meta:
+        model = Transfer
+        fields = (
+            "member",
+            "transferred_on",
+            "source",
+            "destination",
+            "letter_number",
+            "dues_paid_until",
+        )
+        attrs = {"class": "table table-vcenter card-table table-striped"}
+        empty_text = _("没有符合条件的组织关系转接记录。")
+
+    def render_source(self, value, record: Transfer) -> str:
+        return str(value) if value else f"{record.external_org_name or '系统外'}（系统外）"
+
+    def render_destination(self, value, record: Transfer) -> str:
+        return str(value) if value else f"{record.external_org_name or '系统外'}（系统外）"

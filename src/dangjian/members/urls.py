@@ -6,6 +6,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.MemberListView.as_view(), name="member_list"),
     path("exits/", views.ExitListView.as_view(), name="exit_list"),
+    path("transfers/", views.TransferListView.as_view(), name="transfer_list"),
     path("<int:pk>/exit/", views.ExitAddView.as_view(), name="exit_add"),
     path("add/", views.MemberEditView.as_view(), name="member_add"),
     path("<int:pk>/", views.MemberDetailView.as_view(), name="member_detail"),

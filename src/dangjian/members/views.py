@@ -28,7 +28,7 @@ from dangjian.core.views import (
 from dangjian.orgs.models import CommitteePost
 
 from . import identifiers, services
-from .filtersets import ExitFilterSet, MemberFilterSet
+from .filtersets import ExitFilterSet, MemberFilterSet, TransferFilterSet
 from .forms import (
     ARRIVAL_FIELDS,
     ExemptionForm,
@@ -39,7 +39,7 @@ from .forms import (
 )
 from .imports import MemberExporter
 from .models import Exemption, Exit, Member, MembershipState, Transfer
-from .tables import ExitTable, MemberTable
+from .tables import ExitTable, MemberTable, TransferTable
 from .validation import looks_like_id_number, looks_like_mobile
 
 OUT_OF_SCOPE_MESSAGE = gettext_lazy("保存后的党员将超出您的管辖范围，已取消保存。")
@@ -337,3 +337,12 @@ class ExitListView(ObjectListView):
     table = ExitTable
     filterset = ExitFilterSet
     title = "出党/减少名册"
+
+
+class TransferListView(ObjectListView):
+    """组织关系转接: both sides of an internal transfer list it."""
+
+    queryset = Transfer.objects.select_related("member", "from_org", "to_org")
+    table = TransferTable
+    filterset = TransferFilterSet
+    title = "组织关系转接"

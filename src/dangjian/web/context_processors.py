@@ -26,7 +26,7 @@ from dangjian.accounts.roles import ROLES
 from dangjian.activities.models import Activity
 from dangjian.assessments.models import Campaign, Finding, Framework, Rectification
 from dangjian.core.scoping import has_any_scope, has_global_perm, holds
-from dangjian.members.models import Member
+from dangjian.members.models import Exit, Member, Transfer
 from dangjian.orgs.models import Organization, Unit
 from dangjian.recruitment.models import Applicant
 from dangjian.rules.notifications import request_unread_count
@@ -139,6 +139,8 @@ def _members_menu(user: Any) -> NavItem | None:
         e
         for e in (
             _entry("党员名册", "members:member_list", has_any_scope(user, Member, "view")),
+            _entry("组织关系转接", "members:transfer_list", has_any_scope(user, Transfer, "view")),
+            _entry("出党/减少", "members:exit_list", has_any_scope(user, Exit, "view")),
             _entry("发展党员", "recruitment:pipeline", has_any_scope(user, Applicant, "view")),
             _entry(
                 "党员账号",

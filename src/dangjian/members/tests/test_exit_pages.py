@@ -145,6 +145,10 @@ def test_both_sides_see_an_internal_transfer(zhang, tree, login, client, make_us
         assert page.status_code == 200, org
         html = page.content.decode()
         assert "甲局第一党支部" in html and "乙局第一党支部" in html
+        listed = client.get(reverse("members:transfer_list")).content.decode()
+        assert zhang.get_absolute_url() in listed, org
+        within = client.get(reverse("members:transfer_list") + f"?within={org.pk}")
+        assert zhang.get_absolute_url() in within.content.decode(), org
     # The source side reads, never writes: no edit, no transfer, no exit.
     client.force_login(make_user("branch_secretary", tree.branch_a))
     html = client.get(reverse("members:member_detail", args=[zhang.pk])).content.decode()
@@ -202,3 +206,17 @@ def test_transfer_forms_ask_for_the_letter_and_dues(zhang, tree, login):
         "外省某局机关党委",
     )
     assert (arrival.letter_number, arrival.dues_paid_until) == ("外转〔2024〕8号", "2024-02")
+
+
+def test_transfer_list_query_count(tree, login):
+    client = login("unit_admin", tree.root)
+
+    def move(n):
+        for i in range(n):
+            member = MemberFactory(org=tree.branch_a if i % 2 else tree.branch_b)
+            to = tree.branch_b if i % 2 else tree.branch_a
+            services.transfer_member(client.user, member, to, LEFT, letter_number=f"转{i}")
+
+    move(1)
+    count = assert_query_count_constant(client, "/members/transfers/", lambda: move(30))
+    check_baseline(BASELINES, "members:transfer_list", count)

@@ -63,7 +63,11 @@ class TestExemptionPermissions(ApiWritePermissionTestMixin):
 
 class TestTransferPermissions(ApiWritePermissionTestMixin):
     model = Transfer
+    list_url = "members:transfer_list"
     api_list = "/api/transfers/"
+
+    def list_marker(self, obj):
+        return f'href="{obj.member.get_absolute_url()}"'
 
     def make_object(self, org):
         return TransferFactory(member=MemberFactory(org=org))

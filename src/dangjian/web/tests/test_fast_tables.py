@@ -46,6 +46,7 @@ PAGES = [
     ("danwei", "members:member_list", ["", "?page=2&sort=org"]),
     ("gongwei", "members:member_list", ["?page=3", "?sort=-birth_date&page=2"]),
     ("gongwei", "members:exit_list", ["", "?sort=-left_on"]),
+    ("danwei", "members:transfer_list", ["", "?sort=transferred_on"]),
     ("shuji", "activities:activity_list", ["", "?sort=date"]),
     ("gongwei", "activities:activity_list", ["?page=2", "?sort=-org&page=4"]),
     ("shuji", "orgs:organization_list", [""]),
@@ -60,6 +61,10 @@ PAGES = [
     ("danwei", "selfservice:account_list", ["", "?page=2"]),
     ("xitong", "accounts:user_list", [""]),
     ("shenji", "audit:event_list", ["?action=login"]),
+    ("shuji", "dues:base_list", ["", "?sort=-year"]),
+    ("danwei", "dues:payment_list", ["", "?page=2&sort=-paid_on"]),
+    ("danwei", "dues:reduction_list", [""]),
+    ("danwei", "dues:remittance_list", ["", "?sort=-amount"]),
 ]
 
 _CSRF = re.compile(r'((?:csrfmiddlewaretoken" value=|X-CSRFToken": )")[^"]+"')
