@@ -30,6 +30,7 @@ from . import (
     activity_loader,
     assessment_loader,
     bulk,
+    exits_loader,
     recruitment_loader,
     roster,
     selfservice_loader,
@@ -127,6 +128,7 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
         )
         del rosters
         counts.update(assessment_loader.write_assessments(plan, orgs, staff, stages))
+        counts["exits"] = exits_loader.write_exits(plan, branch)
         with stages.stage("党员账号与会议通知", 1) as advance:
             members = selfservice_loader.open_member_accounts(branch, hashed)
             counts["member_accounts"] = len(members)
