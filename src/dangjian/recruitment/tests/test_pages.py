@@ -270,3 +270,30 @@ def test_detail_query_count(tree, as_user, client):
         client, detail(a), add_rows, rows=occurrences("bg-green-lt ms-1")
     )
     check_baseline(BASELINES, "recruitment:applicant_detail", count)
+
+
+def test_full_this_year_card_and_list_agree(tree, as_user, client):
+    sec = as_user("branch_secretary", tree.branch_a)
+    a = new_applicant(sec, tree.branch_a)
+    walk(sec, a, 25)  # converted on 2024-06-20: not this year
+    page = client.get(reverse("recruitment:pipeline"), {"stage": "full"})
+    assert {c.code: c.count for c in page.context["counts"]}["full"] == 0
+    assert page.context["rows"] == []
+
+
+def test_extension_page(tree, as_user, client):
+    sec = as_user("branch_secretary", tree.branch_a)
+    a = new_applicant(sec, tree.branch_a)
+    walk(sec, a, 21)
+    url = reverse("recruitment:probation_extend", args=[a.pk])
+    assert "延长预备期" in client.get(detail(a)).content.decode()
+    r = client.post(url, {"months": 13, "decided_on": "2024-05-20"})
+    assert r.status_code == 200  # not a choice: refused by the form
+    r = client.post(url, {"months": 6, "decided_on": "2024-05-20", "reason": "需继续考察"})
+    assert r.status_code == 302
+    a.member.refresh_from_db()
+    assert a.member.probation_extension_months == 6
+    assert a.member.probation_ends_on == dt.date(2024, 12, 1)
+    # Only once (第三十二条): the second is the service's refusal, shown on the form.
+    r = client.post(url, {"months": 6, "decided_on": "2024-05-21"})
+    assert r.status_code == 200 and "第三十二条" in r.content.decode()
