@@ -301,6 +301,7 @@ SPECTACULAR_SETTINGS = {
         "OrgStatusEnum": "dangjian.orgs.models.OrgStatus",
         "OrgKindEnum": "dangjian.orgs.models.OrgKind",
         "MemberStatusEnum": "dangjian.members.models.MemberStatus",
+        "DuesCategoryEnum": "dangjian.dues.models.DuesCategory",
         "ParticipationStatusEnum": "dangjian.activities.models.ParticipationStatus",
         "CampaignStatusEnum": "dangjian.assessments.models.CampaignStatus",
         "AssessmentStatusEnum": "dangjian.assessments.models.AssessmentStatus",

@@ -30,6 +30,7 @@ from . import (
     activity_loader,
     assessment_loader,
     bulk,
+    dues_loader,
     exits_loader,
     recruitment_loader,
     roster,
@@ -94,6 +95,7 @@ def reset() -> None:
     assessment_loader.reset_assessments()
     activity_loader.reset_activities()
     recruitment_loader.reset_recruitment()  # before the members and orgs it protects
+    dues_loader.reset_dues()  # before the members and orgs it names
     CommitteePost.objects.all().delete()
     Term.objects.all().delete()
     Exemption.objects.all().delete()
@@ -137,6 +139,9 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
             advance()
         with stages.stage("发展党员", 1) as advance:
             counts.update(recruitment_loader.write_recruitment(plan, orgs, branch))
+            advance()
+        with stages.stage("党费台账", 1) as advance:
+            counts.update(dues_loader.write_dues(plan, branch))
             advance()
         counts.update(
             organizations=len(orgs),

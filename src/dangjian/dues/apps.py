@@ -12,4 +12,4 @@ class DuesConfig(AppConfig):
         from . import rates
 
         rates.reload_tables()
-        from . import imports  # noqa: F401  (registers the base importer)
+        from . import imports, metrics  # noqa: F401  (the base importer, the metrics)

@@ -18,6 +18,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from dangjian.core import excel
+from dangjian.core.bounds import parse_int
 from dangjian.core.excel import Column, Importer, Row, RowError, chunks
 from dangjian.core.imports import importers
 from dangjian.core.services import ErrorCollector
@@ -45,9 +46,10 @@ def _integer(low: int, high: int, what: str) -> excel.Parser:
         text = str(value).strip()
         if isinstance(value, float) and value.is_integer():
             text = str(int(value))
-        if not text.isascii() or not text.isdigit() or not (low <= int(text) <= high):
+        number = parse_int(text, low, high)
+        if number is None:
             raise ValueError(f"{what}须为 {low} 至 {high} 之间的整数。")
-        return int(text)
+        return number
 
     return parse
 

@@ -5,6 +5,7 @@ hand-overs. Every row is read through `restrict()`; every write goes through ser
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from dangjian.core.bounds import parse_date, parse_id, parse_int
+from dangjian.core.bounds import is_digits, parse_date, parse_id, parse_int
 from dangjian.core.orgpicker import render_org_picker
 from dangjian.core.scoping import holds
 from dangjian.core.services import OutOfScope
@@ -64,11 +65,14 @@ MONTHS = range(1, 13)
 def parse_month(raw: Any) -> dt.date | None:
     """`YYYY-MM` (a month input) from 2008-04 to next year, else None."""
     text = "" if raw is None else str(raw).strip()
-    year, _sep, month = text.partition("-")
-    y, m = parse_int(year, 2008, services.today().year + 1), parse_int(month, 1, 12)
-    if y is None or m is None or dt.date(y, m, 1) < dt.date(2008, 4, 1):
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", text)
+    if match is None:
         return None
-    return dt.date(y, m, 1)
+    year, month = int(match[1]), int(match[2])
+    if not (1 <= month <= 12) or not (2008 <= year <= services.today().year + 1):
+        return None
+    day = dt.date(year, month, 1)
+    return day if day >= dt.date(2008, 4, 1) else None
 
 
 def _year(request) -> int:
@@ -94,11 +98,10 @@ def _ledger_members(org: Organization, first: dt.date, last: dt.date) -> list[Me
     in_dues = DuesDue.objects.filter(
         org__path__startswith=org.path, month__gte=first, month__lte=last
     ).values("member_id")
-    current = Member.objects.filter(
-        org__path__startswith=org.path, membership=MembershipState.NORMAL
-    ).values("pk")
     return list(
-        Member.objects.filter(pk__in=current.union(in_dues))
+        Member.objects.filter(
+            Q(org__path__startswith=org.path, membership=MembershipState.NORMAL) | Q(pk__in=in_dues)
+        )
         .select_related("org")
         .only("id", "name", "org_id", "org__path", "joined_on", "membership")
         .order_by("name", "id")[: LEDGER_MAX_MEMBERS + 1]
@@ -177,6 +180,19 @@ class LedgerView(ScopedViewMixin, TemplateView):
             can_base=holds(request.user, "dues.add_duesbase", org.path),
         )
         return ctx
+
+
+class MemberLedgerView(ScopedViewMixin, View):
+    """A member's line in their org's ledger (the link of a reminder or a 待办 item)."""
+
+    queryset = DuesDue.objects.all()
+
+    def get(self, request, pk):
+        member = Member.objects.select_related("org").filter(pk=pk).first()
+        if member is None or not holds(request.user, "dues.view_duesdue", member.org.path):
+            raise Http404(_("未找到。"))
+        year = services.today().year
+        return redirect(reverse("dues:ledger") + f"?org={member.org_id}&year={year}#m{member.pk}")
 
 
 class PaymentBatchView(ScopedViewMixin, TemplateView):
@@ -267,7 +283,7 @@ class PaymentBatchView(ScopedViewMixin, TemplateView):
             )
             for pk, member in sorted(members.items())
         ]
-        values = {k: data.get(k) for k in data if k[:1] in "map" and k[1:].isdigit()}
+        values = {k: data.get(k) for k in data if k[:1] in "map" and is_digits(k[1:])}
         for pk in members:
             values[f"m{pk}"] = True
         if not entries:
@@ -374,6 +390,7 @@ class BaseRevealView(ScopedViewMixin, View):
     """POST → the plaintext base (htmx fragment or JSON); always audited."""
 
     queryset = DuesBase.objects.select_related("member", "member__org")
+    action = "reveal"  # 403 unless the user holds dues.reveal_duesbase somewhere
     http_method_names = ["post"]
 
     def post(self, request, pk):

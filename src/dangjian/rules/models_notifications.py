@@ -36,6 +36,9 @@ class NotificationKind(models.TextChoices):
     RECTIFICATION_OVERDUE = "rectification_overdue", _("整改逾期提醒")  # from assessments
     RECRUITMENT_DUE = "recruitment_due", _("发展党员期限提醒")
     RECRUITMENT_OVERDUE = "recruitment_overdue", _("发展党员步骤超期")
+    DUES_UNPAID = "dues_unpaid", _("党员3个月未交党费")  # from dues
+    DUES_LAPSE = "dues_lapse", _("党员连续6个月未交党费")
+    DUES_BASE = "dues_base", _("党费基数未核定")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -15,6 +15,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 from dangjian.core.scoping import SYSTEM
+from dangjian.dues import alerts as dues_alerts
 from dangjian.orgs import termrules
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.recruitment import deadlines as recruitment_deadlines
@@ -266,6 +267,61 @@ def recruitment_drafts(day: dt.date, links: Links) -> list[Draft]:
     return out
 
 
+PERM_DUES = "dues.add_duespayment"
+
+
+def dues_drafts(day: dt.date, links: Links) -> list[Draft]:
+    """党费 (dues.alerts), monthly in the month's first days: 3 months unpaid to the
+    secretary; 6 months without a recorded reason flagged citing 党章 第九条 (people decide);
+    bases not yet reviewed this year (from March). The ledger's months are generated first."""
+    if day.day > MONTHLY_WINDOW_DAYS:
+        return []
+    dues_alerts.prepare(day)
+    month, out = f"{day:%Y-%m}", []
+    for r in dues_alerts.unpaid_runs(SYSTEM, day):
+        lapse = r.lapse
+        out.append(
+            Draft(
+                kind=K.DUES_LAPSE if lapse else K.DUES_UNPAID,
+                subject=f"member:{r.member_id}",
+                period=month,
+                title=f"{r.name}（{r.org_name}）已连续{r.months}个月未交党费",
+                body=(
+                    f"{r.name}自{r.since:%Y年%m月}起未交党费，合计{r.total}元。"
+                    + (
+                        "已满6个月且未登记正当理由：请尽快了解情况、登记原因，由党组织研究处理。"
+                        if lapse
+                        else "请及时提醒本人交纳，或了解原因并在台账中登记。"
+                    )
+                ),
+                link=links("dues:member_ledger", r.member_id),
+                rule_id="",
+                citation=dues_alerts.LAPSE_CITATION if lapse else dues_alerts.PAYMENT_CITATION,
+                org_id=r.org_id,
+                org_path=r.org_path,
+                perm=PERM_DUES,
+            )
+        )
+    if day.month >= dues_alerts.BASE_REVIEW_FROM_MONTH:
+        out.extend(
+            Draft(
+                kind=K.DUES_BASE,
+                subject=f"org:{b.org_id}",
+                period=month,
+                title=f"{b.org_name}有{b.members}名党员{day.year}年党费基数未核定",
+                body="每年初应核定党员当年的党费基数和月交纳数额；工资变动的，从领取新工资的月份起调整。",
+                link="",
+                rule_id="",
+                citation="《关于中国共产党党费收缴、使用和管理的规定》第十条（已核实）",
+                org_id=b.org_id,
+                org_path=b.org_path,
+                perm=PERM_DUES,
+            )
+            for b in dues_alerts.bases_not_reviewed(SYSTEM, day.year)
+        )
+    return out
+
+
 def birthday_drafts(day: dt.date, links: Links) -> list[Draft]:
     """The month's political birthdays, one reminder per branch, in the month's first days.
 
@@ -422,6 +478,7 @@ SOURCES: dict[str, Callable[[dt.date, Links], list[Draft]]] = {
     "holidays": holiday_drafts,
     "compliance": compliance_drafts,
     "recruitment": recruitment_drafts,
+    "dues": dues_drafts,
 }
 SOURCE_LABELS = {
     "terms": "换届",
@@ -431,6 +488,7 @@ SOURCE_LABELS = {
     "holidays": "节前提醒/节后检查",
     "compliance": "组织生活落实情况",
     "recruitment": "发展党员期限",
+    "dues": "党费",
 }
 
 # Local rules (switchable per deployment) that gate a whole source.

@@ -29,7 +29,8 @@ from dangjian.assessments.models import (
 )
 from dangjian.core.excel import writer
 from dangjian.core.excel.exporter import download
-from dangjian.core.scoping import has_any_scope
+from dangjian.core.scoping import has_any_scope, holds
+from dangjian.dues import alerts as dues_alerts
 from dangjian.orgs.models import Organization
 from dangjian.rules import todo as rules_todo
 from dangjian.rules.views import scope_roots
@@ -108,6 +109,27 @@ def rectifications(
 BOARD = "assessments:rectification_board"
 
 
+def dues_items(user: Any, today: dt.date, within: Organization | None) -> list[Any]:
+    """党费: members of the branch unpaid for 3 months or more (one query, dues.alerts);
+    6 months without a recorded reason in red (党章 第九条: the branch decides)."""
+    if not holds(user, "dues.view_duesdue"):
+        return []
+    return [
+        rules_todo.Deadline(
+            kind="dues",
+            label="党费",
+            title=f"{r.name}已连续{r.months}个月未交党费"
+            + ("，未登记原因（党章第九条）" if r.lapse else ""),
+            on=None,
+            org_name=r.org_name,
+            url_name="dues:member_ledger",
+            pk=r.member_id,
+            tone="red" if r.lapse else "",
+        )
+        for r in dues_alerts.unpaid_runs(user, today, within)[:LIST_LIMIT]
+    ]
+
+
 def running_campaigns(user: Any, within: Organization | None) -> list[Any]:
     """督查活动 in progress that the user's side runs, with their progress — one query."""
     if not has_any_scope(user, Campaign, "view"):
@@ -162,7 +184,7 @@ def build(user: Any, today: dt.date, focus: Organization | None = None) -> TodoP
         user, today, within=within, org_url=org_url, record_links=level == BRANCH
     )
     if level == BRANCH:
-        page.deadlines = rules_todo.upcoming(user, today, within)
+        page.deadlines = rules_todo.upcoming(user, today, within) + dues_items(user, today, within)
         page.rectifications = rectifications(user, today, within)
         return page
     page.attention = page.todo.attention()
