@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/close/", views.ApplicantCloseView.as_view(), name="applicant_close"),
     path("<int:pk>/extend/", views.ExtendView.as_view(), name="probation_extend"),
     path("<int:pk>/reveal/", views.RevealView.as_view(), name="applicant_reveal"),
+    path("steps/<int:pk>/attach/", views.AttachView.as_view(), name="step_attach"),
     path("<int:pk>/export/", views.ExportView.as_view(), name="applicant_export"),
 ]

@@ -300,6 +300,34 @@ class IssueNumberView(ScopedViewMixin, View):
         return redirect(reverse("recruitment:applicant_detail", args=[applicant.pk]))
 
 
+class AttachView(ScopedViewMixin, View):
+    """上传材料 of a recorded step (申请书, 思想汇报, 政审材料 …), checked by content."""
+
+    queryset = RecruitmentStep.objects.all()
+    action = "change"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        qs = RecruitmentStep.objects.restrict(request.user, "change").select_related(
+            "applicant__org"
+        )
+        row = get_object_or_404(qs, pk=pk)
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要上传的文件。")
+        else:
+            try:
+                services.add_attachment(request.user, row, upload)
+            except OutOfScope as exc:
+                raise Http404(NOT_FOUND) from exc
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, f"已上传“{Step(row.step).label}”的材料。")
+        return redirect(reverse("recruitment:applicant_detail", args=[row.applicant_id]))
+
+
 class UndoStepView(ScopedViewMixin, View):
     """撤销最后一步 (a correction): recruitment.services.delete_last_step decides."""
 

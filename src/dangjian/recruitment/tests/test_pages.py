@@ -297,3 +297,20 @@ def test_extension_page(tree, as_user, client):
     # Only once (第三十二条): the second is the service's refusal, shown on the form.
     r = client.post(url, {"months": 6, "decided_on": "2024-05-21"})
     assert r.status_code == 200 and "第三十二条" in r.content.decode()
+
+
+def test_attach_a_document_to_a_step(tree, as_user, client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    sec = as_user("branch_secretary", tree.branch_a)
+    a = new_applicant(sec, tree.branch_a)
+    first = RecruitmentStep.objects.get(applicant=a, step=1)
+    url = reverse("recruitment:step_attach", args=[first.pk])
+    pdf = SimpleUploadedFile("入党申请书.pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n")
+    r = client.post(url, {"file": pdf}, follow=True)
+    assert "已上传" in r.content.decode() and "材料：入党申请书.pdf" in r.content.decode()
+    bad = SimpleUploadedFile("a.exe", b"MZ\x90\x00")
+    r = client.post(url, {"file": bad}, follow=True)
+    assert "不被接受" in r.content.decode()
+    assert first.attachments.count() == 1

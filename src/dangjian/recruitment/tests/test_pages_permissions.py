@@ -4,11 +4,13 @@ every page that writes (the step form, undo, 志愿书 number, close, extension,
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.permissions import PermissionTestMixin
-from dangjian.recruitment.models import Applicant
+from dangjian.recruitment import services
+from dangjian.recruitment.models import Applicant, RecruitmentStep
 
 from .factories import new_applicant
 
@@ -31,3 +33,14 @@ class TestApplicantPagePermissions(PermissionTestMixin):
 
     def make_object(self, org):
         return new_applicant(SYSTEM, org, name=f"页面{next(_seq)}")
+
+
+class TestStepPagePermissions(PermissionTestMixin):
+    """上传材料 of a recorded step."""
+
+    model = RecruitmentStep
+    other_write_urls = ("recruitment:step_attach",)
+
+    def make_object(self, org):
+        applicant = new_applicant(SYSTEM, org, name=f"材料{next(_seq)}")
+        return services.record_step(SYSTEM, applicant, 2, dt.date(2022, 1, 20))
