@@ -295,6 +295,36 @@ def rules_key(rules: Sequence[Rule]) -> str:
     return hashlib.blake2b(repr(tuple(rules)).encode(), digest_size=8).hexdigest()
 
 
+def part_keys(
+    user: Any,
+    year: int,
+    root: Organization,
+    chosen: Sequence[Rule],
+    parts: Sequence[tuple[str, bool]],
+    children: Sequence[Organization] | None,
+    today: dt.date,
+) -> dict[tuple[str, bool], str]:
+    """The cache key of each part: its path, the year, today, the rules and the tokens that
+    change with every write the part's results depend on. What is kept under a key is the
+    caller's (a suffix: the compliance page's ":sum", the 待办's ":todo")."""
+    if not holds(user, VIEW_PERM, root.path):
+        raise Http404  # a page never asks for an org out of scope; never cache one piecemeal
+    tokens = _tokens(root, children, list(parts))
+    # A root's own results count the full members of the whole tree when one of its rules
+    # has a committee condition: then any unit's write changes them.
+    whole = any(r.schedule.min_full_members and root.kind in r.applies_to for r in chosen)
+    everything = ".".join(str(t) for _p, t in sorted(tokens.items()))
+    base = (
+        f"rules.rollup:{KEY_VERSION}:{year}:{today.isoformat()}:{rules_key(chosen)}:"
+        f"{tokens[GLOBAL]}"
+    )
+    return {
+        (path, own): f"{base}:{path}:{'own' if own else 'tree'}:"
+        + (everything if own and whole else str(tokens[token_path(path)]))
+        for path, own in parts
+    }
+
+
 def load(
     user: Any,
     year: int,
@@ -312,25 +342,10 @@ def load(
     Each part is kept as three entries: its totals, its orgs' own months (`orgs=False`:
     not read — the city's one row per unit needs only the totals of 85 parts) and its orgs
     with missed results (`behind=True`: read for 未达标组织)."""
-    if not holds(user, VIEW_PERM, root.path):
-        raise Http404  # a page never asks for an org out of scope; never cache one piecemeal
     today = today or timezone.localdate()
     chosen = [r for r in rules if r.kind == FREQUENCY]
     parts = parts_of(root, children)
-    tokens = _tokens(root, children, parts)
-    # A root's own results count the full members of the whole tree when one of its rules
-    # has a committee condition: then any unit's write changes them.
-    whole = any(r.schedule.min_full_members and root.kind in r.applies_to for r in chosen)
-    everything = ".".join(str(t) for _p, t in sorted(tokens.items()))
-    base = (
-        f"rules.rollup:{KEY_VERSION}:{year}:{today.isoformat()}:{rules_key(chosen)}:"
-        f"{tokens[GLOBAL]}"
-    )
-    keys = {
-        (path, own): f"{base}:{path}:{'own' if own else 'tree'}:"
-        + (everything if own and whole else str(tokens[token_path(path)]))
-        for path, own in parts
-    }
+    keys = part_keys(user, year, root, chosen, parts, children, today)
     names = ("sum", *(("orgs",) if orgs else ()), *(("behind",) if behind else ()))
     found = (
         caches[CACHE].get_many([f"{k}:{n}" for k in keys.values() for n in names]) if chosen else {}

@@ -26,6 +26,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import caches
 from django.urls import NoReverseMatch, reverse
 
 from dangjian.activities.models import ActivityKind
@@ -34,9 +35,10 @@ from dangjian.orgs import termrules
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.recruitment import deadlines as recruitment_deadlines
 
-from . import deadlines, sweep
+from . import deadlines, rollup, sweep
 from .evaluator import Cell, Evaluation, OrgRow, Status, evaluate
-from .schema import Rule
+from .schema import FREQUENCY, Rule
+from .switches import enabled_rules
 
 DONE, DUE, OVERDUE, EXEMPT = "done", "due", "overdue", "exempt"
 STATE_LABELS = {DONE: "已完成", DUE: "待完成", OVERDUE: "已逾期", EXEMPT: "已豁免"}
@@ -218,6 +220,15 @@ class UnitTodo:
         return (-self.behind, -self.at_risk, -(self.total - self.done), self.path)
 
 
+def summary_text(done: int, total: int, pending: int, overdue: int) -> str:
+    text = f"本期 {done} / {total} 项已完成"
+    if pending:
+        text += f"，{pending} 项进行中"
+    if overdue:
+        text += f"，{overdue} 项已逾期"
+    return text
+
+
 @dataclass
 class Todo:
     today: dt.date
@@ -275,12 +286,7 @@ class Todo:
     @cached_property
     def summary(self) -> str:
         """E.g. "本期 3 / 10 项已完成，7 项进行中，1 项已逾期"."""
-        text = f"本期 {self.done} / {self.total} 项已完成"
-        if self.pending:
-            text += f"，{self.pending} 项进行中"
-        if self.overdue:
-            text += f"，{self.overdue} 项已逾期"
-        return text
+        return summary_text(self.done, self.total, self.pending, self.overdue)
 
     def attention(self) -> list[OrgTodo]:
         """Orgs behind (an overdue item) or at risk, worst first."""
@@ -352,14 +358,18 @@ def compute(
     rules: Iterable[Rule] | None = None,
     org_url: str = "",
     record_links: bool = True,
+    parts: list[tuple[str, bool]] | None = None,
 ) -> Todo:
     """The 待办 of every org in `user`'s scope (limited to `within`'s subtree): one evaluation.
 
     `org_url`: the base URL of an org's 待办 page (`?org=<id>` is appended), when shown;
     `record_links`: fill in each open item's record button (a branch's page; the lists of
-    many orgs link to each org's page instead).
+    many orgs link to each org's page instead); `parts`: only these pieces of the scope
+    (`rules.rollup.parts_of`).
     """
-    evaluation = evaluate(user, today.year, within=within, rules=rules, today=today, around=today)
+    evaluation = evaluate(
+        user, today.year, within=within, rules=rules, today=today, around=today, parts=parts
+    )
     rule_by_id = {r.id: r for r in evaluation.rules}
     links = RecordLinks() if record_links else None
     by_org: dict[int, OrgTodo] = {}
@@ -542,3 +552,107 @@ def upcoming(user: Any, today: dt.date, within: Organization | None = None) -> l
     )
     out.sort(key=lambda d: d.on or dt.date.min)  # no term data first: it blocks the check
     return out
+
+
+# --- the 工委's 待办 from roll-ups ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The 待办 of many orgs summed up: what the 工委's page shows of them (no items)."""
+
+    orgs: int = 0  # orgs with a requirement this period or an open item
+    attention: int = 0  # orgs behind or at risk
+    behind: int = 0
+    at_risk: int = 0  # orgs not behind with an item at risk
+    done: int = 0
+    total: int = 0
+    pending: int = 0  # items still running
+    overdue: int = 0  # items overdue
+
+    @classmethod
+    def of(cls, orgs: Iterable[OrgTodo]) -> Progress:
+        n = attention = behind = at_risk = done = total = pending = overdue = 0
+        for o in orgs:
+            n += 1
+            attention += o.attention
+            behind += bool(o.overdue)
+            at_risk += bool(not o.overdue and o.at_risk)
+            done, total = done + o.done, total + o.total
+            pending, overdue = pending + o.due, overdue + o.overdue
+        return cls(n, attention, behind, at_risk, done, total, pending, overdue)
+
+    def __add__(self, other: Progress) -> Progress:
+        return Progress(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return (
+            self.orgs,
+            self.attention,
+            self.behind,
+            self.at_risk,
+            self.done,
+            self.total,
+            self.pending,
+            self.overdue,
+        )
+
+    @property
+    def summary(self) -> str:
+        return summary_text(self.done, self.total, self.pending, self.overdue)
+
+
+def unit_progress(
+    user: Any,
+    today: dt.date,
+    root: Organization,
+    children: list[Organization],
+    *,
+    rules: Iterable[Rule] | None = None,
+) -> tuple[Progress, list[UnitTodo]]:
+    """The 工委's 待办 (`root`, a tree root): the whole and one row per child (a unit's
+    subtree; the root's own requirements as 直属组织), each part kept in the compliance
+    roll-ups' cache under the same tokens (decisions/0013), so a view judges only the units
+    written since the last one — not the city. `children` come from
+    `rollup.with_tokens` (no query for the tokens). Each part's figures are those
+    `compute(...).by_unit` gives (a test compares them)."""
+    chosen = [r for r in (enabled_rules() if rules is None else rules) if r.kind == FREQUENCY]
+    parts = rollup.parts_of(root, children)
+    keys = rollup.part_keys(user, today.year, root, chosen, parts, children, today)
+    cache = caches[rollup.CACHE]
+    found = cache.get_many([f"{k}:todo" for k in keys.values()]) if chosen else {}
+    progress = {p: Progress(*found[f"{keys[p]}:todo"]) for p in parts if f"{keys[p]}:todo" in found}
+    missing = [p for p in parts if p not in progress]
+    if missing:
+        todo = compute(
+            user,
+            today,
+            within=root,
+            rules=chosen,
+            record_links=False,
+            # Most of the parts missing (a first view): the whole subtree reads faster.
+            parts=None if 2 * len(missing) > len(parts) else missing,
+        )
+        by_part: dict[tuple[str, bool], list[OrgTodo]] = {p: [] for p in missing}
+        for o in todo.orgs:
+            path = o.org.path
+            part = (path, True) if path == root.path else (path[:UNIT_PATH_LEN], False)
+            if part in by_part:
+                by_part[part].append(o)
+        fresh = {p: Progress.of(orgs) for p, orgs in by_part.items()}
+        progress.update(fresh)
+        if chosen:
+            cache.set_many(
+                {f"{keys[p]}:todo": v.as_tuple() for p, v in fresh.items()}, rollup.TIMEOUT
+            )
+    names = {c.path: (c.pk, c.name) for c in children}
+    units = []
+    for path, own in parts:
+        p = progress[(path, own)]
+        if not p.orgs:
+            continue
+        pk, name = (None, "直属组织") if own else names[path]
+        units.append(UnitTodo(pk, name, path, "", p.orgs, p.behind, p.at_risk, p.done, p.total))
+    units.sort(key=lambda u: u.worst_key)
+    whole = sum((progress[p] for p in parts), Progress())
+    return whole, units

@@ -32,7 +32,9 @@ from dangjian.core.excel.exporter import download
 from dangjian.core.scoping import has_any_scope, holds
 from dangjian.dues import alerts as dues_alerts
 from dangjian.orgs.models import Organization
+from dangjian.rules import rollup
 from dangjian.rules import todo as rules_todo
+from dangjian.rules.evaluator import VIEW_PERM
 from dangjian.rules.views import scope_roots
 
 from .context_processors import safe_reverse
@@ -44,19 +46,28 @@ LIST_LIMIT = 20  # rows of a long list on the page (the board or the export has 
 
 def level_of(user: Any, focus: Organization | None) -> tuple[str, Organization | None]:
     """The page's level and the org it is about (None: the user's whole scope)."""
+    return _level(user, focus)[:2]
+
+
+def _level(
+    user: Any, focus: Organization | None
+) -> tuple[str, Organization | None, Organization | None]:
+    """`level_of`, and the tree root when the page is about one whole tree (the 工委's)."""
     if focus is not None:
         if focus.kind in rules_todo.BRANCH_LEVEL:
-            return BRANCH, focus
-        return (COMMITTEE if focus.depth == 1 else UNIT), focus
+            return BRANCH, focus, None
+        if focus.depth == 1:
+            return COMMITTEE, focus, focus
+        return UNIT, focus, None
     roots = scope_roots(user)  # one query: the top org of each subtree in scope
     if not roots:
-        return "", None
+        return "", None, None
     top = min(roots, key=lambda o: o.depth)
     if top.depth == 1:
-        return COMMITTEE, None
+        return COMMITTEE, None, (top if len(roots) == 1 else None)
     if all(r.kind in rules_todo.BRANCH_LEVEL for r in roots):
-        return BRANCH, (roots[0] if len(roots) == 1 else None)
-    return UNIT, (top if len(roots) == 1 else None)
+        return BRANCH, (roots[0] if len(roots) == 1 else None), None
+    return UNIT, (top if len(roots) == 1 else None), None
 
 
 @dataclass
@@ -156,7 +167,8 @@ class TodoPage:
     level: str
     focus: Organization | None
     today: dt.date
-    todo: rules_todo.Todo | None = None
+    # The 工委's page: the whole summed up from the roll-ups (`rules_todo.Progress`).
+    todo: rules_todo.Todo | rules_todo.Progress | None = None
     attention: list[rules_todo.OrgTodo] = field(default_factory=list)
     units: list[rules_todo.UnitTodo] = field(default_factory=list)
     deadlines: list[rules_todo.Deadline] = field(default_factory=list)
@@ -164,7 +176,15 @@ class TodoPage:
     campaigns: list[Any] = field(default_factory=list)
 
     @property
+    def attention_count(self) -> int:
+        if isinstance(self.todo, rules_todo.Progress):
+            return self.todo.attention
+        return len(self.attention)
+
+    @property
     def org_count(self) -> int:
+        if isinstance(self.todo, rules_todo.Progress):
+            return self.todo.orgs
         return len(self.todo.orgs) if self.todo else 0
 
     @property
@@ -173,13 +193,33 @@ class TodoPage:
         return self.org_count - len(self.attention)
 
 
-def build(user: Any, today: dt.date, focus: Organization | None = None) -> TodoPage:
-    """The 待办 of `user` (or of `focus`, an org in their scope) on `today`."""
-    level, within = level_of(user, focus)
+def build(
+    user: Any, today: dt.date, focus: Organization | None = None, *, every_org: bool = False
+) -> TodoPage:
+    """The 待办 of `user` (or of `focus`, an org in their scope) on `today`.
+
+    The 工委's page sums up each unit from the roll-ups (`rules_todo.unit_progress`) unless
+    `every_org` (the export lists every org with its items)."""
+    level, within, root = _level(user, focus)
     page = TodoPage(level, within, today)
     if not level:
         return page
     org_url = safe_reverse("web:todo") or ""
+    if root is not None and not every_org:
+        # The root and its children with their roll-up tokens, in one query.
+        top, *children = rollup.with_tokens(
+            Organization.objects.holding(user, VIEW_PERM)
+            .filter(path__startswith=root.path, depth__lte=root.depth + 1)
+            .order_by("path")
+        )
+        assert top.pk == root.pk  # the root came from the user's scope: it is held
+        page.todo, page.units = rules_todo.unit_progress(user, today, top, children)
+        for unit in page.units:
+            if unit.org_id is not None and org_url:
+                unit.url = f"{org_url}?org={unit.org_id}"
+        page.campaigns = running_campaigns(user, within)
+        page.rectifications = rectifications(user, today, within, ahead=RECTIFICATION_AHEAD_DAYS)
+        return page
     page.todo = rules_todo.compute(
         user, today, within=within, org_url=org_url, record_links=level == BRANCH
     )

@@ -96,9 +96,10 @@ def todo(request):
             raise Http404("未找到该党组织。")
         focus = get_object_or_404(Organization.objects.holding(user, VIEW_PERM), pk=pk)
     today = timezone.localdate()
-    page = todo_page.build(user, today, focus)
+    export = request.GET.get("export") == "xlsx"
+    page = todo_page.build(user, today, focus, every_org=export)
     many = page.level in (todo_page.UNIT, todo_page.COMMITTEE)
-    if request.GET.get("export") == "xlsx" and many:
+    if export and many:
         return todo_page.xlsx_download(user, page)
     title = f"待办：{page.focus.name}" if page.focus else "待办"
     return render(
