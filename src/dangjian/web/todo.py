@@ -263,8 +263,9 @@ def _open_items(org: rules_todo.OrgTodo) -> str:
 
 
 def workbook(page: TodoPage) -> tuple[Any, int]:
-    """落后或有风险的组织 (every level, worst first), 全部组织 and 说明 sheets."""
-    assert page.todo is not None
+    """落后或有风险的组织 (every level, worst first), 全部组织 and 说明 sheets (a page built
+    with `every_org`)."""
+    assert isinstance(page.todo, rules_todo.Todo)
     if page.level == COMMITTEE:
         rules_todo.name_orgs(page.todo, page.focus)
     wb = writer.new_workbook(write_only=True)
