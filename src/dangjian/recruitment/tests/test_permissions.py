@@ -1,5 +1,5 @@
-"""The generic permission checks for every recruitment model and endpoint (API; the pages
-are added by the pages module, which then names them here)."""
+"""The generic permission checks for every recruitment model and API endpoint (the pages
+have theirs in test_pages_permissions)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from dangjian.recruitment.models import (
 )
 
 from .factories import new_applicant
+from . import test_pages_permissions as pages
 
 _seq = itertools.count(1)
 
@@ -31,6 +32,10 @@ def _applicant(org) -> Applicant:
 class TestApplicantPermissions(ApiWritePermissionTestMixin):
     model = Applicant
     api_list = "/api/recruitment/applicants/"
+
+    def test_every_edit_and_delete_page_is_checked(self):
+        # The pages are checked by the pages' own class (test_pages_permissions).
+        pages.TestApplicantPagePermissions().test_every_edit_and_delete_page_is_checked()
 
     def make_object(self, org):
         return _applicant(org)
@@ -48,6 +53,9 @@ class TestApplicantPermissions(ApiWritePermissionTestMixin):
 class TestRecruitmentStepPermissions(PermissionTestMixin):
     model = RecruitmentStep
     api_list = "/api/recruitment/steps/"
+
+    def test_every_edit_and_delete_page_is_checked(self):
+        pages.TestStepPagePermissions().test_every_edit_and_delete_page_is_checked()
 
     def make_object(self, org):
         applicant = _applicant(org)
