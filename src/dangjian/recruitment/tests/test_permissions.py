@@ -19,8 +19,8 @@ from dangjian.recruitment.models import (
     StepAttachment,
 )
 
-from .factories import new_applicant
 from . import test_pages_permissions as pages
+from .factories import new_applicant
 
 _seq = itertools.count(1)
 
