@@ -14,6 +14,7 @@ from django.db.models import OuterRef, Subquery
 from dangjian.activities import history
 from dangjian.activities.models import Activity, NoticeReceipt, Participation
 from dangjian.core.scoping import holds
+from dangjian.dues.me import my_dues
 from dangjian.members.models import Member, MemberStatus
 from dangjian.orgs.termrules import add_years
 from dangjian.rules.deadlines import anniversary, notice_days, probation_end
@@ -99,3 +100,4 @@ def organizational_life(member: Member, day: dt.date, user: Any) -> dict:
 register(Section("reminders", "我的提醒", "selfservice/_reminders.html", reminders, order=10))
 register(Section("upcoming", "近期会议", "selfservice/_upcoming.html", upcoming, order=20))
 register(Section("life", "我的组织生活", "selfservice/_life.html", organizational_life, order=30))
+register(Section("dues", "我的党费", "dues/_me.html", my_dues, order=40))

@@ -177,3 +177,26 @@ def test_unpaid_runs_on_a_hand_computed_calendar(tree, branch):
     )
     # On 2024-09-01 the run is July–August: 2 months, under the threshold.
     assert zhang.pk not in {r.member_id for r in alerts.unpaid_runs(secretary, dt.date(2024, 9, 1))}
+
+
+def test_my_page_shows_my_dues(client, tree, branch, make_user):
+    secretary, (zhang, *_rest) = branch
+    services.record_payment(
+        secretary,
+        zhang,
+        paid_on=dt.date(2024, 3, 10),
+        from_month=M(2024, 1),
+        to_month=M(2024, 3),
+        amount="42",
+        method="cash",
+    )
+    ledger.generate_through(M(2024, 6))
+    user = make_user("party_member", tree.branch_a)
+    type(zhang).objects.filter(pk=zhang.pk).update(account=user)
+    client.force_login(user)
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.localdate", return_value=dt.date(2024, 6, 20)):
+        html = client.get(reverse("selfservice:me")).content.decode()
+    assert "我的党费" in html and "每月应交党费 <strong>14.00 元</strong>" in html
+    assert "已交 <strong>3</strong> 个月" in html and "欠交 2 个月，共 28.00 元" in html
