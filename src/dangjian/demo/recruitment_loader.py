@@ -186,7 +186,13 @@ def plan_people(
     showcase = branches[0]
     mine = [m for m in recent if m.org.path.startswith(showcase.path)]
     others = [m for m in recent if not m.org.path.startswith(showcase.path)]
-    chosen = mine[:SHOWCASE_ADMITTED] + rng.sample(others, min(len(others), ADMITTED))
+    # As many from each of the last five years (the roster's joins pile up in the latest).
+    by_year: dict[int, list[Member]] = {}
+    for m in others:
+        by_year.setdefault((today - m.joined_on).days // 365, []).append(m)
+    chosen = mine[:SHOWCASE_ADMITTED]
+    for _years, group in sorted(by_year.items()):
+        chosen += rng.sample(group, min(len(group), ADMITTED // 5))
     placed_extension = placed_approval = None
     for m in chosen:
         cal = shifted(calendar(m.joined_on, rng), Step.ADMISSION, m.joined_on)
