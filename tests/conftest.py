@@ -19,8 +19,12 @@ def world(tree, make_user):
         make_campaign,
         make_finding,
     )
+    from dangjian.core.scoping import SYSTEM
     from dangjian.members.tests.factories import ExemptionFactory, MemberFactory, TransferFactory
     from dangjian.orgs.models import CommitteePost, Term
+    from dangjian.recruitment import services as recruitment_services
+    from dangjian.recruitment.models import ApplicationFormPool, PartyProbation
+    from dangjian.recruitment.tests.factories import new_applicant, walk
     from dangjian.rules.models import RuleExemption
     from dangjian.rules.models_notifications import Notification
 
@@ -67,6 +71,11 @@ def world(tree, make_user):
         user=admin, kind="term_due", title="换届提醒", org=tree.branch_a, dedupe_key="fuzz-1"
     )
     clerk = make_user("viewer", tree.unit_b, display_name="只读用户")
+    # 发展党员: an applicant at step 13 with a 志愿书 number, a 留党察看 record.
+    applicant = walk(admin, new_applicant(admin, tree.branch_a), 13, people=members[:2])
+    pool = ApplicationFormPool.objects.create(org=tree.unit_a, year=2023, first=1, last=99)
+    recruitment_services.issue_form_number(SYSTEM, applicant, pool, dt.date(2023, 5, 10))
+    PartyProbation.objects.create(member=members[4], decided_on=dt.date(2024, 1, 1))
     # A row of each API resource, by its URL name: what a fuzzed detail URL may point at.
     rows = {
         "activities": meeting.pk,
@@ -80,6 +89,8 @@ def world(tree, make_user):
         "members": members[0].pk,
         "notifications": notification.pk,
         "orgs": tree.branch_a.pk,
+        # /api/recruitment/<resource>/{id}/: the applicant (its actions are the ones to fuzz)
+        "recruitment": applicant.pk,
         "participations": meeting.participations.values_list("pk", flat=True)[0],
         "rectifications": finding.rectification.pk,
         "rule-exemptions": rule_exemption.pk,
