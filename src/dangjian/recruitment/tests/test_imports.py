@@ -97,3 +97,21 @@ def test_without_the_right_nothing(tree, make_user):
     user = make_user("viewer", tree.root)
     result = run(user, [["李一", ID_1, "甲局第一党支部", "2024-03-01", None]])
     assert not result.ok and Applicant.objects.count() == 0
+
+
+def test_through_the_import_page(tree, make_user, client):
+    from django.urls import reverse
+
+    client.force_login(make_user("branch_secretary", tree.branch_a))
+    page = client.get(reverse("recruitment:pipeline"))
+    url = reverse("imports:run", args=["recruitment_applicants"])
+    assert f'href="{url}"' in page.content.decode()  # 批量导入 beside 登记入党申请人
+    assert client.get(url).status_code == 200
+    template = client.get(reverse("imports:template", args=["recruitment_applicants"]))
+    assert template.status_code == 200
+    r = client.post(url, {"file": upload([["李一", ID_1, "甲局第一党支部", "2024-13-01", None]])})
+    html = r.content.decode()
+    assert r.status_code == 200 and "<td>2</td>" in html and "递交入党申请书日期" in html
+    assert Applicant.objects.count() == 0
+    r = client.post(url, {"file": upload([["李一", ID_1, "甲局第一党支部", "2024-03-01", None]])})
+    assert Applicant.objects.filter(name="李一").count() == 1
