@@ -10,6 +10,7 @@ upper committee's steps (预审, 志愿书 number, 派人谈话, 审批, 备案,
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -23,7 +24,14 @@ PASSWORD = "Zz9!recruitment-e2e"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
 VOTE = {"expected": "9", "present": "8", "votes_yes": "8", "votes_no": "0", "votes_abstain": "0"}
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 UPPER = {13, 16, 17, 18, 24}  # the upper committee's steps: the unit admin records them
+
+
+def top(page, name: str) -> None:
+    """What the phone shows without scrolling (the full-page shots are very tall)."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"{name}.png"))
 
 
 def no_sideways_scroll(page) -> None:
@@ -126,6 +134,7 @@ def test_application_to_conversion(live_server, browser, tree, people, screensho
         if size == "phone":
             no_sideways_scroll(sec)
             screenshot(sec, "recruitment-step-error-phone")
+            top(sec, "recruitment-step-error-phone-top")
 
         for step in range(2, 26):
             if step == 14:  # the unit issues the 志愿书 number from its pool after the 预审
@@ -140,6 +149,8 @@ def test_application_to_conversion(live_server, browser, tree, people, screensho
             if step == 7 and size == "phone":
                 no_sideways_scroll(sec)
                 screenshot(sec, "recruitment-detail-phone")
+                sec.goto(detail)
+                top(sec, "recruitment-detail-phone-top")
 
         applicant.refresh_from_db()
         assert applicant.stage == Stage.FULL and applicant.last_step == 25
