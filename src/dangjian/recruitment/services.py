@@ -28,6 +28,7 @@ from dangjian.activities.attachments import (
     store_upload,
 )
 from dangjian.core import services as core_services
+from dangjian.core.bounds import ID_MAX, ID_MIN
 from dangjian.core.models import snapshot
 from dangjian.core.scoping import holds
 from dangjian.core.services import ErrorCollector, OutOfScope, emit, ensure_in_scope
@@ -300,7 +301,7 @@ def _members(user: Any, values: Iterable[Any], field: str, errors: ErrorCollecto
     ids: list[int] = []
     for value in values or ():
         pk = getattr(value, "pk", value)
-        if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk < 2**31:
+        if isinstance(pk, bool) or not isinstance(pk, int) or not ID_MIN <= pk <= ID_MAX:
             errors.add(field, "所选党员不存在，或不在您的管辖范围内。")
             return []
         if pk not in ids:

@@ -258,3 +258,20 @@ def test_under_eighteen(tree, user):
         ),
         "第五条",
     )
+
+
+def test_admission_refused_by_the_member_record_writes_nothing(tree, make_user):
+    """The 支部大会 step and the member it creates are one write: when the members service
+    refuses (the ID number is already registered to a member the secretary may see), the
+    step is not recorded either."""
+    secretary = make_user("branch_secretary", tree.branch_a)
+    a = new_applicant(secretary, tree.branch_a)
+    walk(secretary, a, 14)
+    MemberFactory(org=tree.branch_a, joined_on=D(2010, 1, 1), id_number=a.id_number)
+    refused_writing_nothing(
+        lambda: services.record_step(secretary, a, 15, D(2023, 6, 1), **VOTE),
+        "生成党员档案时",
+        "已登记",
+    )
+    a.refresh_from_db()
+    assert (a.last_step, a.member_id) == (14, None)
