@@ -29,7 +29,13 @@ MEMBER_REVEAL = {"members.reveal_member"}
 # 政审 conclusion revealed by the roles that reveal ID numbers. The 志愿书 number pools are
 # held above the branch (the unit's 党委 issues the 志愿书 after its 预审): a branch reads
 # the numbers of its own applicants on their records, not the pools.
-_RECRUITMENT_MODELS = ("applicant", "recruitmentstep", "stepattachment", "partyprobation")
+_RECRUITMENT_MODELS = (
+    "applicant",
+    "recruitmentstep",
+    "stepattachment",
+    "partyprobation",
+    "recruitmentplan",  # the unit-level org's own: a branch's scope never reaches it
+)
 RECRUITMENT_VIEW = {f"recruitment.view_{m}" for m in _RECRUITMENT_MODELS}
 RECRUITMENT_MANAGE = set().union(*(_crud("recruitment", m) for m in _RECRUITMENT_MODELS))
 RECRUITMENT_REVEAL = {"recruitment.reveal_applicant"}

@@ -452,3 +452,33 @@ class PartyProbation(ScopedModel):
 
     def audit_related_org_id(self):
         return self.member.org_id
+
+
+class RecruitmentPlan(ScopedModel):
+    """年度发展党员计划: how many people a unit's party organization plans to admit in a
+    year (the figure the 工委 sets the year's admissions against). One row per unit-level
+    org and year, written by the unit or the 工委 (`services.set_plans`)."""
+
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("党组织"),
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    planned = models.PositiveIntegerField(_("计划发展人数"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("年度发展计划")
+        verbose_name_plural = _("年度发展计划")
+        ordering = ["-year", "org"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "year"], name="recruitment_plan_org_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.year}年发展计划"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('recruitment:plan')}?year={self.year}"

@@ -5,6 +5,7 @@ the next step's form, adding and closing applicants, the yearly figures per unit
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -26,9 +27,9 @@ from dangjian.core.orgpicker import render_org_picker
 from dangjian.core.scoping import holds
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ScopedViewMixin
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, Unit
 
-from . import exports, services, tables
+from . import exports, plans, services, tables
 from . import imports as _imports
 from .forms import ApplicantForm, CloseForm, ExtendForm, StepForm
 from .models import (
@@ -476,29 +477,85 @@ class ExportView(ScopedViewMixin, View):
         return exports.docx_download(request.user, applicant, rows)
 
 
+@dataclass
+class PlanLine(tables.PlanRow):
+    """A row of the yearly page: the records' figures, the plan, and its input if editable."""
+
+    planned: int | None = None
+    input: str = ""  # the input's name when the user sets this unit's plan
+    value: Any = None
+    invalid: bool = False
+
+    @property
+    def rate(self) -> str:
+        return f"{100 * self.admitted / self.planned:.0f}%" if self.planned else ""
+
+
 class PlanView(ScopedViewMixin, TemplateView):
-    """年度发展情况 per 机关单位: applications, admissions and 转正 of a year."""
+    """年度发展计划 and 发展情况 per 机关单位: planned admissions (set here by the unit or the
+    工委) beside the applications, admissions and 转正 of a year."""
 
     queryset = Applicant.objects.all()
     template_name = "recruitment/plan.html"
 
+    def _year(self) -> int:
+        today = timezone.localdate()
+        raw = self.request.GET.get("year", "") or self.request.POST.get("year", "")
+        year = bounds.parse_int(raw, plans.FIRST_YEAR, today.year + 1) if raw else today.year
+        if year is None:
+            raise Http404(f"年度应为{plans.FIRST_YEAR}年至{today.year + 1}年之间的年份。")
+        return year
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        raw = self.request.GET.get("year", "")
-        year = bounds.parse_int(raw, 2000, today.year) if raw else today.year
-        if year is None:
-            raise Http404("年度应为2000年至今年之间的年份。")
+        year = self._year()
         within = _within(self.request)
-        rows = tables.yearly_by_unit(self.request.user, year, within)
-        orgs = Organization.objects.restrict(self.request.user, "view")
+        user = self.request.user
+        rows = tables.yearly_by_unit(user, year, within)
+        planned = plans.planned_by_unit(user, year, within)
+        # The unit-level orgs whose plan this user sets (none for a branch): their rows show
+        # an input, with or without records this year.
+        editable = plans.plan_orgs(user).filter(unit__isnull=False)
+        if within is not None:
+            editable = editable.filter(path__startswith=within.path)
+        edit = {o.unit_id: o for o in editable.select_related("unit").only("id", "unit", "name")}
+        by_unit = {r.unit_id: r for r in rows}
+        for unit_id, org in edit.items():
+            if unit_id not in by_unit:
+                by_unit[unit_id] = tables.PlanRow(unit_id, org.unit.name)
+        for unit_id in planned:
+            if unit_id not in by_unit:
+                by_unit[unit_id] = tables.PlanRow(unit_id, "")
+        missing = [u for u, r in by_unit.items() if not r.name and u is not None]
+        if missing:
+            names = dict(Unit.objects.filter(pk__in=missing).values_list("pk", "name"))
+            for u in missing:
+                by_unit[u].name = names.get(u, "")
+        errors = kwargs.get("errors") or {}
+        shown = []
+        for r in by_unit.values():
+            target = planned.get(r.unit_id, (None, None))[1]
+            org = edit.get(r.unit_id)
+            line = PlanLine(r.unit_id, r.name, r.applied, r.admitted, r.converted, target)
+            if org is not None:
+                line.input = f"plan-{org.pk}"
+                posted = self.request.method == "POST"
+                line.value = self.request.POST.get(line.input, "") if posted else target
+                line.invalid = line.input in errors
+            shown.append(line)
+        shown.sort(key=lambda x: (-x.admitted, -(x.planned or 0), x.name))
+        orgs = Organization.objects.restrict(user, "view")
         ctx.update(
             title="年度发展党员情况",
             year=year,
-            years=list(range(today.year, max(2000, today.year - 6), -1)),
+            years=list(range(today.year + 1, max(plans.FIRST_YEAR, today.year - 6), -1)),
             within=within,
-            rows=rows,
+            rows=shown,
+            can_plan=bool(edit),
+            errors=errors,
             totals={
+                "planned": sum(x.planned or 0 for x in shown),
                 "applied": sum(r.applied for r in rows),
                 "admitted": sum(r.admitted for r in rows),
                 "converted": sum(r.converted for r in rows),
@@ -508,3 +565,36 @@ class PlanView(ScopedViewMixin, TemplateView):
             ),
         )
         return ctx
+
+    def post(self, request, *args, **kwargs):
+        year = self._year()
+        values: dict[int, int | None] = {}
+        errors: dict[str, list[str]] = {}
+        for name, raw in request.POST.items():
+            if not name.startswith("plan-"):
+                continue
+            org_id = bounds.parse_id(name[5:])
+            if org_id is None:
+                return HttpResponseBadRequest("计划数据无效。".encode(), content_type="text/plain")
+            raw = raw.strip()
+            if not raw:
+                values[org_id] = None
+                continue
+            number = bounds.parse_int(raw, 0, plans.PLAN_MAX)
+            if number is None:
+                errors[name] = [f"计划发展人数应为0至{plans.PLAN_MAX}之间的整数。"]
+            else:
+                values[org_id] = number
+        if not errors:
+            try:
+                changed = plans.set_plans(request.user, year, values)
+            except ValidationError as exc:
+                errors = exc.message_dict
+            else:
+                messages.success(request, f"已保存{year}年发展计划（{changed}个单位有变动）。")
+                query = f"?year={year}"
+                if request.GET.get("within"):
+                    query += f"&within={request.GET['within']}"
+                return redirect(reverse("recruitment:plan") + query)
+        context = self.get_context_data(errors=errors, **kwargs)
+        return self.render_to_response(context, status=400)

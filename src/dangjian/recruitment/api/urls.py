@@ -1,5 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
+from .plans import PlanViewSet
 from .views import (
     ApplicantViewSet,
     AttachmentViewSet,
@@ -18,4 +19,5 @@ router.register("recruitment/form-numbers", FormNumberViewSet, basename="recruit
 router.register(
     "recruitment/party-probations", PartyProbationViewSet, basename="recruitment-partyprobation"
 )
+router.register("recruitment/plans", PlanViewSet, basename="recruitment-plan")
 urlpatterns = router.urls
