@@ -19,12 +19,24 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest
 
 from dangjian.core.db import path_prefix_q
 from dangjian.members import presence
-from dangjian.members.models import Member, MembershipState, MemberStatus, Transfer
+from dangjian.members.models import Exit, Member, MembershipState, MemberStatus, Transfer
 from dangjian.orgs.models import Organization
 
 
@@ -53,9 +65,9 @@ def full_member_counts(
 
     since = Greatest("joined_on", Coalesce("full_member_on", "joined_on"))
     moved = Transfer.objects.filter(member_id=OuterRef("pk"), transferred_on__gt=first)
-    # Per org, how many became full by each day and how many had left by each day: two CASE
-    # buckets (the first day by which the member was full / had left; len(days) for never)
-    # grouped, then running sums here — cheaper than a conditional COUNT per day.
+    # Per org, how many became full by each day: one CASE bucket (the first day by which
+    # the member was full; len(days) for none) grouped, then running sums here — cheaper
+    # than a conditional COUNT per day.
     order = sorted(range(len(days)), key=lambda i: days[i])
 
     def bucket(column: str) -> Case:
@@ -65,24 +77,21 @@ def full_member_counts(
             output_field=IntegerField(),
         )
 
-    # Stayers: no transfer after the first day, on the roll then (normal, or leaving
-    # later: an exited member stays under their org, so their org is where they were).
+    # Stayers: normal now and no transfer after the first day, so their org is where they
+    # were on every day (exited members are replayed below with the movers).
     stayers = (
-        Member.objects.filter(member_q, status=MemberStatus.FULL)
-        .filter(Q(membership=MembershipState.NORMAL) | Q(exit__left_on__gt=first))
+        Member.objects.filter(member_q, membership=MembershipState.NORMAL, status=MemberStatus.FULL)
         .exclude(Exists(moved))
         .annotate(since=since)
-        .annotate(bucket=bucket("since"), gone=bucket("exit__left_on"))
-        .values("org__path", "bucket", "gone")
+        .annotate(bucket=bucket("since"))
+        .values("org__path", "bucket")
         .annotate(n=Count("pk"))
         .order_by()
-        .values_list("org__path", "bucket", "gone", "n")
+        .values_list("org__path", "bucket", "n")
     )
     by_org: dict[str, list[int]] = defaultdict(lambda: [0] * (len(days) + 1))
-    for path, k, gone, n in stayers:
-        if gone > k:  # counted from the day they were full until the day they left
-            by_org[path][k] += n
-            by_org[path][gone] -= n
+    for path, k, n in stayers:
+        by_org[path][k] += n
     for path, per_bucket in by_org.items():
         counts, running = [0] * len(days), 0
         for k, i in enumerate(order):
@@ -90,29 +99,53 @@ def full_member_counts(
             counts[i] = running
         add(path, counts)
 
-    # Members with a transfer after the first day (within `transfer_q`), replayed.
+    # Replayed: members with a transfer after the first day (within `transfer_q`), and
+    # members leaving after it (by `member_q`: an exited member stays under their org) —
+    # one UNION ALL of the transfer rows and the exit rows (an exit row moves nobody).
+    columns = ("m", "on", "tid", "src", "path", "membership", "joined", "full_on", "left_on")
     transfers = Transfer.objects.filter(transferred_on__gt=first, member__status=MemberStatus.FULL)
     if transfer_q is not None:
         transfers = transfers.filter(transfer_q)
-    history: dict[int, list[tuple[dt.date, str | None]]] = defaultdict(list)
+    moves_rows = transfers.annotate(
+        m=F("member_id"),
+        on=F("transferred_on"),
+        tid=F("pk"),
+        src=F("from_org__path"),
+        path=F("member__org__path"),
+        membership=F("member__membership"),
+        joined=F("member__joined_on"),
+        full_on=F("member__full_member_on"),
+        left_on=F("member__exit__left_on"),
+    ).values_list(*columns)
+    exit_rows = (
+        Exit.objects.filter(
+            left_on__gt=first,
+            member__status=MemberStatus.FULL,
+            member_id__in=Member.objects.filter(member_q).values("pk"),
+        )
+        .annotate(
+            m=F("member_id"),
+            on=Value(None, output_field=DateField()),
+            tid=Value(None, output_field=IntegerField()),
+            src=Value(None, output_field=CharField()),
+            path=F("member__org__path"),
+            membership=F("member__membership"),
+            joined=F("member__joined_on"),
+            full_on=F("member__full_member_on"),
+        )
+        .values_list(*columns)
+    )
+    history: dict[int, list[tuple[dt.date, int, str | None]]] = defaultdict(list)
     now: dict[int, tuple[dt.date, dt.date | None, str, str | None, dt.date | None]] = {}
-    for member_id, on, from_path, path, membership, joined, full_on, left_on in transfers.order_by(
-        "member_id", "transferred_on", "pk"
-    ).values_list(
-        "member_id",
-        "transferred_on",
-        "from_org__path",
-        "member__org__path",
-        "member__membership",
-        "member__joined_on",
-        "member__full_member_on",
-        "member__exit__left_on",
-    ):
-        history[member_id].append((on, from_path))
+    rows = moves_rows.order_by().union(exit_rows.order_by(), all=True)
+    for member_id, on, tid, from_path, path, membership, joined, full_on, left_on in rows:
+        if on is not None:
+            history[member_id].append((on, tid, from_path))
         now[member_id] = (joined, full_on, membership, path, left_on)
     for member_id, (joined, full_on, membership, path, left_on) in now.items():
         full_since = max(joined, full_on or joined)
-        moves = history.get(member_id, [])
+        # Recorded order: by date, then id.
+        moves = [(on, src) for on, _tid, src in sorted(history.get(member_id, []))]
         for i, day in enumerate(days):
             if full_since > day:
                 continue
