@@ -54,7 +54,7 @@ class AttachmentApiFilterSet(WithinFilterSet):
 
 
 class PoolApiFilterSet(WithinFilterSet):
-    year = YearFilter(label=_("年度"))
+    year = YearFilter(lookup_expr="exact", label=_("年度"))  # a number, not a date
 
     class Meta:
         model = ApplicationFormPool

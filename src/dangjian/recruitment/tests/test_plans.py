@@ -115,3 +115,11 @@ def test_the_api_lists_plans_in_scope(client, tree, make_user):
     rows = client.get("/api/recruitment/plans/?year=2024").json()["results"]
     assert [(r["org"], r["planned"]) for r in rows] == [(tree.unit_a.pk, 5)]
     assert client.post("/api/recruitment/plans/", {}).status_code == 405
+
+
+@pytest.mark.parametrize("url", ["/api/recruitment/plans/", "/api/recruitment/pools/"])
+def test_the_year_filter_of_a_yearly_row_is_a_number(client, tree, make_user, url):
+    client.force_login(make_user("committee_admin", tree.root))
+    assert client.get(url, {"year": "2024"}).status_code == 200
+    bad = client.get(url, {"year": "1899"})
+    assert bad.status_code == 400 and "年" in bad.content.decode()
