@@ -6,6 +6,7 @@ app_name = "dues"
 urlpatterns = [
     path("", views.LedgerView.as_view(), name="ledger"),
     path("arrears/", views.ArrearsView.as_view(), name="arrears"),
+    path("publication/", views.PublicationView.as_view(), name="publication"),
     path("members/<int:pk>/", views.MemberLedgerView.as_view(), name="member_ledger"),
     path("payments/", views.PaymentListView.as_view(), name="payment_list"),
     path("payments/add/", views.PaymentBatchView.as_view(), name="payment_add"),

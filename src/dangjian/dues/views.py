@@ -38,7 +38,7 @@ from dangjian.core.views import (
 from dangjian.members.models import Member, MembershipState
 from dangjian.orgs.models import Organization, OrgKind
 
-from . import ledger, services
+from . import ledger, publication, services
 from .filtersets import (
     ArrearsFilterSet,
     DuesBaseFilterSet,
@@ -180,6 +180,21 @@ class LedgerView(ScopedViewMixin, TemplateView):
             can_base=holds(request.user, "dues.add_duesbase", org.path),
         )
         return ctx
+
+
+class PublicationView(ScopedViewMixin, View):
+    """党费收缴使用情况公布 of one org and year: `?org=&year=&format=xlsx|docx`."""
+
+    queryset = DuesDue.objects.all()
+
+    def get(self, request):
+        _orgs, org = _chosen_org(request, "dues.view_duesdue", request.GET.get("org"))
+        if org is None:
+            raise Http404(_("未找到。"))
+        pub = publication.build(org, _year(request), services.today())
+        if request.GET.get("format") == "docx":
+            return publication.docx_download(request.user, pub, services.today())
+        return publication.xlsx_download(request.user, pub)
 
 
 class MemberLedgerView(ScopedViewMixin, View):

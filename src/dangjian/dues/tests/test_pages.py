@@ -200,3 +200,56 @@ def test_my_page_shows_my_dues(client, tree, branch, make_user):
         html = client.get(reverse("selfservice:me")).content.decode()
     assert "我的党费" in html and "每月应交党费 <strong>14.00 元</strong>" in html
     assert "已交 <strong>3</strong> 个月" in html and "欠交 2 个月，共 28.00 元" in html
+
+
+def test_publication_of_the_branch_year(client, tree, branch):
+    secretary, (zhang, li, _wang) = branch
+    ledger.generate_through(M(2024, 12))
+    services.record_payment(
+        secretary,
+        zhang,
+        paid_on=dt.date(2024, 3, 10),
+        from_month=M(2024, 1),
+        to_month=M(2024, 3),
+        amount="42",
+        method="cash",
+    )
+    services.record_payment(
+        secretary,
+        li,
+        paid_on=dt.date(2024, 7, 1),
+        from_month=M(2024, 1),
+        to_month=M(2024, 6),
+        amount="250",
+        method="transfer",
+    )
+    services.record_remittance(
+        secretary,
+        tree.branch_a,
+        from_month=M(2024, 1),
+        to_month=M(2024, 6),
+        amount="292",
+        remitted_on=dt.date(2024, 8, 5),
+    )
+    from dangjian.dues import publication
+
+    pub = publication.build(tree.branch_a, 2024, dt.date(2025, 1, 10))
+    rows = {r[0]: r[1:] for r in pub.rows}
+    # 14 × 12 + 40 × 12 + 240 × 12 = 3528 due; paid 42 + 240; li paid 10 extra (not dues).
+    assert rows["张一"] == [12, D("168.00"), 3, D("42.00"), 9, D("126.00")]
+    assert rows["李二"] == [12, D("480.00"), 6, D("240.00"), 6, D("240.00")]
+    assert (pub.due, pub.paid, pub.collected, pub.extra, pub.back_payments, pub.remitted) == (
+        D("3528.00"),
+        D("282.00"),
+        D("292.00"),
+        D("10.00"),
+        1,
+        D("292.00"),
+    )
+    client.force_login(secretary)
+    url = reverse("dues:publication") + f"?org={tree.branch_a.pk}&year=2024"
+    xlsx = client.get(url)
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")
+    docx = client.get(url + "&format=docx")
+    assert docx.status_code == 200 and b"".join(docx.streaming_content)[:2] == b"PK"
+    assert AuditEvent.objects.filter(action="export").count() == 2
