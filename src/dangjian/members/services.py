@@ -425,9 +425,14 @@ EXIT_ONLY_MESSAGE = "出党、去世等请在党员页面通过“出党/减少�
 
 
 def _check_membership_change(member: Member, stored: str | None) -> None:
-    """A dated exit is written only by record_exit: the form's 党籍状态 cannot set or undo it."""
+    """A dated exit is written only by record_exit: the form's 党籍状态 cannot set one, nor
+    undo one that has its exit record (a legacy state without a date may be corrected)."""
     new = member.membership
-    if new != stored and (new in EXIT_STATES or stored in EXIT_STATES):
+    if new == stored:
+        return
+    if new in EXIT_STATES or (
+        stored in EXIT_STATES and member.pk and Exit.objects.filter(member_id=member.pk).exists()
+    ):
         raise ValidationError({"membership": [EXIT_ONLY_MESSAGE]})
 
 

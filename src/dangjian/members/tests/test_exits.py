@@ -178,6 +178,10 @@ def test_the_member_form_cannot_set_or_undo_a_dated_exit(zhang, secretary):
     with pytest.raises(ValidationError):
         services.update_member(secretary, zhang, membership=MembershipState.NORMAL)
     assert Member.objects.get(pk=zhang.pk).membership == MembershipState.DECEASED
+    # A legacy state without an exit record (entered before exits were dated) may be corrected.
+    legacy = MemberFactory(org=zhang.org, membership=MembershipState.DECEASED)
+    services.update_member(secretary, legacy, membership=MembershipState.NORMAL)
+    assert Member.objects.get(pk=legacy.pk).membership == MembershipState.NORMAL
 
 
 def test_counts_on_the_day_before_of_and_after_an_exit(zhang, tree, secretary):
