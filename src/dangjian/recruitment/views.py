@@ -210,6 +210,10 @@ class ApplicantDetailView(ScopedViewMixin, TemplateView):
         if form is None and can_change and steps:
             form = StepForm(user=user, steps=steps)
         newest = max(rows, key=lambda r: (r.step, r.done_on, r.pk)) if rows else None
+        today = timezone.localdate()
+        # What is due next, as the pipeline shows it (one query over the person's branch).
+        due = tables.due_by_applicant(user, today, applicant.org)
+        upcoming = tables.pipeline_rows([applicant], due, today)[0]
         member = applicant.member
         ctx = self.get_context_data(
             object=applicant,
@@ -232,6 +236,7 @@ class ApplicantDetailView(ScopedViewMixin, TemplateView):
                 and not (newest.step >= Step.ADMISSION and applicant.member_id)
             ),
             newest=newest,
+            upcoming=upcoming,
             birth_shown=(
                 f"{applicant.birth_date:%Y-%m-%d}"
                 if applicant.birth_date and services.can_reveal(user, applicant)

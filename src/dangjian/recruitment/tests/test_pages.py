@@ -111,6 +111,7 @@ def test_step_form_records_and_shows_errors(tree, as_user, client):
     a = new_applicant(sec, tree.branch_a)
     talker = full_members(tree.branch_a, 1)[0]
     # Two months after the application: the talk rule refuses it, citing its article.
+    assert "已超期：入党谈话应于 2022-02-10 前完成" in client.get(detail(a)).content.decode()
     r = client.post(detail(a), {"step": 2, "done_on": "2022-03-20", "person_1": talker.pk})
     assert r.status_code == 200
     html = r.content.decode()
@@ -135,6 +136,7 @@ def test_step_form_records_and_shows_errors(tree, as_user, client):
     assert row.people.get().member == talker
     html = client.get(detail(a)).content.decode()
     assert "经批准的例外" in html and talker.name in html
+    # Before the talk, the page said it was overdue: the talk was due on 2022-02-10.
     # A step that is not open is refused by the form (no skipping).
     r = client.post(detail(a), {"step": 9, "done_on": "2022-03-21"})
     assert r.status_code == 200 and RecruitmentStep.objects.filter(applicant=a).count() == 2
