@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
@@ -47,19 +47,31 @@ def members_for(queryset: QuerySet[Member]) -> list[LedgerMember]:
     return [LedgerMember(*row) for row in rows.order_by()]
 
 
-def _bases(member_ids: Sequence[int], last: dt.date) -> dict[int, list[DuesBase]]:
+class BaseRow(NamedTuple):
+    """The columns of a `DuesBase` the ledger needs (tuples: 75,000 model instances for a
+    city's three years of bases would cost more than the rest of a month's generation)."""
+
+    member_id: int
+    year: int
+    from_month: int
+    category: str
+    base: Decimal | None
+    fixed_amount: Decimal | None
+
+
+def _bases(member_ids: Sequence[int], last: dt.date) -> dict[int, list[BaseRow]]:
     """Each member's bases starting on or before `last`, in order (one query per 2000 ids)."""
-    out: dict[int, list[DuesBase]] = defaultdict(list)
+    out: dict[int, list[BaseRow]] = defaultdict(list)
     cutoff = Q(year__lt=last.year) | Q(year=last.year, from_month__lte=last.month)
     for i in range(0, len(member_ids), BATCH):
         chunk = member_ids[i : i + BATCH]
         rows = (
             DuesBase.objects.filter(cutoff, member_id__in=chunk)
-            .only("id", "member_id", "year", "from_month", "category", "base", "fixed_amount")
             .order_by("member_id", "year", "from_month")
+            .values_list("member_id", "year", "from_month", "category", "base", "fixed_amount")
         )
         for row in rows:
-            out[row.member_id].append(row)
+            out[row[0]].append(BaseRow(*row))
     return out
 
 
@@ -77,7 +89,7 @@ def _reductions(member_ids: Sequence[int], first: dt.date, last: dt.date):
     return out
 
 
-def _base_for(bases: list[DuesBase], month: dt.date) -> DuesBase | None:
+def _base_for(bases: list[BaseRow], month: dt.date) -> BaseRow | None:
     found = None
     for base in bases:  # ordered: the latest one starting on or before the month wins
         if (base.year, base.from_month) <= (month.year, month.month):
@@ -94,7 +106,7 @@ class _Amounts:
         self.cache: dict[tuple, rates.DuesAmount | None] = {}
         self.local = any(t.local for t in rates.tables())
 
-    def __call__(self, base: DuesBase, month: dt.date, org_path: str) -> rates.DuesAmount | None:
+    def __call__(self, base: BaseRow, month: dt.date, org_path: str) -> rates.DuesAmount | None:
         path = org_path if self.local else ""
         key = (base.category, base.base, base.fixed_amount, month, path)
         if key not in self.cache:
@@ -152,7 +164,7 @@ def compute(members: Sequence[LedgerMember], months: Sequence[dt.date]) -> list[
                     category=base.category,
                     bracket=bracket[:64],
                     table_id=result.table_id,
-                    reduction=reduction,
+                    reduction_id=reduction.pk if reduction is not None else None,
                 )
             )
     return out
