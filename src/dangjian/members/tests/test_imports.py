@@ -102,14 +102,15 @@ def test_index_lists_importers_for_a_unit_admin(unit_admin):
     resp = unit_admin.get(reverse("imports:index"))
     assert resp.status_code == 200
     names = [imp.name for imp in resp.context["importers"]]
-    assert names == ["organizations", "members", "activities"]
+    assert names == ["organizations", "members", "activities", "recruitment_applicants"]
     assert reverse("imports:run", args=["members"]) in resp.content.decode()
 
 
 def test_branch_secretary_may_import_members_but_not_orgs(login, tree):
     client = login("branch_secretary", tree.branch_a)
     resp = client.get(reverse("imports:index"))
-    assert [imp.name for imp in resp.context["importers"]] == ["members", "activities"]
+    names = [imp.name for imp in resp.context["importers"]]
+    assert names == ["members", "activities", "dues-bases", "recruitment_applicants"]
     assert client.get(reverse("imports:run", args=["members"])).status_code == 200
     assert client.get(reverse("imports:run", args=["organizations"])).status_code == 403
 
