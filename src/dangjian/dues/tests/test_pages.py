@@ -253,3 +253,18 @@ def test_publication_of_the_branch_year(client, tree, branch):
     docx = client.get(url + "&format=docx")
     assert docx.status_code == 200 and b"".join(docx.streaming_content)[:2] == b"PK"
     assert AuditEvent.objects.filter(action="export").count() == 2
+
+
+def test_generate_command(tree, branch):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("dues_generate", "--month", "2024-03", "--from", "2024-01", stdout=out)
+    assert "已生成 9 条" in out.getvalue()  # three members × three months
+    call_command("dues_generate", "--month", "2024-03", "--from", "2024-01", stdout=out)
+    assert DuesDue.objects.count() == 9  # idempotent
+    for bad in ("2024-13", "24-01", "２０２４-01"):
+        with pytest.raises(CommandError, match="无效"):
+            call_command("dues_generate", "--month", bad)
