@@ -316,3 +316,22 @@ def test_attach_a_document_to_a_step(tree, as_user, client, settings, tmp_path):
     r = client.post(url, {"file": bad}, follow=True)
     assert "不被接受" in r.content.decode()
     assert first.attachments.count() == 1
+
+
+def test_stuck_and_soon_marks(tree, as_user, client):
+    from dangjian.recruitment import tables
+
+    sec = as_user("branch_secretary", tree.branch_a)
+    a = new_applicant(sec, tree.branch_a)
+    walk(sec, a, 2)  # talked on 2022-02-10, nothing since: nothing is due, over a year ago
+    rows = tables.pipeline_rows([a], {}, dt.date(2023, 2, 11))
+    assert rows[0].stuck and rows[0].next_step == 3 and not rows[0].overdue
+    assert not tables.pipeline_rows([a], {}, dt.date(2023, 2, 10))[0].stuck  # 365 days: not yet
+    assert "长期未推进" in client.get(reverse("recruitment:pipeline")).content.decode()
+    # An activist: the half-year review is due 6 months after the 积极分子 date (2022-03-01).
+    walk(sec, a, 5)
+    due = tables.due_by_applicant(sec, dt.date(2022, 8, 15), None)
+    row = tables.pipeline_rows([a], due, dt.date(2022, 8, 15))[0]
+    assert row.next_step == 6 and row.due_on == dt.date(2022, 9, 1) and row.soon and not row.overdue
+    row = tables.pipeline_rows([a], due, dt.date(2022, 9, 2))[0]
+    assert row.overdue and not row.soon
