@@ -9,6 +9,6 @@ class RecruitmentConfig(AppConfig):
     def ready(self) -> None:
         # The time rules are validated at start-up, like the rules library: a broken file
         # stops the process instead of answering with a rule that cannot be cited.
-        from . import metrics, timerules  # noqa: F401
+        from . import imports, metrics, timerules  # noqa: F401 — registers the importer
 
         timerules.get_rules()

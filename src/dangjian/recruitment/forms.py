@@ -152,6 +152,7 @@ class StepForm(ScopedFormMixin, forms.Form):
         label=_("培训学时"), min_value=0, max_value=999, required=False, widget=_NUM
     )
     expected = _count(_("应到"))
+    expected.help_text = _("已按今天的名单预填，会议另有日期或有人不能表决时请更正。")
     present = _count(_("实到"))
     votes_yes = _count(_("赞成"))
     votes_no = _count(_("反对"))

@@ -21,6 +21,8 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from dangjian.activities.full_members import full_members_on
+from dangjian.activities.membership import committee_member_ids
 from dangjian.core import bounds
 from dangjian.core.forms import add_service_errors
 from dangjian.core.orgpicker import render_org_picker
@@ -208,7 +210,7 @@ class ApplicantDetailView(ScopedViewMixin, TemplateView):
         rows = step_rows(user, applicant)
         steps = tables.next_steps(applicant.last_step) if not applicant.closed_on else []
         if form is None and can_change and steps:
-            form = StepForm(user=user, steps=steps)
+            form = StepForm(user=user, steps=steps, initial=vote_initial(applicant, steps))
         newest = max(rows, key=lambda r: (r.step, r.done_on, r.pk)) if rows else None
         today = timezone.localdate()
         # What is due next, as the pipeline shows it (one query over the person's branch).
@@ -480,6 +482,20 @@ class ExportView(ScopedViewMixin, View):
         if kind == "xlsx":
             return exports.xlsx_download(request.user, applicant, rows)
         return exports.docx_download(request.user, applicant, rows)
+
+
+def vote_initial(applicant: Applicant, steps: list[int]) -> dict[str, int]:
+    """应到 for a vote step, as the records have it today (the form's default date): the
+    branch's full members with a vote at a 支部大会 (the transfer-aware count recording a
+    meeting uses), the committee's members at a 支委会. The secretary corrects it when a
+    member may not vote (留党察看) or the meeting was on another day."""
+    step = steps[-1] if steps else None
+    today = timezone.localdate()
+    if step in (Step.ADMISSION, Step.CONVERSION_MEETING):
+        return {"expected": full_members_on(applicant.org, today)}
+    if step == Step.COMMITTEE_REVIEW:
+        return {"expected": len(committee_member_ids(applicant.org, today))}
+    return {}
 
 
 @dataclass
