@@ -136,6 +136,7 @@ def worker(runs: int) -> dict:
 
 
 def row(key, operation, median, floor_ms, samples) -> dict:
+    log(f"  {operation}: median {median:,.1f} ms, floor {floor_ms:,.1f} ms")
     return {
         "key": key,
         "operation": operation,
@@ -168,20 +169,22 @@ def base_workbook(year: int):
     from dangjian.members.models import Member, MembershipState
 
     headers = ["姓名", "党组织", "年度", "起始月份", "交纳类别", "月工资基数"]
-    seen: set[tuple[int, str]] = set()
-    data = []
-    for name, org_id, org_name, code in (
+    rows = list(
         Member.objects.filter(membership=MembershipState.NORMAL)
         .order_by("pk")
         .values_list("name", "org_id", "org__name", "org__code")
-    ):
-        if (org_id, name) in seen:
+    )
+    count: dict[tuple[int, str], int] = {}
+    for name, org_id, _org_name, _code in rows:
+        count[(org_id, name)] = count.get((org_id, name), 0) + 1
+    data = []
+    for name, org_id, org_name, code in rows:
+        if count[(org_id, name)] > 1:
             continue  # namesakes would need the ID number: left out of the timing
-        seen.add((org_id, name))
         data.append(
             [name, code or org_name, year, 1, "在职（按月税后工资）", 5000 + len(data) % 7000]
         )
-    wb = writer.workbook()
+    wb = writer.Workbook()
     ws = wb.active
     ws.title = "党费基数"
     ws.append(headers)
