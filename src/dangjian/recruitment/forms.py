@@ -236,3 +236,30 @@ class ExtendForm(forms.Form):
     )
     decided_on = forms.DateField(label=_("支部大会决定日期"), widget=_DATE)
     reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+
+class PoolForm(ScopedFormMixin, forms.Form):
+    """入党志愿书编号段: the numbers a unit's 党委 may issue in a year."""
+
+    org = forms.ModelChoiceField(
+        label=_("管理组织"),
+        queryset=Organization.objects.none(),
+        help_text=_("发放志愿书编号的党组织，一般为单位的机关党委。"),
+    )
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, widget=_NUM)
+    number_prefix = forms.CharField(label=_("编号前缀"), max_length=16, required=False)
+    first = forms.IntegerField(label=_("起始号"), min_value=1, max_value=10**9, widget=_NUM)
+    last = forms.IntegerField(label=_("终止号"), min_value=1, max_value=10**9, widget=_NUM)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .formnumbers import pool_orgs
+
+        orgs = pool_orgs(self.user)
+        cast(forms.ModelChoiceField, self.fields["org"]).queryset = orgs
+        if not self.is_bound:
+            self.initial.setdefault("year", timezone.localdate().year)
+            # A unit admin's pools are her 机关党委's: the top of her choices, pre-chosen.
+            rows = list(orgs.order_by("path").values_list("pk", "path")[:50])
+            if rows and all(path.startswith(rows[0][1]) for _pk, path in rows):
+                self.initial.setdefault("org", rows[0][0])

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,14 +26,14 @@ from dangjian.activities.membership import committee_member_ids
 from dangjian.core import bounds
 from dangjian.core.forms import add_service_errors
 from dangjian.core.orgpicker import render_org_picker
-from dangjian.core.scoping import holds
-from dangjian.core.services import OutOfScope
+from dangjian.core.scoping import has_any_scope, holds
+from dangjian.core.services import OutOfScope, emit
 from dangjian.core.views import ScopedViewMixin
 from dangjian.orgs.models import Organization, Unit
 
 from . import exports, plans, services, tables
 from . import imports as _imports
-from .forms import ApplicantForm, CloseForm, ExtendForm, StepForm
+from .forms import ApplicantForm, CloseForm, ExtendForm, PoolForm, StepForm
 from .models import (
     STEP_GROUPS,
     VOTE_STEPS,
@@ -42,6 +42,7 @@ from .models import (
     RecruitmentStep,
     Stage,
     Step,
+    StepAttachment,
     StepPerson,
 )
 
@@ -113,6 +114,7 @@ class PipelineView(ScopedViewMixin, TemplateView):
             ),
             can_add=holds(user, "recruitment.add_applicant"),
             import_url=_import_url(user),
+            can_view_pools=has_any_scope(user, ApplicationFormPool, "view"),
             query=_query(within, stage),
         )
         return ctx
@@ -619,3 +621,79 @@ class PlanView(ScopedViewMixin, TemplateView):
                 return redirect(reverse("recruitment:plan") + query)
         context = self.get_context_data(errors=errors, **kwargs)
         return self.render_to_response(context, status=400)
+
+
+class StepFileView(ScopedViewMixin, View):
+    """A step's document as a download, in scope only (404 otherwise), audited."""
+
+    queryset = StepAttachment.objects.all()
+
+    def get(self, request, pk: int):
+        attachment = self.get_object()
+        fh = attachment.open_stored()
+        if fh is None:
+            raise Http404("文件已不存在。")
+        emit("download", attachment)
+        response = FileResponse(
+            fh,
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class PoolView(ScopedViewMixin, TemplateView):
+    """入党志愿书编号段: the pools in scope with how many numbers each has issued, and a
+    form to add one for those who hold pools (the unit's 党委, the 工委)."""
+
+    queryset = ApplicationFormPool.objects.all()
+    template_name = "recruitment/pools.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        pools = (
+            self.get_queryset()
+            .select_related("org")
+            .annotate(
+                issued=Count("numbers", filter=Q(numbers__voided_on__isnull=True)),
+                voided=Count("numbers", filter=Q(numbers__voided_on__isnull=False)),
+            )
+            .order_by("-year", "org__path", "prefix", "first")[:200]
+        )
+        pools = list(pools)
+        for p in pools:
+            # Numbers are issued max + 1 (never reused): what is left is above the highest.
+            p.remaining = max(0, p.last - p.first + 1 - p.issued - p.voided)
+        can_add = has_any_scope(user, ApplicationFormPool, "add")
+        form = kwargs.get("form")
+        if form is None and can_add:
+            form = PoolForm(user=user)
+        ctx.update(title="入党志愿书编号段", pools=pools, form=form if can_add else None)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if not has_any_scope(request.user, ApplicationFormPool, "add"):
+            raise PermissionDenied("您没有管理入党志愿书编号段的权限。")
+        form = PoolForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                pool = services.create_pool(
+                    request.user,
+                    data["org"],
+                    data["year"],
+                    data["first"],
+                    data["last"],
+                    data.get("number_prefix") or "",
+                )
+            except OutOfScope:
+                form.add_error("org", "所选组织不在您的管辖范围内，请重新选择。")
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"已登记编号段：{pool}。")
+                return redirect(reverse("recruitment:pools"))
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -311,11 +311,24 @@ def test_attach_a_document_to_a_step(tree, as_user, client, settings, tmp_path):
     url = reverse("recruitment:step_attach", args=[first.pk])
     pdf = SimpleUploadedFile("入党申请书.pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n")
     r = client.post(url, {"file": pdf}, follow=True)
-    assert "已上传" in r.content.decode() and "材料：入党申请书.pdf" in r.content.decode()
+    assert "已上传" in r.content.decode() and "入党申请书.pdf</a>" in r.content.decode()
     bad = SimpleUploadedFile("a.exe", b"MZ\x90\x00")
     r = client.post(url, {"file": bad}, follow=True)
     assert "不被接受" in r.content.decode()
     assert first.attachments.count() == 1
+    # The document comes back as a download, audited; another branch's secretary gets 404.
+    stored = first.attachments.get()
+    file_url = reverse("recruitment:step_file", args=[stored.pk])
+    assert (
+        file_url
+        in client.get(reverse("recruitment:applicant_detail", args=[a.pk])).content.decode()
+    )
+    got = client.get(file_url)
+    assert got.status_code == 200 and b"".join(got.streaming_content).startswith(b"%PDF")
+    assert "attachment" in got["Content-Disposition"]
+    assert AuditEvent.objects.filter(action="download", object_id=str(stored.pk)).exists()
+    as_user("branch_secretary", tree.branch_b)
+    assert client.get(file_url).status_code == 404
 
 
 def test_stuck_and_soon_marks(tree, as_user, client):
