@@ -233,20 +233,13 @@ class DuesBaseImporter(Importer):
             obj.reviewed_by = reviewer
             start = dt.date(obj.year, obj.from_month, 1)
             starts[member.pk] = min(start, starts.get(member.pk, start))
-        DuesBase.objects.bulk_create(new, batch_size=self.batch_size)
-        DuesBase.objects.bulk_update(
-            changed,
-            [
-                "year",
-                "from_month",
-                "category",
-                "base",
-                "fixed_amount",
-                "reviewed_on",
-                "reviewed_by",
-            ],
-            batch_size=self.batch_size,
-        )
+        # A re-imported base replaces the row (deleted and inserted again: bulk_update's
+        # CASE per column would be most of the time of a yearly file).
+        for chunk in chunks([obj.pk for obj in changed]):
+            DuesBase.objects.filter(pk__in=chunk).delete()
+        for obj in changed:
+            obj.pk = None
+        DuesBase.objects.bulk_create([*new, *changed], batch_size=self.batch_size)
         by_start: dict[dt.date, list[int]] = defaultdict(list)
         for pk, start in starts.items():
             by_start[start].append(pk)

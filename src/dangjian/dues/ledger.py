@@ -218,35 +218,52 @@ def store(rows: list[DueRow]) -> int:
             ).values_list("member_id", "month")
         )
     new = [r for r in rows if (r.member_id, r.month) not in existing]
+    return _insert(new)
+
+
+def _insert(rows: list[DueRow], reasons: dict[tuple[int, dt.date], str] | None = None) -> int:
+    """One INSERT per batch of ready values, COPY on PostgreSQL (`reasons`: the unpaid
+    reason kept per month)."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     quote = connection.ops.quote_name
+    table = quote(DuesDue._meta.db_table)
     columns = ", ".join(quote(c) for c in DUE_COLUMNS)
-    marks = ", ".join(["%s"] * len(DUE_COLUMNS))
-    # Names from the model's meta, quoted; every value is a parameter.
-    sql = f"INSERT INTO {quote(DuesDue._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    reasons = reasons or {}
+    values = (
+        (
+            now,
+            now,
+            r.member_id,
+            r.org_id,
+            r.month.isoformat(),
+            str(r.amount),
+            r.category,
+            r.bracket,
+            r.table_id,
+            r.reduction_id,
+            None,
+            reasons.get((r.member_id, r.month), ""),
+        )
+        for r in rows
+    )
     with connection.cursor() as cursor:
-        for i in range(0, len(new), BATCH):
-            cursor.executemany(
-                sql,
-                [
-                    (
-                        now,
-                        now,
-                        r.member_id,
-                        r.org_id,
-                        r.month.isoformat(),
-                        str(r.amount),
-                        r.category,
-                        r.bracket,
-                        r.table_id,
-                        r.reduction_id,
-                        None,
-                        "",
-                    )
-                    for r in new[i : i + BATCH]
-                ],
-            )
-    return len(new)
+        if connection.vendor == "postgresql":
+            # Names from the model's meta, quoted; the rows go as data, never as SQL.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(DUE_COLUMNS))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+            batch: list[tuple] = []
+            for row in values:
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    cursor.executemany(sql, batch)
+                    batch.clear()
+            if batch:
+                cursor.executemany(sql, batch)
+    return len(rows)
 
 
 def generate_month(month: dt.date, queryset: QuerySet[Member] | None = None) -> int:
@@ -272,33 +289,50 @@ def generate_through(last: dt.date, first: dt.date | None = None) -> int:
 def refresh_unpaid(member_ids: Iterable[int], from_month: dt.date) -> int:
     """Recompute the stored, unpaid dues of these members from `from_month` on (a base or
     reduction recorded for them): a pay change applies from the month the new pay is
-    received (第十条). Paid months keep their amount. Returns the number changed."""
+    received (第十条). Paid months keep their amount. Returns the number changed.
+
+    A changed month is deleted and inserted again with its recorded reason (two statements
+    per batch: an UPDATE per row, or bulk_update's CASE, would be most of a yearly import)."""
     ids = sorted(set(member_ids))
-    stored = list(
-        DuesDue.objects.filter(member_id__in=ids, month__gte=from_month, payment__isnull=True)
-    )
-    if not stored:
-        return 0
-    members = members_for(Member.objects.filter(pk__in=ids))
-    fresh = {(r.member_id, r.month): r for r in compute(members, sorted({s.month for s in stored}))}
-    changed = []
-    for row in stored:
-        new = fresh.get((row.member_id, row.month))
-        if new is None:
+    changed = 0
+    for i in range(0, len(ids), BATCH):
+        chunk = ids[i : i + BATCH]
+        stored = list(
+            DuesDue.objects.filter(
+                member_id__in=chunk, month__gte=from_month, payment__isnull=True
+            ).values_list(
+                "pk",
+                "member_id",
+                "month",
+                "amount",
+                "bracket",
+                "reduction_id",
+                "category",
+                "reason",
+            )
+        )
+        if not stored:
             continue
-        if (new.amount, new.bracket, new.reduction_id, new.category) != (
-            row.amount,
-            row.bracket,
-            row.reduction_id,
-            row.category,
-        ):
-            row.amount, row.bracket, row.category = new.amount, new.bracket, new.category
-            row.reduction_id, row.table_id = new.reduction_id, new.table_id
-            changed.append(row)
-    DuesDue.objects.bulk_update(
-        changed, ["amount", "bracket", "category", "reduction", "table_id"], batch_size=BATCH
-    )
-    return len(changed)
+        members = members_for(Member.objects.filter(pk__in=chunk))
+        months = sorted({row[2] for row in stored})
+        fresh = {(r.member_id, r.month): r for r in compute(members, months)}
+        stale, rows, reasons = [], [], {}
+        for pk, member_id, month, amount, bracket, reduction_id, category, reason in stored:
+            new = fresh.get((member_id, month))
+            if new is None:
+                continue
+            if (new.amount, new.bracket, new.reduction_id, new.category) != (
+                amount,
+                bracket,
+                reduction_id,
+                category,
+            ):
+                stale.append(pk)
+                rows.append(new)
+                reasons[(member_id, month)] = reason
+        DuesDue.objects.filter(pk__in=stale).delete()
+        changed += _insert(rows, reasons)
+    return changed
 
 
 # --- reading the ledger --------------------------------------------------------------
