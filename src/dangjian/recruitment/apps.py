@@ -9,6 +9,8 @@ class RecruitmentConfig(AppConfig):
     def ready(self) -> None:
         # The time rules are validated at start-up, like the rules library: a broken file
         # stops the process instead of answering with a rule that cannot be cited.
-        from . import imports, metrics, timerules  # noqa: F401 — registers the importer
+        from . import imports, metrics, receivers, timerules  # noqa: F401 — registers the importer
+
+        receivers.connect()
 
         timerules.get_rules()
