@@ -61,16 +61,20 @@ class BaseRow(NamedTuple):
     fixed_amount: Decimal | None
 
 
-def _bases(member_ids: Sequence[int], last: dt.date) -> dict[int, list[BaseRow]]:
-    """Each member's bases starting on or before `last`, in order (one query per 2000 ids)."""
+def _bases(member_ids: Sequence[int] | None, last: dt.date) -> dict[int, list[BaseRow]]:
+    """Each member's bases starting on or before `last`, in order (one query per 2000 ids;
+    `None`: every member's, in one query — a whole city needs no list of ids)."""
     out: dict[int, list[BaseRow]] = defaultdict(list)
     cutoff = Q(year__lt=last.year) | Q(year=last.year, from_month__lte=last.month)
-    for i in range(0, len(member_ids), BATCH):
-        chunk = member_ids[i : i + BATCH]
-        rows = (
-            DuesBase.objects.filter(cutoff, member_id__in=chunk)
-            .order_by("member_id", "year", "from_month")
-            .values_list("member_id", "year", "from_month", "category", "base", "fixed_amount")
+    chunks: list[Sequence[int] | None] = [None]
+    if member_ids is not None:
+        chunks = [member_ids[i : i + BATCH] for i in range(0, len(member_ids), BATCH)]
+    for chunk in chunks:
+        qs = DuesBase.objects.filter(cutoff)
+        if chunk is not None:
+            qs = qs.filter(member_id__in=chunk)
+        rows = qs.order_by("member_id", "year", "from_month").values_list(
+            "member_id", "year", "from_month", "category", "base", "fixed_amount"
         )
         for row in rows:
             out[row[0]].append(BaseRow(*row))
@@ -154,13 +158,16 @@ DUE_COLUMNS = (
 )
 
 
-def compute(members: Sequence[LedgerMember], months: Sequence[dt.date]) -> list[DueRow]:
-    """The due of each member and month the member owes dues for (not stored)."""
+def compute(
+    members: Sequence[LedgerMember], months: Sequence[dt.date], *, everyone: bool = False
+) -> list[DueRow]:
+    """The due of each member and month the member owes dues for (not stored). `everyone`:
+    the members are the whole register, so bases are read without a list of ids."""
     if not members or not months:
         return []
     months = sorted(months)
     ids = [m.id for m in members]
-    bases = _bases(ids, months[-1])
+    bases = _bases(None if everyone else ids, months[-1])
     reductions = _reductions(ids, months[0], months[-1])
     amounts = _Amounts()
     out: list[DueRow] = []
@@ -270,9 +277,11 @@ def generate_month(month: dt.date, queryset: QuerySet[Member] | None = None) -> 
     """Store `month`'s dues for the members of `queryset` (default: everyone); idempotent."""
     month = month.replace(day=1)
     members = members_for(queryset if queryset is not None else Member.objects.all())
-    if queryset is None and DuesDue.objects.filter(month=month).exists():
+    if queryset is None:
+        # The whole register: what is stored for the month is read by month, not by ids.
         stored = set(DuesDue.objects.filter(month=month).values_list("member_id", flat=True))
         members = [m for m in members if m.id not in stored]
+        return _insert(compute(members, [month], everyone=True))
     return store(compute(members, [month]))
 
 
