@@ -204,8 +204,9 @@ ROLES: dict[str, Role] = {
             | FORM_POOL_VIEW
             | ACTIVITY_VIEW
             | RULE_VIEW
-            | ASSESSMENT_VIEW
-            | DUES_VIEW,
+            | ASSESSMENT_VIEW,
+            # No 党费: a monthly amount ÷ its rate gives the pay base back, and this role may
+            # not reveal it (decisions/0015); it reads the dues figures (metrics) only.
         ),
         _role(
             "party_member",

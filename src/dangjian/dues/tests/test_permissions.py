@@ -45,8 +45,14 @@ def make_payment(org):
     return payment
 
 
+# Who reads a member's dues also reveals the base (decisions/0015): the unit admin, not the
+# read-only role, is the reading role here.
+READER = "unit_admin"
+
+
 class TestDuesBasePermissions(ApiWritePermissionTestMixin):
     model = DuesBase
+    view_role = READER
     list_url = "dues:base_list"
     detail_url = "dues:base_detail"
     edit_url = "dues:base_edit"
@@ -69,6 +75,7 @@ class TestDuesBasePermissions(ApiWritePermissionTestMixin):
 
 class TestDuesPaymentPermissions(ApiWritePermissionTestMixin):
     model = DuesPayment
+    view_role = READER
     list_url = "dues:payment_list"
     detail_url = "dues:payment_detail"
     delete_url = "dues:payment_delete"
@@ -95,6 +102,7 @@ class TestDuesDuePermissions(PermissionTestMixin):
     """Shown on the ledger and the arrears list (no page of its own)."""
 
     model = DuesDue
+    view_role = READER
     list_url = "dues:arrears"
     api_list = "/api/dues/"
 
@@ -114,6 +122,7 @@ class TestDuesDuePermissions(PermissionTestMixin):
 
 class TestDuesReductionPermissions(ApiWritePermissionTestMixin):
     model = DuesReduction
+    view_role = READER
     list_url = "dues:reduction_list"
     other_write_urls = ("dues:reduction_approve",)
     api_list = "/api/dues-reductions/"
@@ -147,6 +156,7 @@ class TestDuesReductionPermissions(ApiWritePermissionTestMixin):
 
 class TestDuesRemittancePermissions(ApiWritePermissionTestMixin):
     model = DuesRemittance
+    view_role = READER
     list_url = "dues:remittance_list"
     other_write_urls = ("dues:remittance_confirm",)
     api_list = "/api/dues-remittances/"
