@@ -21,12 +21,15 @@ from dangjian.core.excel import Column, Importer, Row, RowError, chunks
 from dangjian.core.imports import importers
 from dangjian.core.scoping import holds
 from dangjian.core.services import OutOfScope
-from dangjian.members.models import Education, Gender
+from dangjian.members.imports import MemberImporter
 from dangjian.orgs.imports import orgs_by_reference
 from dangjian.orgs.models import Unit
 
 from . import services
 from .models import Applicant
+
+# The person's columns a member's import has, read the same way (one definition).
+_MEMBER = {c.key: c for c in MemberImporter.columns}
 
 
 class ApplicantImporter(Importer):
@@ -37,14 +40,7 @@ class ApplicantImporter(Importer):
     )
     model = Applicant
     columns = [
-        Column(
-            "name",
-            gettext_lazy("姓名"),
-            required=True,
-            parser=excel.text(32),
-            width=10,
-            example="李明",
-        ),
+        _MEMBER["name"],
         Column(
             "id_number",
             gettext_lazy("身份证号"),
@@ -57,13 +53,7 @@ class ApplicantImporter(Importer):
             ),
             example="110101200001011234",
         ),
-        Column(
-            "gender",
-            gettext_lazy("性别"),
-            parser=excel.choice(Gender.choices),
-            width=6,
-            example="男",
-        ),
+        _MEMBER["gender"],
         Column(
             "birth_date",
             gettext_lazy("出生日期"),
@@ -73,24 +63,10 @@ class ApplicantImporter(Importer):
             example="2000-01-01",
         ),
         Column("ethnicity", gettext_lazy("民族"), parser=excel.text(16), width=8, example="汉族"),
-        Column(
-            "phone",
-            gettext_lazy("手机号码"),
-            parser=excel.mobile,
-            width=14,
-            text_format=True,
-            aliases=("手机号", "联系电话"),
-            example="13800138000",
-        ),
-        Column(
-            "education",
-            gettext_lazy("学历"),
-            parser=excel.choice(Education.choices),
-            width=12,
-            example="大学本科",
-        ),
+        _MEMBER["phone"],
+        _MEMBER["education"],
         Column("unit", gettext_lazy("工作单位"), parser=excel.text(128), width=16, example="甲局"),
-        Column("job_title", gettext_lazy("职务"), parser=excel.text(64), width=12, example="科员"),
+        _MEMBER["job_title"],
         Column(
             "org",
             gettext_lazy("所在党组织"),

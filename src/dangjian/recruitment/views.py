@@ -298,16 +298,26 @@ class IssueNumberView(ScopedViewMixin, View):
         pool = get_object_or_404(
             ApplicationFormPool.objects.restrict(request.user, "view"), pk=pool_id
         )
-        try:
-            issued = services.issue_form_number(request.user, applicant, pool)
-        except OutOfScope as exc:
-            raise Http404(NOT_FOUND) from exc
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, f"已发放入党志愿书编号 {issued.code}。")
+        _act(
+            request,
+            lambda: services.issue_form_number(request.user, applicant, pool),
+            lambda issued: f"已发放入党志愿书编号 {issued.code}。",
+        )
         return redirect(reverse("recruitment:applicant_detail", args=[applicant.pk]))
+
+
+def _act(request, call, done: Any) -> None:
+    """Run a service for a button on the 纪实 page: out of scope is 404; its refusals and
+    its success go back to the page as messages."""
+    try:
+        result = call()
+    except OutOfScope as exc:
+        raise Http404(NOT_FOUND) from exc
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done(result) if callable(done) else done)
 
 
 class AttachView(ScopedViewMixin, View):
@@ -326,15 +336,11 @@ class AttachView(ScopedViewMixin, View):
         if upload is None:
             messages.error(request, "请选择要上传的文件。")
         else:
-            try:
-                services.add_attachment(request.user, row, upload)
-            except OutOfScope as exc:
-                raise Http404(NOT_FOUND) from exc
-            except ValidationError as exc:
-                for message in exc.messages:
-                    messages.error(request, message)
-            else:
-                messages.success(request, f"已上传“{Step(row.step).label}”的材料。")
+            _act(
+                request,
+                lambda: services.add_attachment(request.user, row, upload),
+                f"已上传“{Step(row.step).label}”的材料。",
+            )
         return redirect(reverse("recruitment:applicant_detail", args=[row.applicant_id]))
 
 
@@ -355,15 +361,11 @@ class UndoStepView(ScopedViewMixin, View):
         )
         if row is None:
             raise Http404(NOT_FOUND)
-        try:
-            services.delete_last_step(request.user, row)
-        except OutOfScope as exc:
-            raise Http404(NOT_FOUND) from exc
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, f"已撤销“{Step(row.step).label}”。")
+        _act(
+            request,
+            lambda: services.delete_last_step(request.user, row),
+            f"已撤销“{Step(row.step).label}”。",
+        )
         return redirect(reverse("recruitment:applicant_detail", args=[applicant.pk]))
 
 
