@@ -12,5 +12,11 @@ urlpatterns = [
     path("", include("dangjian.recruitment.api.urls")),
     path("", include("dangjian.rules.api.urls")),
     path("", include("dangjian.assessments.api.urls")),
+    path("", include("dangjian.honors.api.urls")),
+    path("", include("dangjian.cases.api.urls")),
+    path("", include("dangjian.integrity.api.urls")),
+    path("", include("dangjian.training.api.urls")),
+    path("", include("dangjian.volunteers.api.urls")),
     path("", include("dangjian.selfservice.api.urls")),
+    path("", include("dangjian.reports.api.urls")),
 ]

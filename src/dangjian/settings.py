@@ -85,7 +85,13 @@ INSTALLED_APPS = [
     "dangjian.recruitment",
     "dangjian.rules",
     "dangjian.assessments",
+    "dangjian.honors",
+    "dangjian.cases",
+    "dangjian.integrity",
+    "dangjian.training",
+    "dangjian.volunteers",
     "dangjian.selfservice",
+    "dangjian.reports",
     "dangjian.web",
     "dangjian.demo",
 ]

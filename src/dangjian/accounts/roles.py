@@ -107,6 +107,48 @@ RECTIFICATION_ANSWER = ASSESSMENT_VIEW | {
 }
 
 
+# Registers and reports (issues 13, 14). Each app fills its own four sets here and nowhere
+# else; the roles below take them whole. OVERSEE: the 工委 (opens rounds, rates, decides);
+# SUBMIT: a unit's admins (submit their unit's records, answer); BRANCH: a branch's officers;
+# VIEW: the read-only role. Writes by side (decisions/0007) still hold per model.
+HONORS_OVERSEE: set[str] = set()
+HONORS_SUBMIT: set[str] = set()
+HONORS_BRANCH: set[str] = set()
+HONORS_VIEW: set[str] = set()
+CASES_OVERSEE: set[str] = set()
+CASES_SUBMIT: set[str] = set()
+CASES_BRANCH: set[str] = set()
+CASES_VIEW: set[str] = set()
+INTEGRITY_OVERSEE: set[str] = set()
+INTEGRITY_SUBMIT: set[str] = set()
+INTEGRITY_BRANCH: set[str] = set()
+INTEGRITY_VIEW: set[str] = set()
+TRAINING_OVERSEE: set[str] = set()
+TRAINING_SUBMIT: set[str] = set()
+TRAINING_BRANCH: set[str] = set()
+TRAINING_VIEW: set[str] = set()
+VOLUNTEERS_OVERSEE: set[str] = set()
+VOLUNTEERS_SUBMIT: set[str] = set()
+VOLUNTEERS_BRANCH: set[str] = set()
+VOLUNTEERS_VIEW: set[str] = set()
+REPORTS_OVERSEE: set[str] = set()
+REPORTS_SUBMIT: set[str] = set()
+REPORTS_BRANCH: set[str] = set()
+REPORTS_VIEW: set[str] = set()
+REGISTER_OVERSEE = (
+    HONORS_OVERSEE | CASES_OVERSEE | INTEGRITY_OVERSEE | TRAINING_OVERSEE | VOLUNTEERS_OVERSEE
+) | REPORTS_OVERSEE
+REGISTER_SUBMIT = (
+    HONORS_SUBMIT | CASES_SUBMIT | INTEGRITY_SUBMIT | TRAINING_SUBMIT | VOLUNTEERS_SUBMIT
+) | REPORTS_SUBMIT
+REGISTER_BRANCH = (
+    HONORS_BRANCH | CASES_BRANCH | INTEGRITY_BRANCH | TRAINING_BRANCH | VOLUNTEERS_BRANCH
+) | REPORTS_BRANCH
+REGISTER_VIEW = (
+    HONORS_VIEW | CASES_VIEW | INTEGRITY_VIEW | TRAINING_VIEW | VOLUNTEERS_VIEW
+) | REPORTS_VIEW
+
+
 @dataclass(frozen=True)
 class Role:
     code: str
@@ -146,7 +188,8 @@ ROLES: dict[str, Role] = {
             | FRAMEWORK_MANAGE
             | TAG_MANAGE
             | MEMBER_ACCOUNTS
-            | DUES_OVERSEE,
+            | DUES_OVERSEE
+            | REGISTER_OVERSEE,
         ),
         _role(
             "unit_admin",
@@ -163,7 +206,8 @@ ROLES: dict[str, Role] = {
             | RULE_MANAGE
             | ASSESSMENT_MANAGE
             | MEMBER_ACCOUNTS
-            | DUES_OVERSEE,
+            | DUES_OVERSEE
+            | REGISTER_SUBMIT,
         ),
         _role(
             "branch_secretary",
@@ -179,7 +223,8 @@ ROLES: dict[str, Role] = {
             | RULE_VIEW
             | RECTIFICATION_ANSWER
             | MEMBER_ACCOUNTS
-            | DUES_KEEP,
+            | DUES_KEEP
+            | REGISTER_BRANCH,
         ),
         _role(
             "organization_officer",
@@ -192,7 +237,8 @@ ROLES: dict[str, Role] = {
             | ACTIVITY_MANAGE
             | RULE_VIEW
             | RECTIFICATION_ANSWER
-            | DUES_KEEP,
+            | DUES_KEEP
+            | REGISTER_BRANCH,
         ),
         _role(
             "viewer",
@@ -204,7 +250,8 @@ ROLES: dict[str, Role] = {
             | FORM_POOL_VIEW
             | ACTIVITY_VIEW
             | RULE_VIEW
-            | ASSESSMENT_VIEW,
+            | ASSESSMENT_VIEW
+            | REGISTER_VIEW,
             # No 党费: a monthly amount ÷ its rate gives the pay base back, and this role may
             # not reveal it (decisions/0015); it reads the dues figures (metrics) only.
         ),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig
 
-from . import services
+from . import panels, services
 from .forms import add_service_errors
 from .imports import importers
 from .models import snapshot
@@ -119,6 +119,7 @@ class ObjectDetailView(ScopedViewMixin, TemplateView):
         ctx["can_change"] = (
             type(obj).objects.restrict(self.request.user, "change").filter(pk=obj.pk).exists()
         )
+        ctx["panels"] = panels.panels_for(obj, self.request.user)
         return ctx
 
 

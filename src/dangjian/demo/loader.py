@@ -30,11 +30,16 @@ from . import (
     activity_loader,
     assessment_loader,
     bulk,
+    cases_loader,
     dues_loader,
     exits_loader,
+    honors_loader,
+    integrity_loader,
     recruitment_loader,
     roster,
     selfservice_loader,
+    training_loader,
+    volunteers_loader,
 )
 from .people import UnitPeople, iter_people
 from .plan import CityPlan
@@ -81,6 +86,16 @@ class Stages:
         self.progress.update(task, completed=total)
 
 
+# Each register's demo writer and its reset, in the order they are written (reset first).
+REGISTERS = (
+    (honors_loader.write_honors, honors_loader.reset_honors),
+    (cases_loader.write_cases, cases_loader.reset_cases),
+    (integrity_loader.write_integrity, integrity_loader.reset_integrity),
+    (training_loader.write_training, training_loader.reset_training),
+    (volunteers_loader.write_volunteers, volunteers_loader.reset_volunteers),
+)
+
+
 def is_empty() -> bool:
     return not Organization.objects.exists()
 
@@ -92,6 +107,8 @@ def existing_demo_usernames() -> list[str]:
 def reset() -> None:
     """Delete all org-tree data, activities, 督查考评 and the demo accounts (the audit trail stays:
     append-only)."""
+    for _write, reset_register in REGISTERS:  # first: they name activities, members and orgs
+        reset_register()
     assessment_loader.reset_assessments()
     activity_loader.reset_activities()
     recruitment_loader.reset_recruitment()  # before the members and orgs it protects
@@ -143,6 +160,11 @@ def load(plan: CityPlan, progress=None, *, reset_first: bool = False) -> dict:
         with stages.stage("党费台账", 1) as advance:
             counts.update(dues_loader.write_dues(plan, branch))
             advance()
+        # The registers (issue 13): honors, cases and brands, integrity, classes, volunteers.
+        with stages.stage("工作登记", len(REGISTERS)) as advance:
+            for write, _reset in REGISTERS:
+                counts.update(write(plan, orgs, staff, branch))
+                advance()
         counts.update(
             organizations=len(orgs),
             units=len(plan.units),

@@ -101,6 +101,8 @@ def build_navigation(user: Any, current_namespace: str = "") -> list[NavItem]:
         NavItem("组织", org_children[0].url, "orgs", org_children) if org_children else None,
         _rules_menu(user),
         _assessments_menu(user),
+        _registers_menu(user),
+        _reports_menu(user),
         _entry("数据导入", "imports:index", can_import(user)),
         _entry("审计日志", "audit:event_list", has_global_perm(user, "audit.view_auditevent")),
         _entry("用户与角色", "accounts:user_list", has_global_perm(user, "accounts.view_user")),
@@ -209,6 +211,49 @@ def _assessments_menu(user: Any) -> NavItem | None:
         if e is not None
     ]
     return NavItem("督查考评", children[0].url, "assessments", children) if children else None
+
+
+def _registers_menu(user: Any) -> NavItem | None:
+    """工作登记 (issue 13): the registers units fill once and the 工委 reads."""
+    children = [
+        e
+        for e in (
+            _entry("评选表彰", "honors:round_list", holds(user, "honors.view_honorround")),
+            _entry("表彰名录", "honors:honor_list", holds(user, "honors.view_honor")),
+            _entry("创新案例", "cases:case_list", holds(user, "cases.view_case")),
+            _entry("党建品牌", "cases:brand_list", holds(user, "cases.view_brand")),
+            _entry("廉政风险", "integrity:review_list", holds(user, "integrity.view_riskpoint")),
+            _entry("培训班", "training:class_list", holds(user, "training.view_trainingclass")),
+            _entry("双报到", "volunteers:community_list", holds(user, "volunteers.view_community")),
+            _entry(
+                "党员突击队", "volunteers:taskforce_list", holds(user, "volunteers.view_taskforce")
+            ),
+        )
+        if e is not None
+    ]
+    return NavItem("工作登记", children[0].url, "registers", children) if children else None
+
+
+def _reports_menu(user: Any) -> NavItem | None:
+    """统计报表 (issue 14): figures from records, for the org roles (not the member accounts)."""
+    org_role = has_any_scope(user, Organization, "view") and not _member_only(user)
+    children = [
+        e
+        for e in (
+            _entry("统计指标", "reports:metrics", org_role),
+            _entry("数据大屏", "reports:overview", org_role),
+            _entry("年度工作总结", "reports:summary", org_role),
+            _entry("党内统计", "reports:statistics", org_role),
+        )
+        if e is not None
+    ]
+    return NavItem("统计报表", children[0].url, "reports", children) if children else None
+
+
+def _member_only(user: Any) -> bool:
+    """A member account (党员 role only) reads its own 我的 page, not the city's figures."""
+    codes = getattr(user, "role_codes", set)()
+    return bool(codes) and codes <= {"party_member"}
 
 
 def role_summaries(request) -> list[str]:

@@ -1,0 +1,18 @@
+"""廉政风险排查 in the demo city (issue 13): filled by the integrity app's work; writes nothing yet."""
+
+from __future__ import annotations
+
+from dangjian.orgs.models import Organization
+
+from .plan import CityPlan
+
+
+def write_integrity(
+    plan: CityPlan, orgs: list[Organization], staff: list[int], branch: Organization
+) -> dict:
+    """Write the register for the plan; returns counts by name."""
+    return {}
+
+
+def reset_integrity() -> None:
+    """Delete what write_integrity wrote (before the members and orgs it names)."""

@@ -1,0 +1,2 @@
+app_name = "honors"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""年度工作总结: the annual summary generated from a docxtpl template of metric references."""
