@@ -115,10 +115,18 @@ HONORS_OVERSEE: set[str] = set()
 HONORS_SUBMIT: set[str] = set()
 HONORS_BRANCH: set[str] = set()
 HONORS_VIEW: set[str] = set()
-CASES_OVERSEE: set[str] = set()
-CASES_SUBMIT: set[str] = set()
-CASES_BRANCH: set[str] = set()
-CASES_VIEW: set[str] = set()
+CASES_OVERSEE: set[str] = set().union(
+    *(_crud("cases", m) for m in ("case", "casefile", "caseaward", "caserating", "brand"))
+)
+CASES_SUBMIT: set[str] = set().union(  # a unit holds the rating's perms; its side refuses it
+    *(_crud("cases", m) for m in ("case", "casefile", "caseaward", "caserating", "brand"))
+)
+CASES_BRANCH: set[str] = {
+    f"cases.view_{m}" for m in ("case", "casefile", "caseaward", "caserating", "brand")
+}
+CASES_VIEW: set[str] = {
+    f"cases.view_{m}" for m in ("case", "casefile", "caseaward", "caserating", "brand")
+}
 INTEGRITY_OVERSEE: set[str] = set()
 INTEGRITY_SUBMIT: set[str] = set()
 INTEGRITY_BRANCH: set[str] = set()
@@ -127,10 +135,10 @@ TRAINING_OVERSEE: set[str] = set()
 TRAINING_SUBMIT: set[str] = set()
 TRAINING_BRANCH: set[str] = set()
 TRAINING_VIEW: set[str] = set()
-VOLUNTEERS_OVERSEE: set[str] = set()
-VOLUNTEERS_SUBMIT: set[str] = set()
-VOLUNTEERS_BRANCH: set[str] = set()
-VOLUNTEERS_VIEW: set[str] = set()
+VOLUNTEERS_OVERSEE = set().union(*(_crud("volunteers", m) for m in ("community", "communityregistration", "servicerecord", "communityfeedback", "taskforce", "taskforcemember")))  # noqa: E501
+VOLUNTEERS_SUBMIT = VOLUNTEERS_OVERSEE - _crud("volunteers", "community", ("add", "change", "delete"))  # noqa: E501
+VOLUNTEERS_BRANCH = VOLUNTEERS_SUBMIT - _crud("volunteers", "communityfeedback", ("add", "change", "delete"))  # noqa: E501
+VOLUNTEERS_VIEW = {p for p in VOLUNTEERS_OVERSEE if ".view_" in p}
 REPORTS_OVERSEE: set[str] = set()
 REPORTS_SUBMIT: set[str] = set()
 REPORTS_BRANCH: set[str] = set()
