@@ -135,9 +135,25 @@ TRAINING_OVERSEE: set[str] = set()
 TRAINING_SUBMIT: set[str] = set()
 TRAINING_BRANCH: set[str] = set()
 TRAINING_VIEW: set[str] = set()
-VOLUNTEERS_OVERSEE = set().union(*(_crud("volunteers", m) for m in ("community", "communityregistration", "servicerecord", "communityfeedback", "taskforce", "taskforcemember")))  # noqa: E501
-VOLUNTEERS_SUBMIT = VOLUNTEERS_OVERSEE - _crud("volunteers", "community", ("add", "change", "delete"))  # noqa: E501
-VOLUNTEERS_BRANCH = VOLUNTEERS_SUBMIT - _crud("volunteers", "communityfeedback", ("add", "change", "delete"))  # noqa: E501
+VOLUNTEERS_OVERSEE = set().union(
+    *(
+        _crud("volunteers", m)
+        for m in (
+            "community",
+            "communityregistration",
+            "servicerecord",
+            "communityfeedback",
+            "taskforce",
+            "taskforcemember",
+        )
+    )
+)
+VOLUNTEERS_SUBMIT = VOLUNTEERS_OVERSEE - _crud(
+    "volunteers", "community", ("add", "change", "delete")
+)
+VOLUNTEERS_BRANCH = VOLUNTEERS_SUBMIT - _crud(
+    "volunteers", "communityfeedback", ("add", "change", "delete")
+)
 VOLUNTEERS_VIEW = {p for p in VOLUNTEERS_OVERSEE if ".view_" in p}
 REPORTS_OVERSEE: set[str] = set()
 REPORTS_SUBMIT: set[str] = set()
