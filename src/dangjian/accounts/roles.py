@@ -155,7 +155,7 @@ VOLUNTEERS_BRANCH = VOLUNTEERS_SUBMIT - _crud(
     "volunteers", "communityfeedback", ("add", "change", "delete")
 )
 VOLUNTEERS_VIEW = {p for p in VOLUNTEERS_OVERSEE if ".view_" in p}
-REPORTS_OVERSEE: set[str] = set()
+REPORTS_OVERSEE: set[str] = _crud("reports", "summarytemplate")  # the 工委 uploads templates
 REPORTS_SUBMIT: set[str] = set()
 REPORTS_BRANCH: set[str] = set()
 REPORTS_VIEW: set[str] = set()
