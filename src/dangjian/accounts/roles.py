@@ -127,10 +127,19 @@ CASES_BRANCH: set[str] = {
 CASES_VIEW: set[str] = {
     f"cases.view_{m}" for m in ("case", "casefile", "caseaward", "caserating", "brand")
 }
-INTEGRITY_OVERSEE: set[str] = set()
-INTEGRITY_SUBMIT: set[str] = set()
-INTEGRITY_BRANCH: set[str] = set()
-INTEGRITY_VIEW: set[str] = set()
+INTEGRITY_OVERSEE: set[str] = (
+    _crud("integrity", "riskreview")
+    | {f"integrity.view_{m}" for m in ("risksubmission", "riskpoint", "measure", "institution")}
+    | {"integrity.delete_risksubmission"}
+)
+INTEGRITY_SUBMIT: set[str] = {"integrity.view_riskreview"} | set().union(
+    *(_crud("integrity", m) for m in ("risksubmission", "riskpoint", "measure", "institution"))
+)
+INTEGRITY_BRANCH: set[str] = set()  # the register is the unit's, not a branch's
+INTEGRITY_VIEW: set[str] = {
+    f"integrity.view_{m}"
+    for m in ("riskreview", "risksubmission", "riskpoint", "measure", "institution")
+}
 TRAINING_OVERSEE: set[str] = set()
 TRAINING_SUBMIT: set[str] = set()
 TRAINING_BRANCH: set[str] = set()
