@@ -111,10 +111,20 @@ RECTIFICATION_ANSWER = ASSESSMENT_VIEW | {
 # else; the roles below take them whole. OVERSEE: the 工委 (opens rounds, rates, decides);
 # SUBMIT: a unit's admins (submit their unit's records, answer); BRANCH: a branch's officers;
 # VIEW: the read-only role. Writes by side (decisions/0007) still hold per model.
-HONORS_OVERSEE: set[str] = set()
-HONORS_SUBMIT: set[str] = set()
-HONORS_BRANCH: set[str] = set()
-HONORS_VIEW: set[str] = set()
+HONORS_OVERSEE: set[str] = set().union(
+    *(_crud("honors", m) for m in ("honorround", "roundquota", "nomination", "honor"))
+)
+HONORS_SUBMIT: set[str] = (
+    {"honors.view_honorround", "honors.view_roundquota"}
+    | _crud("honors", "nomination")
+    | _crud("honors", "honor")
+)
+HONORS_BRANCH: set[str] = {
+    f"honors.view_{m}" for m in ("honorround", "roundquota", "nomination", "honor")
+}
+HONORS_VIEW: set[str] = {
+    f"honors.view_{m}" for m in ("honorround", "roundquota", "nomination", "honor")
+}
 CASES_OVERSEE: set[str] = set().union(
     *(_crud("cases", m) for m in ("case", "casefile", "caseaward", "caserating", "brand"))
 )
