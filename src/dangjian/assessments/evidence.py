@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from dangjian.activities.models import ActivityKind
 from dangjian.core.scoping import SYSTEM
+from dangjian.dues import audit as dues_audit
 from dangjian.orgs import termrules
 from dangjian.orgs.models import OrgKind
 from dangjian.rules import evaluator, loader, sweep
@@ -107,12 +108,14 @@ def suggestions(assessment: Assessment) -> dict[int, Suggestion]:
     campaign = assessment.campaign
     items = list(
         FrameworkItem.objects.filter(framework_id=campaign.framework_id)
-        .exclude(rule_id="")
+        .exclude(rule_id="", evidence_source="")
         .exclude(kind=ItemKind.SECTION)
         .order_by("order")
     )
     if not items:
         return {}
+    ledger = ledger_suggestions(assessment, [i for i in items if i.evidence_source])
+    items = [i for i in items if i.rule_id]
     rules: dict[str, Rule] = {}
     term_rules: dict[str, Rule] = {}
     for item in items:
@@ -125,6 +128,7 @@ def suggestions(assessment: Assessment) -> dict[int, Suggestion]:
         elif rule.kind == TERM:
             term_rules[rule.id] = rule
     out = term_suggestions(assessment, [i for i in items if i.rule_id in term_rules], term_rules)
+    out.update(ledger)
     if not rules:
         return out
     start, end = campaign.period_start, campaign.period_end
@@ -256,5 +260,47 @@ def term_suggestions(
             ),
             orgs=judged,
             links=links,
+        )
+    return out
+
+
+# --- 党费审查: the dues ledger ---------------------------------------------------------------
+
+
+def ledger_suggestions(assessment: Assessment, items: list[FrameworkItem]) -> dict[int, Suggestion]:
+    """Items that name a ledger source (dues.audit.SOURCES): the figure for the target's
+    subtree over the campaign period, as of its last day (today while it runs)."""
+    if not items:
+        return {}
+    campaign = assessment.campaign
+    today = timezone.localdate()
+    computed: dict[str, dues_audit.LedgerEvidence] = {}
+    out: dict[int, Suggestion] = {}
+    for item in items:
+        source = item.evidence_source
+        if source not in dues_audit.SOURCES:
+            continue  # a source withdrawn since the framework was loaded: no suggestion
+        if source not in computed:  # each source once, however many items name it
+            computed[source] = dues_audit.evaluate(
+                source, assessment.target, campaign.period_start, campaign.period_end, today
+            )
+        found = computed[source]
+        result = suggest_result(item.kind, found.compliant, found.total)
+        out[item.pk] = Suggestion(
+            item_id=item.pk,
+            rule_id="",
+            rule_title=dues_audit.SOURCES[source][0],
+            citation="",
+            compliant=found.compliant,
+            total=found.total,
+            text=found.text,
+            result=result,
+            score=(
+                suggest_score(item.max_score, found.compliant, found.total)
+                if item.kind == ItemKind.SCORE
+                else None
+            ),
+            orgs=0,
+            links=list(found.links),
         )
     return out

@@ -29,6 +29,7 @@ from dangjian.core import yamlio
 from dangjian.core.models import snapshot
 from dangjian.core.scoping import has_any_scope
 from dangjian.core.services import emit
+from dangjian.dues import audit as dues_audit
 from dangjian.orgs.models import OrgKind
 
 from .models import CampaignType, Framework, FrameworkItem, ItemKind, Method
@@ -63,9 +64,17 @@ ITEM_KEYS = {
     "evidence_hint",
     "category",
     "rule_id",
+    "evidence_source",
     "children",
 }
-MAX_LENGTHS = {"name": 100, "basis": 300, "evidence_hint": 300, "category": 64, "rule_id": 64}
+MAX_LENGTHS = {
+    "name": 100,
+    "basis": 300,
+    "evidence_hint": 300,
+    "category": 64,
+    "rule_id": 64,
+    "evidence_source": 32,
+}
 KIND_LABELS = {k.value: str(k.label) for k in ItemKind}
 METHOD_LABELS = {m.value: str(m.label) for m in Method}
 HEADER = "（模板）"
@@ -230,6 +239,10 @@ def _parse_items(
         rule_id = _text(check, label, raw, "rule_id")
         if rule_id and not _rule_exists(rule_id):
             check.add(label, "rule_id", f"规则库中没有规则 {rule_id}（见“制度规则”页面的规则编号）")
+        source = _text(check, label, raw, "evidence_source")
+        if source and source not in dues_audit.SOURCES:
+            known = "、".join(f"{k}（{v[0]}）" for k, v in dues_audit.SOURCES.items())
+            check.add(label, "evidence_source", f"没有台账取证来源 {source}，可用：{known}")
         children = raw.get("children")
         if kind == ItemKind.SECTION and not children:
             check.add(label, "children", "分类条目（section）应包含下级条目 children")
@@ -249,6 +262,7 @@ def _parse_items(
             "evidence_hint": _text(check, label, raw, "evidence_hint"),
             "category": category,
             "rule_id": rule_id,
+            "evidence_source": source,
             "parent": parent_code or None,
             "depth": depth,
         }
@@ -492,6 +506,7 @@ def _create_version(
                 evidence_hint=i["evidence_hint"],
                 category=i["category"],
                 rule_id=i["rule_id"],
+                evidence_source=i["evidence_source"],
                 order=order,
                 depth=depth,
             )
@@ -610,7 +625,7 @@ def dump_framework(framework: Framework) -> str:
             node["max_score"] = _yaml_number(item.max_score)
         if item.methods:
             node["methods"] = list(item.methods)
-        for key in ("evidence_hint", "category", "rule_id"):
+        for key in ("evidence_hint", "category", "rule_id", "evidence_source"):
             if getattr(item, key):
                 node[key] = getattr(item, key)
         nodes[item.pk] = node

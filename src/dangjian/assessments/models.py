@@ -153,6 +153,8 @@ class FrameworkItem(models.Model):
     rule_id = models.CharField(
         _("关联制度规则"), max_length=64, blank=True, help_text=_("规则库中的规则编号")
     )
+    # 自动取证 from a ledger (党费审查): a source of dues.audit.SOURCES, e.g. "dues.monthly".
+    evidence_source = models.CharField(_("台账取证"), max_length=32, blank=True)
     order = models.PositiveIntegerField(_("顺序"), default=0)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
 

@@ -28,6 +28,7 @@ from dangjian.core.forms import add_service_errors
 from dangjian.core.scoping import has_any_scope
 from dangjian.core.services import OutOfScope
 from dangjian.core.views import ObjectDetailView, ObjectListView, ScopedViewMixin
+from dangjian.dues import audit as dues_audit
 from dangjian.rules.loader import get_library
 
 from . import campaigns, frameworks, sampling, services
@@ -117,6 +118,8 @@ class FrameworkDetailView(FrameworkMixin, TemplateView):
             item.method_labels = [methods.get(m, m) for m in item.methods]
             # A rule by its title, never its id (issue 9: plain language).
             item.rule_title = library.get(item.rule_id).title if item.rule_id in library else ""
+            source = dues_audit.SOURCES.get(item.evidence_source)
+            item.source_label = source[0] if source else ""
         ctx.update(
             object=fw,
             items=items,

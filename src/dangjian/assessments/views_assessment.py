@@ -144,7 +144,11 @@ def assessment_rows(user: Any, assessment: Assessment) -> list[Row]:
         .filter(assessment=assessment, item__isnull=False)
         .values_list("item_id", "pk")
     )
-    hints = evidence.suggestions(assessment) if any(i.rule_id for i in items) else {}
+    hints = (
+        evidence.suggestions(assessment)
+        if any(i.rule_id or i.evidence_source for i in items)
+        else {}
+    )
     labels = dict(Method.choices)
     rows = []
     for i in items:
