@@ -150,10 +150,10 @@ INTEGRITY_VIEW: set[str] = {
     f"integrity.view_{m}"
     for m in ("riskreview", "risksubmission", "riskpoint", "measure", "institution")
 }
-TRAINING_OVERSEE: set[str] = set()
-TRAINING_SUBMIT: set[str] = set()
-TRAINING_BRANCH: set[str] = set()
-TRAINING_VIEW: set[str] = set()
+TRAINING_OVERSEE = _crud("training", "trainingclass") | _crud("training", "enrolment")
+TRAINING_SUBMIT = _crud("training", "trainingclass") | _crud("training", "enrolment")
+TRAINING_BRANCH = {"training.view_trainingclass"} | _crud("training", "enrolment")
+TRAINING_VIEW = {"training.view_trainingclass", "training.view_enrolment"}
 VOLUNTEERS_OVERSEE = set().union(
     *(
         _crud("volunteers", m)
