@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.db import path_prefix_q
 from dangjian.core.models import ScopedModel
 from dangjian.core.querysets import RestrictedManager, RestrictedQuerySet
 from dangjian.core.scoping import perm_name, scope_paths
@@ -43,7 +44,7 @@ class CommunityQuerySet(RestrictedQuerySet):
         q = Q()
         ancestors: set[str] = set()
         for path in paths:
-            q |= Q(org__path__startswith=path)
+            q |= path_prefix_q("org__path", path)
             ancestors.update(path[:i] for i in range(STEP, len(path), STEP))
         if ancestors:
             q |= Q(org__path__in=sorted(ancestors))
@@ -70,7 +71,7 @@ class Community(ScopedModel):
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
-    objects = CommunityManager()
+    objects: ClassVar[CommunityManager] = CommunityManager()
 
     class Meta:
         verbose_name = _("社区")
@@ -128,7 +129,7 @@ class CommunityRegistration(ScopedModel):
         ]
 
     def __str__(self) -> str:
-        who = self.member.name if self.member_id else self.org.name
+        who = self.member.name if self.member is not None else self.org.name
         return f"{who} · {self.community.name}"
 
     def get_absolute_url(self) -> str:
@@ -223,7 +224,7 @@ class CommunityFeedback(ScopedModel):
         indexes = [models.Index(fields=["org", "year"]), models.Index(fields=["year"])]
 
     def __str__(self) -> str:
-        who = self.member.name if self.member_id else self.org.name
+        who = self.member.name if self.member is not None else self.org.name
         return f"{self.year}年 {self.community.name} 对 {who} 的反馈"
 
     def get_absolute_url(self) -> str:
