@@ -18,6 +18,7 @@ from dangjian.dues.me import my_dues
 from dangjian.members.models import Member, MemberStatus
 from dangjian.orgs.termrules import add_years
 from dangjian.rules.deadlines import anniversary, notice_days, probation_end
+from dangjian.volunteers.panels import my_volunteering
 
 from .sections import Section, register
 
@@ -101,3 +102,4 @@ register(Section("reminders", "我的提醒", "selfservice/_reminders.html", rem
 register(Section("upcoming", "近期会议", "selfservice/_upcoming.html", upcoming, order=20))
 register(Section("life", "我的组织生活", "selfservice/_life.html", organizational_life, order=30))
 register(Section("dues", "我的党费", "dues/_me.html", my_dues, order=40))
+register(Section("volunteers", "我的志愿服务", "volunteers/_me.html", my_volunteering, order=60))
