@@ -157,7 +157,9 @@ class RoundQuota(ScopedModel):
 class Nomination(ScopedModel):
     """推荐: a unit (`org`) puts forward one of its members or orgs for a title of a round."""
 
-    write_sides: ClassVar[dict[str, str]] = {"change": "round__org__path"}
+    # The review is the round's side; withdrawing is the nominating org's own (declared so
+    # that the 工委's review and the unit's withdrawal are both stated in one place).
+    write_sides: ClassVar[dict[str, str]] = {"change": "round__org__path", "delete": "org__path"}
 
     round = models.ForeignKey(
         HonorRound, on_delete=models.PROTECT, related_name="nominations", verbose_name=_("评选")
