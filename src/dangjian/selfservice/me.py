@@ -15,9 +15,11 @@ from dangjian.activities import history
 from dangjian.activities.models import Activity, NoticeReceipt, Participation
 from dangjian.core.scoping import holds
 from dangjian.dues.me import my_dues
+from dangjian.honors.me import my_honors
 from dangjian.members.models import Member, MemberStatus
 from dangjian.orgs.termrules import add_years
 from dangjian.rules.deadlines import anniversary, notice_days, probation_end
+from dangjian.training.me import my_hours
 from dangjian.volunteers.panels import my_volunteering
 
 from .sections import Section, register
@@ -103,3 +105,5 @@ register(Section("upcoming", "近期会议", "selfservice/_upcoming.html", upcom
 register(Section("life", "我的组织生活", "selfservice/_life.html", organizational_life, order=30))
 register(Section("dues", "我的党费", "dues/_me.html", my_dues, order=40))
 register(Section("volunteers", "我的志愿服务", "volunteers/_me.html", my_volunteering, order=60))
+register(Section("hours", "我的学时", "training/_hours.html", my_hours, order=35))
+register(Section("honors", "我的荣誉", "honors/_me.html", my_honors, order=50))
