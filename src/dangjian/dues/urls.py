@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.LedgerView.as_view(), name="ledger"),
     path("arrears/", views.ArrearsView.as_view(), name="arrears"),
     path("publication/", views.PublicationView.as_view(), name="publication"),
+    path("summary/", views.SummaryView.as_view(), name="summary"),
     path("members/<int:pk>/", views.MemberLedgerView.as_view(), name="member_ledger"),
     path("payments/", views.PaymentListView.as_view(), name="payment_list"),
     path("payments/add/", views.PaymentBatchView.as_view(), name="payment_add"),

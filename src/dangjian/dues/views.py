@@ -25,6 +25,8 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from dangjian.core.bounds import is_digits, parse_date, parse_id, parse_int
+from dangjian.core.excel import writer
+from dangjian.core.excel.exporter import download
 from dangjian.core.orgpicker import render_org_picker
 from dangjian.core.scoping import holds
 from dangjian.core.services import OutOfScope
@@ -38,7 +40,7 @@ from dangjian.core.views import (
 from dangjian.members.models import Member, MembershipState
 from dangjian.orgs.models import Organization, OrgKind
 
-from . import ledger, publication, services
+from . import ledger, publication, services, summary
 from .filtersets import (
     ArrearsFilterSet,
     DuesBaseFilterSet,
@@ -195,6 +197,70 @@ class PublicationView(ScopedViewMixin, View):
         if request.GET.get("format") == "docx":
             return publication.docx_download(request.user, pub, services.today())
         return publication.xlsx_download(request.user, pub)
+
+
+class SummaryView(ScopedViewMixin, TemplateView):
+    """党费汇总: the orgs directly below the chosen one (the 工委's units, a unit's branches),
+    each over its subtree, for one year; `?format=xlsx` downloads the same table."""
+
+    queryset = DuesDue.objects.all()
+    template_name = "dues/summary.html"
+
+    def chosen(self):
+        request = self.request
+        orgs = Organization.objects.holding(request.user, "dues.view_duesdue")
+        raw = request.GET.get("org")
+        if not raw:
+            return orgs, orgs.order_by("path").first()
+        org = orgs.filter(pk=parse_id(raw)).first()
+        if org is None:
+            raise Http404(_("未找到该党组织，或它不在您的管辖范围内。"))
+        return orgs, org
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "xlsx":
+            _orgs, org = self.chosen()
+            if org is None:
+                raise Http404(_("未找到。"))
+            return summary_xlsx(request.user, summary.build(org, _year(request), services.today()))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        today, year = services.today(), _year(self.request)
+        orgs, org = self.chosen()
+        ctx.update(
+            title=_("党费汇总"),
+            year=year,
+            org=org,
+            years=list(range(today.year, max(2008, today.year - 5) - 1, -1)),
+            org_picker=render_org_picker(
+                "org", orgs, org.pk if org else None, empty_label=None, id="id_org"
+            ),
+            summary=summary.build(org, year, today) if org is not None else None,
+        )
+        return ctx
+
+
+def summary_xlsx(user, result: summary.Summary):
+    wb = writer.new_workbook()
+    ws = writer.sheet(wb, "党费汇总", widths=(28, 10, 10, 8, 14, 14, 14, 8, 10, 14, 14, 14))
+    title = f"{result.org.name}{result.year}年党费收缴汇总"
+    writer.append(ws, [title], font=writer.Font(bold=True, size=14))
+    writer.append(ws, [f"统计截至{result.as_of:%Y年%m月%d日}；应交、欠交截至上月。"])
+    writer.append(ws, list(summary.HEADERS), font=writer.HEADER_FONT, fill=writer.HEADER_FILL)
+    for line in result.lines:
+        writer.append(ws, summary.row(line))
+    if result.total is not None:
+        writer.append(ws, summary.row(result.total), font=writer.HEADER_FONT)
+    return download(
+        user,
+        wb,
+        model="dues.duesdue",
+        rows=len(result.lines),
+        filters={"org": result.org.pk, "year": result.year, "report": "summary"},
+        filename=f"{title}.xlsx",
+    )
 
 
 class MemberLedgerView(ScopedViewMixin, View):

@@ -163,6 +163,7 @@ def _dues_menu(user: Any) -> NavItem | None:
         for e in (
             _entry("党费台账", "dues:ledger", view),
             _entry("欠交情况", "dues:arrears", view),
+            _entry("党费汇总", "dues:summary", view),
             _entry("交纳记录", "dues:payment_list", holds(user, "dues.view_duespayment")),
             _entry("党费基数", "dues:base_list", holds(user, "dues.view_duesbase")),
             _entry("少交免交", "dues:reduction_list", holds(user, "dues.view_duesreduction")),

@@ -1,4 +1,4 @@
-"""党费审查 auto-evidence from the ledger, on a hand-computed 2024 calendar.
+"""党费审查 auto-evidence from the ledger, on the hand-computed 2024 calendar of conftest.py.
 
 甲局第一党支部, bases 4,000 元 (1 % → 40 元 a month):
 - 张三 pays Q1 on 03-20, Q2 on 07-02 (late: after its quarter, a 补交), Q3 on 09-10, Q4 on 12-10;
@@ -18,8 +18,7 @@ import pytest
 from dangjian.assessments import evidence, frameworks
 from dangjian.assessments.models import ItemKind
 from dangjian.assessments.tests.factories import make_assessment, make_campaign, make_framework
-from dangjian.dues import audit, ledger, services
-from dangjian.members.tests.factories import MemberFactory
+from dangjian.dues import audit
 
 M = lambda y, m: dt.date(y, m, 1)  # noqa: E731
 D = dt.date
@@ -27,65 +26,8 @@ YEAR = (D(2024, 1, 1), D(2024, 12, 31))
 LATER = D(2025, 3, 1)  # today, after the period
 
 
-@pytest.fixture
-def branch(tree, make_user):
-    secretary = make_user("branch_secretary", tree.branch_a)
-    unit = make_user("unit_admin", tree.unit_a)
-    people = {
-        n: MemberFactory(org=tree.branch_a, name=n, joined_on=D(2010, 7, 1))
-        for n in ("张三", "李四", "王五")
-    }
-    for name in ("张三", "李四"):
-        services.save_base(secretary, people[name], year=2024, from_month=1, **_base())
-    services.save_base(secretary, people["王五"], year=2023, from_month=1, **_base())
-    ledger.generate_through(M(2024, 12))
-
-    def pay(name, first, last, paid_on):
-        months = services.months_between(first, last)
-        services.record_payment(
-            secretary,
-            people[name],
-            paid_on=paid_on,
-            from_month=first,
-            to_month=last,
-            amount=str(40 * months),
-            method="cash",
-        )
-
-    for name, q1, q2, q3, q4 in (
-        ("张三", D(2024, 3, 20), D(2024, 7, 2), D(2024, 9, 10), D(2024, 12, 10)),
-        ("李四", D(2024, 3, 20), D(2024, 6, 15), D(2024, 9, 10), D(2024, 12, 10)),
-    ):
-        for quarter, paid_on in enumerate((q1, q2, q3, q4)):
-            pay(name, M(2024, 3 * quarter + 1), M(2024, 3 * quarter + 3), paid_on)
-    pay("王五", M(2024, 1), M(2024, 6), D(2024, 6, 20))
-    pay("王五", M(2024, 7), M(2024, 8), D(2024, 8, 20))
-    q1 = services.record_remittance(
-        secretary,
-        tree.branch_a,
-        from_month=M(2024, 1),
-        to_month=M(2024, 3),
-        amount="240",
-        remitted_on=D(2024, 4, 5),
-    )
-    services.confirm_remittance(unit, q1, D(2024, 4, 8))
-    services.record_remittance(
-        secretary,
-        tree.branch_a,
-        from_month=M(2024, 4),
-        to_month=M(2024, 6),
-        amount="480",
-        remitted_on=D(2024, 7, 5),
-    )
-    return tree, people
-
-
-def _base():
-    return {"category": "in_service", "base": "4000", "reviewed_on": D(2024, 1, 5)}
-
-
-def test_monthly_counts_members_all_of_whose_quarters_were_paid_within_them(branch):
-    tree, _ = branch
+def test_monthly_counts_members_all_of_whose_quarters_were_paid_within_them(calendar_2024):
+    tree, _ = calendar_2024
     found = audit.monthly(tree.branch_a, *YEAR, LATER)
     assert (found.compliant, found.total) == (1, 3)
     assert found.text == (
@@ -95,24 +37,24 @@ def test_monthly_counts_members_all_of_whose_quarters_were_paid_within_them(bran
     assert [name for name, _ in found.links] == ["王五", "张三"]
 
 
-def test_a_quarter_still_running_is_not_late_yet(branch):
-    tree, _ = branch
+def test_a_quarter_still_running_is_not_late_yet(calendar_2024):
+    tree, _ = calendar_2024
     # As of 2024-08-31: Q3 (07–09) has not ended; 张三's Q2 was paid on 07-02, after Q2.
     found = audit.monthly(tree.branch_a, D(2024, 1, 1), D(2024, 8, 31), LATER)
     assert (found.compliant, found.total) == (1, 3)
     assert [name for name, _ in found.links] == ["张三", "王五"]  # 3 late months each
 
 
-def test_bases_reviewed_per_member_and_year(branch):
-    tree, _ = branch
+def test_bases_reviewed_per_member_and_year(calendar_2024):
+    tree, _ = calendar_2024
     found = audit.bases(tree.branch_a, *YEAR, LATER)
     assert (found.compliant, found.total) == (2, 3)
     assert found.text == "年度基数已核定（2024年）：66.7%（3 名党员中 2 名）"
     assert [name for name, _ in found.links] == ["王五"]
 
 
-def test_arrears_of_three_months_and_the_periods_back_payments(branch):
-    tree, _ = branch
+def test_arrears_of_three_months_and_the_periods_back_payments(calendar_2024):
+    tree, _ = calendar_2024
     found = audit.arrears(tree.branch_a, *YEAR, LATER)
     assert (found.compliant, found.total) == (2, 3)
     assert found.text == (
@@ -121,8 +63,8 @@ def test_arrears_of_three_months_and_the_periods_back_payments(branch):
     assert [name for name, _ in found.links] == ["王五"]
 
 
-def test_arrears_read_the_ledger_as_it_stood_at_the_periods_end(branch):
-    tree, _ = branch
+def test_arrears_read_the_ledger_as_it_stood_at_the_periods_end(calendar_2024):
+    tree, _ = calendar_2024
     # On 2024-06-30 张三's April and May were unpaid (paid on 07-02): 2 months, not 3.
     found = audit.arrears(tree.branch_a, D(2024, 1, 1), D(2024, 6, 30), LATER)
     assert found.text.startswith("欠交 3 个月以上：0 人（截至 2024-06-30）")
@@ -131,8 +73,8 @@ def test_arrears_read_the_ledger_as_it_stood_at_the_periods_end(branch):
     assert "截至 2024-12-15" in found.text and "1 人" in found.text
 
 
-def test_remittance_confirmed_per_org_quarter(branch):
-    tree, _ = branch
+def test_remittance_confirmed_per_org_quarter(calendar_2024):
+    tree, _ = calendar_2024
     found = audit.remittance(tree.branch_a, *YEAR, LATER)
     assert (found.compliant, found.total) == (1, 3)
     assert found.text == "上缴：3 个组织季度中 1 个已上缴并经接收确认（33.3%）"
@@ -142,14 +84,19 @@ def test_remittance_confirmed_per_org_quarter(branch):
     ]
 
 
-def test_another_subtree_sees_nothing(branch):
-    tree, _ = branch
+def test_each_subtree_its_own_members(calendar_2024):
+    tree, _ = calendar_2024
     found = audit.monthly(tree.branch_b, *YEAR, LATER)
-    assert (found.compliant, found.total) == (0, 0)
+    assert (found.compliant, found.total) == (0, 1)
+    assert [name for name, _ in found.links] == ["赵六"]
+    assert (
+        audit.monthly(tree.unit_a, *YEAR, LATER).total,
+        audit.monthly(tree.root, *YEAR, LATER).total,
+    ) == (3, 4)
 
 
-def test_framework_items_naming_a_source_get_the_figure_on_the_assessment(branch):
-    tree, _ = branch
+def test_framework_items_naming_a_source_get_the_figure_on_the_assessment(calendar_2024):
+    tree, _ = calendar_2024
     fw = make_framework(
         [
             {"code": "1", "kind": ItemKind.PASS_FAIL, "evidence_source": "dues.monthly"},

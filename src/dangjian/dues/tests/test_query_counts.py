@@ -118,3 +118,21 @@ def test_arrears_list(client, tree, make_user):
         client, "/dues/arrears/", lambda: owe(12), rows=occurrences("data-member=")
     )
     check_baseline(BASELINES, "dues:arrears", count)
+
+
+def test_summary_one_line_per_unit(client, tree, make_user):
+    """党费汇总 for the city: more units with members and payments, the same queries."""
+
+    def add_units(n):
+        for i in range(n):
+            unit = tree.root.add_child(kind="unit_party", name=f"新增单位{i}-{n}")
+            branch = unit.add_child(kind="branch", name=f"新增支部{i}-{n}")
+            tree.root.refresh_from_db()
+            make_base(branch, member=make_payment(branch).member)
+
+    client.force_login(make_user("committee_admin", tree.root))
+    add_units(1)
+    count = assert_query_count_constant(
+        client, "/dues/summary/?year=2024", lambda: add_units(5), rows=occurrences("data-org=")
+    )
+    check_baseline(BASELINES, "dues:summary", count)

@@ -202,6 +202,7 @@ def test_the_project_wires_every_entry(tree, make_user):
     assert [c.label for c in dues.children] == [
         "党费台账",
         "欠交情况",
+        "党费汇总",
         "交纳记录",
         "党费基数",
         "少交免交",
