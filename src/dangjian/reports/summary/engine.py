@@ -55,6 +55,8 @@ FUNCTIONS = METRIC_FUNCTIONS | {"bars", "group"}
 NAMES = FUNCTIONS | {"year", "next_year", "scope_name", "generated_on", "figures"}
 JINJA_NAMES = {"loop", "range", "true", "false", "none", "True", "False", "None"}
 BREAKDOWN_LIMIT = 10
+# Figures that hold in any year (the org tree, the 换届 sweep's schedule): no sign of records.
+YEARLESS = ("orgs.", "terms.renewal_sweep")
 CHART_WIDTH_MM = 150
 # Preview mode marks each figure with private-use characters, then links it in the HTML.
 _MARK = re.compile("\ue000([0-9]+):([01])\ue001")
@@ -506,10 +508,13 @@ class Summary:
         return {f.n: self._values.get((f.id, f.year)) for f in self.figures}
 
     def has_data(self) -> bool:
-        """Whether any figure the document states is a non-zero value from the records."""
+        """Whether any figure the document states is a non-zero count of the year's records
+        (the org tree and the half-yearly sweep schedule exist in any year: not evidence)."""
         return any(
-            v not in (None, 0, UNAVAILABLE) and not (isinstance(v, Decimal | float) and v == 0)
-            for v in self._values.values()
+            not metric_id.startswith(YEARLESS)
+            and v not in (None, 0, UNAVAILABLE)
+            and not (isinstance(v, Decimal | float) and v == 0)
+            for (metric_id, _year), v in self._values.items()
         )
 
 
