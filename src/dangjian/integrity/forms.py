@@ -80,11 +80,12 @@ class _RegisterRowForm(ScopedModelForm):
             .first()
         )
 
-    def clean_submission_id(self) -> RiskSubmission:
-        found = self.register()
-        if found is None:
-            raise forms.ValidationError(_("请从本单位的排查填报页面进入，再新增。"))
-        return found
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # On top of the form (the id is hidden): the user came by a wrong or foreign link.
+        if not self.instance.pk and self.register() is None:
+            self.add_error(None, _("请从本单位的排查填报页面进入，再新增。"))
+        return data
 
 
 class RiskPointForm(_RegisterRowForm):

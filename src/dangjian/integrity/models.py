@@ -125,7 +125,8 @@ class RiskSubmission(ScopedModel):
         verbose_name=_("提交人"),
     )
 
-    write_sides = {"delete": "review__org__path"}
+    # The unit fills and submits its register; only the round's side takes it out of the round.
+    write_sides = {"change": "org__path", "delete": "review__org__path"}
 
     class Meta:
         verbose_name = _("单位排查填报")

@@ -204,9 +204,7 @@ class _RowEditView(ObjectEditView):
 
     def row_fields(self, form, instance) -> dict:
         values = {f: form.cleaned_data.get(f) for f in self.fields if f != "submission"}
-        values["submission"] = (
-            instance.submission if instance.pk else form.cleaned_data.get("submission_id")
-        )
+        values["submission"] = instance.submission if instance.pk else form.register()
         return values
 
     def get_success_url(self, obj) -> str:

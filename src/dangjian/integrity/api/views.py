@@ -36,9 +36,13 @@ def _fields(serializer, names) -> dict:
 
 
 class RiskReviewViewSet(ScopedModelViewSet):
-    queryset = RiskReview.objects.select_related("org").annotate(
-        n_units=Count("submissions"),
-        n_submitted=Count("submissions", filter=Q(submissions__submitted_at__isnull=False)),
+    queryset = (
+        RiskReview.objects.select_related("org")
+        .annotate(
+            n_units=Count("submissions"),
+            n_submitted=Count("submissions", filter=Q(submissions__submitted_at__isnull=False)),
+        )
+        .order_by("-year", "-id")
     )
     serializer_class = RiskReviewSerializer
     filterset_class = RiskReviewFilterSet
