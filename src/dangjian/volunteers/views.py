@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -115,7 +116,8 @@ class CommunityDetailView(_Links, ObjectDetailView):
         hours = Participation.objects.restrict(user, "view").filter(
             activity__in=records.values("activity_id"), status=ParticipationStatus.ATTENDED
         )
-        ctx["service_hours"] = hours.aggregate(s=Sum("hours"))["s"] or 0
+        total = hours.aggregate(s=Sum("hours"))["s"] or 0
+        ctx["service_hours"] = Decimal(total).quantize(Decimal("0.1"))  # SQLite sums as floats
         ctx["can_add_registration"] = has_any_scope(user, CommunityRegistration, "add")
         return ctx
 
