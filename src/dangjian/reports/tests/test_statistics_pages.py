@@ -132,3 +132,26 @@ class TestCommand:
         with pytest.raises(CommandError, match=message):
             call_command("report", "stats", *args, "-o", str(out))
         assert not out.exists()
+
+
+@pytest.mark.django_db
+def test_page_queries_do_not_grow_with_members(tree, login):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.members.tests.factories import MemberFactory
+
+    year_2024(tree)
+    client = login("unit_admin", tree.unit_a)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(URL, {"year": 2024}).status_code == 200
+        return len(ctx.captured_queries)
+
+    first = count()
+    for i in range(15):
+        MemberFactory(org=tree.branch_a, joined_on=dt.date(2024, 2, i + 1))
+    assert count() == first
