@@ -6,6 +6,7 @@ Screenshots: test-output/summary-preview-1440.png, summary-preview-390.png."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -61,7 +62,7 @@ def test_generate_preview_and_download(page, live_server, seeded, tree, sign_in,
         page.click("#summary-download")
     download = info.value
     assert download.suggested_filename.endswith("2024年度工作总结.docx")
-    doc = Document(io.BytesIO(open(download.path(), "rb").read()))
+    doc = Document(io.BytesIO(Path(download.path()).read_bytes()))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert f"对{values['honors.excellent_members']}名优秀共产党员" in text
     assert "对1200余名基层党组织书记" in text
