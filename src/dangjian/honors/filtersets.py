@@ -15,7 +15,7 @@ ALL = _("全部")
 
 
 class HonorRoundFilterSet(django_filters.FilterSet):
-    year = YearFilter(label=_("年度"))
+    year = YearFilter(lookup_expr="exact", label=_("年度"))
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("名称"))
 
     class Meta:
@@ -30,7 +30,7 @@ class NominationFilterSet(WithinFilterSet):
     status = django_filters.ChoiceFilter(
         choices=NominationStatus.choices, label=_("状态"), empty_label=ALL
     )
-    year = YearFilter(field_name="round__year", label=_("年度"))
+    year = YearFilter(field_name="round__year", lookup_expr="exact", label=_("年度"))
 
     class Meta:
         model = Nomination
@@ -38,7 +38,7 @@ class NominationFilterSet(WithinFilterSet):
 
 
 class HonorFilterSet(WithinFilterSet):
-    year = YearFilter(label=_("年度"))
+    year = YearFilter(lookup_expr="exact", label=_("年度"))
     title = django_filters.ChoiceFilter(choices=titles.choices, label=_("称号"), empty_label=ALL)
     level = django_filters.ChoiceFilter(
         choices=HonorLevel.choices, label=_("级别"), empty_label=ALL

@@ -56,7 +56,8 @@ def make_nomination(org, *, rnd=None, round_org=None, member=None, status="nomin
     parent's root by default)."""
     if rnd is None:
         rnd = make_round(round_org or org.get_root())
-    member = member or MemberFactory(org=org)
+    if member is None and kw.get("recipient_org") is None:
+        member = MemberFactory(org=org)
     return Nomination.objects.create(
         round=rnd,
         org=org,
