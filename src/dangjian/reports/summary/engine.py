@@ -142,10 +142,11 @@ def _expressions(tag: str) -> tuple[str, str]:
 def _bound_names(tree: nodes.Template) -> set[str]:
     bound: set[str] = set()
     for node in tree.find_all((nodes.For, nodes.Assign)):
-        for name in node.target.find_all(nodes.Name):
-            bound.add(name.name)
-        if isinstance(node.target, nodes.Name):
-            bound.add(node.target.name)
+        target: Any = getattr(node, "target", None)
+        if isinstance(target, nodes.Name):
+            bound.add(target.name)
+        elif target is not None:
+            bound |= {name.name for name in target.find_all(nodes.Name)}
     return bound
 
 

@@ -26,7 +26,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _member_only(user: Any) -> bool:
-    codes = getattr(user, "role_codes", set)()
+    codes: set[str] = getattr(user, "role_codes", set)()
     return bool(codes) and codes <= {"party_member"}
 
 
