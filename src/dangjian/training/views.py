@@ -204,9 +204,11 @@ class AttendanceView(_ClassFormPage):
         return get_object_or_404(self.get_queryset(), pk=klass_id or 0)
 
     def session(self, klass) -> ClassSession:
-        return ClassSession.objects.select_related("activity").get(
-            pk=self.kwargs["session"], training_class=klass
-        )
+        if getattr(self, "_session", None) is None:
+            self._session = ClassSession.objects.select_related("activity").get(
+                pk=self.kwargs["session"], training_class=klass
+            )
+        return self._session
 
     def rows(self, klass, session):
         enrolled = list(
@@ -219,7 +221,7 @@ class AttendanceView(_ClassFormPage):
             p.member_id: p
             for p in session.activity.participations.filter(
                 member_id__in=[e.member_id for e in enrolled]
-            ).only("member_id", "status", "hours")
+            ).only("member_id", "activity_id", "status", "hours")
         }
         post = self.request.POST if self.request.method == "POST" else None
         out = []
