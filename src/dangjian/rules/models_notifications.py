@@ -39,6 +39,7 @@ class NotificationKind(models.TextChoices):
     DUES_UNPAID = "dues_unpaid", _("党员3个月未交党费")  # from dues
     DUES_LAPSE = "dues_lapse", _("党员连续6个月未交党费")
     DUES_BASE = "dues_base", _("党费基数未核定")
+    DUES_STALE = "dues_stale", _("工资变动后党费基数未调整")
 
 
 class NotificationQuerySet(models.QuerySet):

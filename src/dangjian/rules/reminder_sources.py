@@ -273,7 +273,7 @@ PERM_DUES = "dues.add_duespayment"
 def dues_drafts(day: dt.date, links: Links) -> list[Draft]:
     """党费 (dues.alerts), monthly in the month's first days: 3 months unpaid to the
     secretary; 6 months without a recorded reason flagged citing 党章 第九条 (people decide);
-    bases not yet reviewed this year (from March). The ledger's months are generated first."""
+    bases not yet reviewed this year (from March); a pay change the base does not follow. The ledger's months are generated first."""
     if day.day > MONTHLY_WINDOW_DAYS:
         return []
     dues_alerts.prepare(day)
@@ -319,6 +319,22 @@ def dues_drafts(day: dt.date, links: Links) -> list[Draft]:
             )
             for b in dues_alerts.bases_not_reviewed(SYSTEM, day.year)
         )
+    out.extend(
+        Draft(
+            kind=K.DUES_STALE,
+            subject=f"member:{s.member_id}",
+            period=month,
+            title=f"{s.name}（{s.org_name}）的党费基数可能需要调整",
+            body=f"{s.reason}。请核实其工资收入；如有变化，从领取新工资的当月起调整党费基数。",
+            link=links("dues:member_ledger", s.member_id),
+            rule_id="",
+            citation=dues_alerts.CHANGE_CITATION,
+            org_id=s.org_id,
+            org_path=s.org_path,
+            perm=PERM_DUES,
+        )
+        for s in dues_alerts.stale_bases(SYSTEM, day)
+    )
     return out
 
 

@@ -122,7 +122,8 @@ BOARD = "assessments:rectification_board"
 
 def dues_items(user: Any, today: dt.date, within: Organization | None) -> list[Any]:
     """党费: members of the branch unpaid for 3 months or more (one query, dues.alerts);
-    6 months without a recorded reason in red (党章 第九条: the branch decides)."""
+    6 months without a recorded reason in red (党章 第九条: the branch decides); bases a pay
+    change has left behind (two queries)."""
     if not holds(user, "dues.view_duesdue"):
         return []
     return [
@@ -138,6 +139,17 @@ def dues_items(user: Any, today: dt.date, within: Organization | None) -> list[A
             tone="red" if r.lapse else "",
         )
         for r in dues_alerts.unpaid_runs(user, today, within)[:LIST_LIMIT]
+    ] + [
+        rules_todo.Deadline(
+            kind="dues",
+            label="党费",
+            title=f"{s.name}的党费基数可能需要调整：{s.reason}",
+            on=None,
+            org_name=s.org_name,
+            url_name="dues:member_ledger",
+            pk=s.member_id,
+        )
+        for s in dues_alerts.stale_bases(user, today, within)[:LIST_LIMIT]
     ]
 
 
