@@ -186,7 +186,7 @@ def build() -> Any:
         doc,
         '结合党内集中教育，统筹抓好{{ m("orgs.unit_party_count") }}个机关党组织，覆盖'
         '{{ m("orgs.grassroots_count") }}个基层党组织理论武装工作；全年组织培训'
-        '{{ m("training.participants") }}人次、{{ m("training.hours") }}学时，'
+        '{{ m("training.participants") }}人次，'
         "实现基层党组织和党员学习培训全覆盖。",
         bold_lead="抓实集中教育。",
     )
