@@ -12,4 +12,4 @@ class DuesConfig(AppConfig):
         from . import rates
 
         rates.reload_tables()
-        from . import imports, metrics  # noqa: F401  (the base importer, the metrics)
+        from . import imports, metrics, receivers  # noqa: F401  (importer, metrics, signals)

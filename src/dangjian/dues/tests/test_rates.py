@@ -215,3 +215,22 @@ def test_local_version_applies_from_its_date_to_its_orgs_only(tmp_path):
     assert amount("retired", D("1000"), jan).table_id == "national.2008"
     # Categories the local version does not define fall back to the national one.
     assert amount("in_service", D("1000"), jan, org_path=branch.path).table_id == "national.2008"
+
+
+@pytest.mark.django_db
+def test_the_shipped_local_example_is_valid_and_applies_to_its_orgs(tmp_path):
+    """docs/examples/dues-local-table.yaml: what a deployment copies, loaded as one would."""
+    from dangjian.orgs.models import Organization, OrgKind
+
+    example = Path(__file__).resolve().parents[4] / "docs/examples/dues-local-table.yaml"
+    folder = tmp_path / "local"
+    folder.mkdir()
+    (folder / example.name).write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    root = Organization.add_root(name="工委", kind=OrgKind.COMMITTEE, code="A00")
+    unit = root.add_child(name="示例局机关党委", kind=OrgKind.UNIT_PARTY, code="EXAMPLE")
+    rates.reload_tables([rates.PACKAGE_LIBRARY, folder])
+    jan = dt.date(2025, 1, 1)
+    assert amount("farmer", None, jan, org_path=unit.path).amount == D("0.50")
+    retired = amount("retired", D("4500"), jan, org_path=unit.path)
+    assert (retired.amount, retired.table_id) == (D("45.00"), "local.example.2025")
+    assert amount("retired", D("4500"), jan, org_path=root.path).table_id == "national.2008"
