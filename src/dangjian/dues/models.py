@@ -181,8 +181,10 @@ class DuesPayment(ScopedModel):
 
     `paid_on` is when it was paid, apart from the months it covers, so 补交 shows as late.
     `org` is the branch that collected it (the member's org on that day): its ledger and its
-    hand-over. `extra` is paid above the due (自愿多交); `central` marks a single payment
-    of 1,000 元 or more, remitted whole to the centre.
+    hand-over. `extra` is paid above the due (自愿多交); `central` marks a payment whose
+    voluntary extra is 1,000 元 or more (一次多交 ≥ 1,000 元, remitted whole to the centre) —
+    the due itself is never counted: a member paying a year of large dues at once owes
+    them to the branch, not to the centre.
     """
 
     member = models.ForeignKey(

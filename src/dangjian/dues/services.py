@@ -35,7 +35,7 @@ from .models import (
 DOC = "《关于中国共产党党费收缴、使用和管理的规定》"
 MAX_BASE = Decimal("1000000")  # a monthly pay above a million is a typo, not a base
 MAX_PAYMENT = Decimal("1000000")
-CENTRAL_THRESHOLD = Decimal("1000")
+CENTRAL_THRESHOLD = Decimal("1000")  # 一次多交 (the voluntary extra) ≥ 1,000 元: to the centre
 BACK_MONTHS = 6
 MAX_AHEAD_MONTHS = 12
 FIRST_YEAR = 2008
