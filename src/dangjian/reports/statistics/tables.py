@@ -9,6 +9,7 @@ a note, never as a 0 it cannot know.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +99,7 @@ def pct(n: int, total: int) -> str:
     return f"{n * 100 / total:.1f}%" if total else "—"
 
 
-def _share_rows(pairs: list[tuple[str, int | None]], total: int) -> list[list[Any]]:
+def _share_rows(pairs: Sequence[tuple[str, int | None]], total: int) -> list[list[Any]]:
     rows: list[list[Any]] = [["合计", total, pct(total, total) if total else "—"]]
     for label, n in pairs:
         rows.append([label, NOT_RECORDED if n is None else n, "—" if n is None else pct(n, total)])

@@ -28,7 +28,7 @@ NO_DATA = "该范围在 {year} 年没有党员、发展、出党或组织关系�
 
 
 def _member_only(user: Any) -> bool:
-    codes = getattr(user, "role_codes", set)()
+    codes: set[str] = getattr(user, "role_codes", set)()
     return bool(codes) and codes <= {"party_member"}
 
 
