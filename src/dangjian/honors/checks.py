@@ -141,7 +141,7 @@ def member_checks(facts: dict[str, Any], member_id: int, year: int) -> Checks:
     elif arrears.get(member_id):
         out.items.append(Check("党费", WARN, f"欠交 {arrears[member_id]} 个月"))
     else:
-        out.items.append(Check("党费", OK, "按月交纳，无欠交"))
+        out.items.append(Check("党费", OK, "无欠交记录"))
     attended = facts["attended"]
     if attended is None:
         out.items.append(Check("组织生活", UNKNOWN, "无权查看"))
