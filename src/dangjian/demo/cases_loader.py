@@ -30,7 +30,7 @@ from .plan import CityPlan
 EXCELLENT_2024 = 12
 MIN_CASES_2024 = 16  # small scales: enough cases for the 12 excellent ones
 PROVINCIAL_BODY = "中共某省直属机关工作委员会"
-PROVINCIAL_DOC = "某直工〔2025〕9号"  # the province's selection of 2024 cases
+PROVINCIAL_DOC = "某直工〔2024〕45号"
 BATCH = 1000
 
 _METHODS = (
@@ -172,44 +172,29 @@ def write_cases(
             org = rng.choice(own) if own and rng.random() < 0.3 else unit
             day = _day(rng, dt.date(2024, 9, 1), dt.date(2024, 11, 15))
             year_2024.append(add_case(org, 2024, CaseStatus.SUBMITTED, day))
-    # 2025 so far: submitted ones and drafts, not rated yet.
-    year_2025: list[Case] = []
-    if plan.today >= dt.date(2025, 3, 1):
-        last = min(plan.today, dt.date(2025, 11, 15))
+    # The later years: fewer cases each (the year's call is not over for every unit);
+    # the 工委 rates a year's cases on 20 December, so the current year is not rated yet.
+    later: dict[int, list[Case]] = {}
+    for year in range(2025, plan.today.year + 1):
+        if plan.today < dt.date(year, 3, 1):
+            break
+        closed = plan.today >= dt.date(year, 12, 20)
+        last = min(plan.today, dt.date(year, 11, 15))
         for unit in units:
             if rng.random() >= 0.45 and unit.path != showcase_unit:
                 continue
-            submitted = rng.random() < 0.6
-            day = _day(rng, dt.date(2025, 3, 1), last) if submitted else None
-            year_2025.append(
-                add_case(unit, 2025, CaseStatus.SUBMITTED if submitted else CaseStatus.DRAFT, day)
-            )
+            submitted = closed or rng.random() < 0.6
+            day = _day(rng, dt.date(year, 3, 1), last) if submitted else None
+            status = CaseStatus.SUBMITTED if submitted else CaseStatus.DRAFT
+            later.setdefault(year, []).append(add_case(unit, year, status, day))
     Case.objects.bulk_create(cases, batch_size=BATCH)
 
-    # The 工委's December rating of 2024: exactly 12 excellent, about a third selected.
-    order = list(year_2024)
-    rng.shuffle(order)
-    excellent = order[:EXCELLENT_2024]
-    selected = {id(c) for c in order[EXCELLENT_2024 : EXCELLENT_2024 + len(order) // 3]}
-    ratings = []
-    for n, case in enumerate(order):
-        rating = (
-            Rating.EXCELLENT
-            if n < EXCELLENT_2024
-            else Rating.SELECTED
-            if id(case) in selected
-            else Rating.NOT_SELECTED
-        )
-        ratings.append(
-            CaseRating(
-                case=case,
-                rated_by_org=root,
-                rating=rating,
-                rated_on=dt.date(2024, 12, 20),
-                note="做法具体、成效明显，具有推广价值。" if rating == Rating.EXCELLENT else "",
-                rated_by_id=rater,
-            )
-        )
+    # The 工委's December rating: exactly 12 excellent in 2024, about a third selected.
+    ratings, excellent = _ratings(rng, year_2024, EXCELLENT_2024, root, rater)
+    for year, rows in later.items():
+        if plan.today >= dt.date(year, 12, 20):
+            more, _best = _ratings(rng, rows, max(1, len(rows) // 4), root, rater)
+            ratings += more
     CaseRating.objects.bulk_create(ratings, batch_size=BATCH)
 
     # Two of the excellent ones were chosen by the 省直机关工委 (seed-figures row 9).
@@ -230,11 +215,41 @@ def write_cases(
     return {
         "cases": len(cases),
         "cases_2024": len(year_2024),
-        "cases_2025": len(year_2025),
+        "cases_later": sum(len(rows) for rows in later.values()),
         "case_ratings": len(ratings),
         "case_awards": len(awards),
         "brands": brands,
     }
+
+
+def _ratings(
+    rng: random.Random, cases: list[Case], best: int, root: Organization, rater: int | None
+) -> tuple[list[CaseRating], list[Case]]:
+    """Ratings of one year's cases: `best` excellent, about a third selected, the rest not
+    selected; returns the rows and the excellent cases."""
+    order = list(cases)
+    rng.shuffle(order)
+    selected = {id(c) for c in order[best : best + len(order) // 3]}
+    rows = []
+    for n, case in enumerate(order):
+        rating = (
+            Rating.EXCELLENT
+            if n < best
+            else Rating.SELECTED
+            if id(case) in selected
+            else Rating.NOT_SELECTED
+        )
+        rows.append(
+            CaseRating(
+                case=case,
+                rated_by_org=root,
+                rating=rating,
+                rated_on=dt.date(case.year, 12, 20),
+                note="做法具体、成效明显，具有推广价值。" if rating == Rating.EXCELLENT else "",
+                rated_by_id=rater,
+            )
+        )
+    return rows, order[:best]
 
 
 def _write_brands(
