@@ -51,6 +51,7 @@ def run(command, options) -> None:
     tmp = out.with_name(out.name + ".part")
     tmp.write_bytes(result.data)
     tmp.replace(out)  # a reader never sees half a file
+    services.record_export(SYSTEM, result)
     missing = [f.label for f in result.summary.figures if not f.available]
     command.stdout.write(
         f"已生成 {out}：{org.name}{year}年度工作总结，{len(result.summary.figures)} 个数字"

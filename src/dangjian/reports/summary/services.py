@@ -104,6 +104,20 @@ def generate(
     return Generated(data, summary, org, template)
 
 
+def record_export(user: Any, result: Generated) -> None:
+    """The export audit event every download writes (the page's and the command line's)."""
+    emit(
+        "export",
+        None,
+        user=user,
+        model="reports.summary",
+        year=result.summary.year,
+        org=result.org.pk,
+        figures=len(result.summary.figures),
+        template=result.template.pk if result.template else None,
+    )
+
+
 # --- templates --------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ figure linked to its records), the .docx download, and the 工委's own template
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -130,8 +131,8 @@ class SummaryDownloadView(_SummaryBase):
                 {"title": "年度工作总结", "errors": [str(p) for p in problems]},
                 status=400,
             )
+        services.record_export(request.user, result)
         response = HttpResponse(result.data, content_type=DOCX)
-        from urllib.parse import quote
 
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(result.filename)}"
         return response
@@ -165,7 +166,6 @@ class TemplateListView(ScopedViewMixin, View):
         if pk:
             template = get_object_or_404(self.get_queryset(), pk=pk)
             response = HttpResponse(bytes(template.content), content_type=DOCX)
-            from urllib.parse import quote
 
             response["Content-Disposition"] = (
                 f"attachment; filename*=UTF-8''{quote(template.file_name)}"

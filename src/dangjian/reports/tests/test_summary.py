@@ -295,6 +295,10 @@ def test_preview_page_links_each_figure(client, tree, make_user, fake_seed):
     assert download.status_code == 200
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     assert str(value) in docx_text(download.content)[0]
+    from dangjian.audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(action="export").latest("pk")
+    assert event.detail["model"] == "reports.summary" and event.detail["year"] == 2024
 
 
 @pytest.mark.parametrize("year", ["1999", "abc", "99999999999999999999", "2100"])
