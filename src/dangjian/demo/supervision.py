@@ -298,6 +298,30 @@ def campaigns(plan: CityPlan) -> list[CampaignPlan]:
         description="各党支部自评、单位机关党委初评，工委审核评定；五星约占10%。",
         population=len(branches),
     )
+    # 党费审查 the year after: branches sampled by unit, their items pre-filled from the ledger
+    # (dues/audit.py) beside what the assessors recorded. Only once it is over (the running
+    # campaign of the demo's today is the half-year 基础制度 round).
+    dues_year = y + 1
+    if dt.date(dues_year, 4, 30) < today:
+        seed = 10_000 * dues_year + 400 + plan.seed
+        size = min(20, max(1, len(branches) // 10))
+        targets, strata = stratified_sample(plan, branches, size, seed)
+        add(
+            "dues-audit",
+            f"{dues_year}年{prefix}党费收缴使用管理审查",
+            CampaignType.DUES_AUDIT,
+            "dues_audit",
+            (OrgKind.BRANCH,),
+            dt.date(dues_year, 3, 1),
+            dt.date(dues_year, 4, 30),
+            SelectionMode.SAMPLE,
+            targets,
+            description="按单位分层随机抽取党支部，对照党费台账审查基数核定、按月交纳、补交和上缴情况。",
+            sample_size=size,
+            seed=seed,
+            population=len(branches),
+            strata=strata,
+        )
     # Later years: a 基础制度 round per half-year up to today, then the next as a draft.
     for year in range(y + 1, today.year + 2):
         for half, kinds, population, first, last in (

@@ -174,3 +174,14 @@ def test_problem_texts_say_the_problem_not_the_standard():
             assert set(chosen) <= vocabulary, (path.name, item["code"], chosen)
             checked += 1
     assert checked > 50
+
+
+def test_the_dues_audit_is_pre_filled_from_the_ledger(loaded):
+    from dangjian.assessments import evidence
+
+    a = Assessment.objects.filter(campaign__framework__code="dues_audit").first()
+    assert a is not None and a.campaign.campaign_type == "dues_audit"
+    texts = [s.text for s in evidence.suggestions(a).values()]
+    assert len(texts) == 4
+    assert any(t.startswith("按月（经支部同意可按季度）交纳：") for t in texts)
+    assert any(t.startswith("欠交 3 个月以上：") for t in texts)
