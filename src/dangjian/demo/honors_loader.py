@@ -310,7 +310,7 @@ def write_honors(
             title=n.title,
             level=HonorLevel.COMMITTEE,
             member_id=n.member_id,
-            org_id=n.recipient_org_id if n.member_id is None else member_org[n.member_id],
+            org_id=member_org[n.member_id] if n.member_id is not None else n.recipient_org_id or 0,
             year=2024,
             issuer=root.name[:64],
             decided_on=DECIDED_ON,

@@ -100,7 +100,7 @@ class HonorRound(ScopedModel):
     decided_on = models.DateField(_("表彰决定日期"), null=True, blank=True)
     document_number = models.CharField(_("表彰决定文号"), max_length=64, blank=True)
 
-    objects = HonorRoundManager()
+    objects: ClassVar[HonorRoundManager] = HonorRoundManager()
 
     class Meta:
         verbose_name = _("评选")
@@ -231,9 +231,9 @@ class Nomination(ScopedModel):
 
     @property
     def recipient_name(self) -> str:
-        if self.member_id:
+        if self.member is not None:
             return self.member.name
-        return self.recipient_org.name if self.recipient_org_id else "—"
+        return self.recipient_org.name if self.recipient_org is not None else "—"
 
     @property
     def title_name(self) -> str:
@@ -302,7 +302,7 @@ class Honor(ScopedModel):
 
     @property
     def recipient_name(self) -> str:
-        return self.member.name if self.member_id else self.org.name
+        return self.member.name if self.member is not None else self.org.name
 
     @property
     def title_name(self) -> str:

@@ -381,6 +381,7 @@ def honors_for_decision(rnd: HonorRound, issuer: str) -> list[Honor]:
     nominations = Nomination.objects.filter(
         round=rnd, status=NominationStatus.PUBLICIZED
     ).select_related("member")
+    assert rnd.decided_on is not None
     return [
         Honor(
             title=n.title,
@@ -446,11 +447,13 @@ def save_honor(user: Any, honor: Honor, **fields: Any) -> Honor:
         if name not in HONOR_FIELDS:
             raise ValueError(name)
         setattr(honor, name, value)
-    if honor.member_id:
+    if honor.member is not None:
         honor.org = honor.member.org
     errors = services.ErrorCollector()
     if not honor.recorded_by_org_id and honor.org_id:
-        honor.recorded_by_org = _recorder_for(user, honor.org)
+        recorder = _recorder_for(user, honor.org)
+        if recorder is not None:
+            honor.recorded_by_org = recorder
     if not honor.org_id:
         errors.add("org", "请选择获表彰的党组织或党员。")
     elif honor.recorded_by_org_id is None:

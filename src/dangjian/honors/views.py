@@ -36,7 +36,7 @@ from .models import Honor, HonorRound, Nomination, NominationStatus, RoundQuota
 from .tables import HonorRoundTable, HonorTable, NominationTable
 
 
-def _count(qs) -> Subquery:
+def _count(qs) -> Coalesce:
     return Coalesce(
         Subquery(
             qs.order_by().values("round_id").annotate(n=Count("id")).values("n"),
@@ -110,7 +110,7 @@ class RoundDetailView(ObjectDetailView):
         return ctx
 
 
-def _status_counts(nominations: list[Nomination]) -> list[tuple[str, int]]:
+def _status_counts(nominations: list[Nomination]) -> list[tuple[Any, int]]:
     counts: dict[str, int] = defaultdict(int)
     for n in nominations:
         counts[n.status] += 1
