@@ -147,7 +147,8 @@ def _classes_on_existing(root: Organization, plan: CityPlan) -> tuple[int, int, 
             (
                 TrainingClass(
                     org=root,
-                    title=f"{root.name.replace('工委', '')}基层党组织书记党纪学习教育集中轮训班",
+                    # "…集中培训班（第一期）" → "…集中轮训班": the class the 期 belong to
+                    title=rotation[0].title.split("（")[0].replace("培训班", "轮训班"),
                     training_type=TrainingType.ROTATION,
                     year=first.year,
                     starts_on=first,
