@@ -59,6 +59,7 @@ BREAKDOWN_LIMIT = 10
 YEARLESS = ("orgs.", "terms.renewal_sweep")
 CHART_WIDTH_MM = 150
 # Preview mode marks each figure with private-use characters, then links it in the HTML.
+_LINK = re.compile(r"(?:https?://|/)[^\s<>\"]+")
 _MARK = re.compile("\ue000([0-9]+):([01])\ue001")
 
 
@@ -592,7 +593,10 @@ def to_html(data: bytes, figures: list[FigureRef], raw_of: dict[int, Any] | None
                 f' data-metric="{html.escape(ref.id)}">{html.escape(shown)}</a>'
             )
 
-        return _MARK.sub(link, escaped)
+        marked = _MARK.sub(link, escaped)
+        if _LINK.fullmatch(text):  # the appendix's records link, clickable in the preview
+            return f'<a href="{escaped}">{escaped}</a>'
+        return marked
 
     def images(paragraph: Any) -> str:
         out = []

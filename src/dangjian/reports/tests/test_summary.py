@@ -291,6 +291,8 @@ def test_preview_page_links_each_figure(client, tree, make_user, fake_seed):
     assert re.search(rf'data-metric="honors.excellent_members">{value}</a>', html)
     assert 'data-metric="training.secretaries_trained">1200余</a>' in html
     assert "下载 Word 文档" in html
+    records = f"/reports/metric/honors.excellent_members/?year=2024&amp;org={tree.root.pk}"
+    assert f'<a href="{records}">' in html  # the appendix's link, clickable
     download = client.get(reverse("reports:summary_download"), {"year": 2024, "org": tree.root.pk})
     assert download.status_code == 200
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
