@@ -150,7 +150,9 @@ class TemplateListView(ScopedViewMixin, View):
         top = orgs.order_by("depth", "path").first()
         return {
             "title": "年度工作总结模板",
-            "templates": self.get_queryset().select_related("org", "uploaded_by"),
+            "templates": self.get_queryset()
+            .select_related("org", "uploaded_by")
+            .defer("content"),  # the list shows names; a template may be megabytes
             "can_add": top is not None,
             "top": top,
             "errors": errors or {},

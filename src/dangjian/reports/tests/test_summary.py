@@ -363,3 +363,39 @@ class TestSummaryTemplatePermissions(PermissionTestMixin):
         return SummaryTemplate.objects.create(
             org=org, name="模板", file_name="t.docx", content=_template(["x"]), active=True
         )
+
+
+def test_template_list_queries_stay_constant(client, tree, make_user):
+    """The 工委's template list: more templates, the same queries."""
+    from pathlib import Path
+
+    from dangjian.core.testing.querycount import (
+        assert_query_count_constant,
+        check_baseline,
+        occurrences,
+    )
+
+    admin = make_user("committee_admin", tree.root)
+    client.force_login(admin)
+    content = _template(["x"])
+
+    def add(n):
+        for i in range(n):
+            SummaryTemplate.objects.create(
+                org=tree.root,
+                name=f"模板{i}",
+                file_name="t.docx",
+                content=content,
+                uploaded_by=admin,
+            )
+
+    add(1)
+    count = assert_query_count_constant(
+        client,
+        reverse("reports:summary_templates"),
+        lambda: add(12),
+        rows=occurrences("?download="),
+    )
+    check_baseline(
+        Path(__file__).with_name("summary_query_counts.json"), "reports:summary_templates", count
+    )
