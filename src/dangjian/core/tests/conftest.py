@@ -67,6 +67,14 @@ def world(db, make_user):
         found_on=today,
     )
     Rectification.objects.filter(finding=finding).update(id=PK)
+    # 创新案例与党建品牌: a rated case with a provincial award, the unit's 1+N brands.
+    from dangjian.cases.tests.factories import make_award, make_brand, make_case, make_rating
+
+    case = make_case(branch, pk=PK)
+    make_rating(case)
+    make_award(case)
+    make_brand(unit, pk=PK)
+    make_brand(branch)
 
     user = make_user("committee_admin", root)
     for code, role in ROLES.items():
