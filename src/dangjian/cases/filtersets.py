@@ -40,8 +40,11 @@ class CaseFilterSet(WithinFilterSet):
         label=_("评定等次"),
         empty_label=ALL,
     )
-    provincial = django_filters.BooleanFilter(
-        method="filter_provincial", label=_("获省级及以上奖项")
+    provincial = django_filters.ChoiceFilter(
+        choices=[("yes", _("是")), ("no", _("否"))],
+        method="filter_provincial",
+        label=_("获省级及以上奖项"),
+        empty_label=ALL,
     )
     q = django_filters.CharFilter(method="filter_q", label=_("标题"), max_length=60)
 
@@ -55,12 +58,14 @@ class CaseFilterSet(WithinFilterSet):
         return queryset.filter(rating__rating=value) if value else queryset
 
     def filter_provincial(self, queryset, name, value):
-        if value is None:
+        if value not in ("yes", "no"):
             return queryset
         awarded = CaseAward.objects.filter(
             level__in=(*PROVINCIAL_LEVELS, AwardLevel.NATIONAL)
         ).values("case_id")
-        return queryset.filter(pk__in=awarded) if value else queryset.exclude(pk__in=awarded)
+        if value == "yes":
+            return queryset.filter(pk__in=awarded)
+        return queryset.exclude(pk__in=awarded)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(title__icontains=value) if value else queryset

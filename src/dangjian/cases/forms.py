@@ -45,9 +45,7 @@ class CaseForm(ScopedModelForm):
 
 
 class RatingForm(forms.Form):
-    rating = forms.ChoiceField(
-        label=_("评定等次"), choices=Rating.choices, widget=forms.RadioSelect
-    )
+    rating = forms.ChoiceField(label=_("评定等次"), choices=[("", "请选择"), *Rating.choices])
     rated_on = forms.DateField(label=_("评定日期"), widget=DATE)
     note = forms.CharField(
         label=_("评语"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})

@@ -140,8 +140,10 @@ def write_cases(
     cases: list[Case] = []
     titles: set[tuple[int, int, str]] = set()
 
-    def add_case(org: Organization, year: int, status: str, submitted: dt.date | None) -> Case:
-        kind, title, summary = _case_text(rng, org, year)
+    def add_case(
+        org: Organization, year: int, status: str, submitted: dt.date | None, draw=rng
+    ) -> Case:
+        kind, title, summary = _case_text(draw, org, year)
         n = 2
         base = title
         while (org.pk, year, title) in titles:  # unique per org and year
@@ -175,25 +177,26 @@ def write_cases(
     # The later years: fewer cases each (the year's call is not over for every unit);
     # the 工委 rates a year's cases on 20 December, so the current year is not rated yet.
     later: dict[int, list[Case]] = {}
+    rng_later = random.Random(f"{plan.seed}-cases-later")  # 2024 and brands never depend on today
     for year in range(2025, plan.today.year + 1):
         if plan.today < dt.date(year, 3, 1):
             break
         closed = plan.today >= dt.date(year, 12, 20)
         last = min(plan.today, dt.date(year, 11, 15))
         for unit in units:
-            if rng.random() >= 0.45 and unit.path != showcase_unit:
+            if rng_later.random() >= 0.45 and unit.path != showcase_unit:
                 continue
-            submitted = closed or rng.random() < 0.6
-            day = _day(rng, dt.date(year, 3, 1), last) if submitted else None
+            submitted = closed or rng_later.random() < 0.6
+            day = _day(rng_later, dt.date(year, 3, 1), last) if submitted else None
             status = CaseStatus.SUBMITTED if submitted else CaseStatus.DRAFT
-            later.setdefault(year, []).append(add_case(unit, year, status, day))
+            later.setdefault(year, []).append(add_case(unit, year, status, day, rng_later))
     Case.objects.bulk_create(cases, batch_size=BATCH)
 
     # The 工委's December rating: exactly 12 excellent in 2024, about a third selected.
     ratings, excellent = _ratings(rng, year_2024, EXCELLENT_2024, root, rater)
     for year, rows in later.items():
         if plan.today >= dt.date(year, 12, 20):
-            more, _best = _ratings(rng, rows, max(1, len(rows) // 4), root, rater)
+            more, _best = _ratings(rng_later, rows, max(1, len(rows) // 4), root, rater)
             ratings += more
     CaseRating.objects.bulk_create(ratings, batch_size=BATCH)
 
@@ -211,7 +214,7 @@ def write_cases(
     ]
     CaseAward.objects.bulk_create(awards)
 
-    brands = _write_brands(rng, units, branches, showcase_unit)
+    brands = _write_brands(random.Random(f"{plan.seed}-brands"), units, branches, showcase_unit)
     return {
         "cases": len(cases),
         "cases_2024": len(year_2024),

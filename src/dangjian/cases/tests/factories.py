@@ -66,7 +66,7 @@ def make_file(case) -> CaseFile:
     )
 
 
-def make_brand(org, name=None) -> Brand:
+def make_brand(org, name=None, **kw) -> Brand:
     """A brand of `org`: a unit brand, or a branch brand under its unit's (made if missing)."""
     unit = unit_org_of(org)
     parent = None
@@ -78,4 +78,5 @@ def make_brand(org, name=None) -> Brand:
         name=name or f"“红色引擎”{next(_seq)}",
         description="以政治建设为统领。",
         established_year=2020,
+        **kw,
     )
