@@ -29,10 +29,17 @@ def heading(report: Report) -> str:
     return f"{s.org.name} {when} 党内统计"
 
 
+def scope_cells(report: Report) -> list[str]:
+    """The scope and year, the org's name in a cell of its own (as the user typed it)."""
+    s = report.scope
+    when = f"{s.year}年" if s.complete else f"{s.year}年（截至{cn_date(s.as_of)}）"
+    return ["统计范围", s.org.name, "统计年度", when]
+
+
 def _table_sheet(wb: Any, report: Report, table: Table) -> None:
     ws = writer.sheet(wb, table.title[:31], widths=(38, *([14] * (len(table.headers) - 1))))
     writer.append(ws, [table.title], font=writer.Font(bold=True, size=14))
-    writer.append(ws, [heading(report)])
+    writer.append(ws, scope_cells(report))
     writer.append(ws, [])
     writer.append(ws, table.headers, font=writer.HEADER_FONT, fill=writer.HEADER_FILL)
     for i, row in enumerate(table.rows):
@@ -52,7 +59,7 @@ def _mismatch_sheet(wb: Any, report: Report) -> None:
     b = report.balance
     ws = writer.sheet(wb, "平衡检查明细", widths=(10, 24, 9, 7, 7, 10, 7, 9, 70))
     writer.append(ws, ["增减记录与在册情况不符的党员"], font=writer.Font(bold=True, size=14))
-    writer.append(ws, [heading(report)])
+    writer.append(ws, scope_cells(report))
     listed = len(b.mismatches)
     more = f"（列出前 {listed} 名）" if listed < b.mismatch_count else ""
     writer.append(ws, [f"共 {b.mismatch_count} 名{more}"])
