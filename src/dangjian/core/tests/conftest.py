@@ -75,6 +75,13 @@ def world(db, make_user):
     make_award(case)
     make_brand(unit, pk=PK)
     make_brand(branch)
+    # 评选表彰: a round with a quota and a nomination, and an honor it decided.
+    from dangjian.honors.tests.factories import make_honor, make_nomination, make_round, quota
+
+    honor_round = make_round(root, pk=PK)
+    quota(honor_round, unit)
+    make_nomination(unit, rnd=honor_round, member=member, pk=PK)
+    make_honor(branch, recorded_by=root, pk=PK)
 
     user = make_user("committee_admin", root)
     for code, role in ROLES.items():
