@@ -74,6 +74,8 @@ def home(request):
             "todo_url": safe_reverse("web:todo"),
             "me_url": safe_reverse("selfservice:me"),
             "activities_url": safe_reverse("activities:activity_list"),
+            # every registered figure of the chosen year (统计指标), beside the year switch
+            "metrics_url": safe_reverse("reports:metrics") if level != MEMBER else None,
             "sections": sections,
             "charts": [(f"chart-{i}", s.chart) for i, s in enumerate(sections) if s.chart],
             "shortcuts": shortcuts,
