@@ -162,6 +162,7 @@ def write_honors(
     """Write the register for the plan; returns counts by name."""
     rng = random.Random(f"{plan.seed}-honors")
     root = orgs[0]
+    orgs = sorted(orgs, key=lambda o: o.path)  # the same draw whatever order they come in
     units = {o.path: o for o in orgs if o.kind == OrgKind.UNIT_PARTY}
     unit_paths = set(units)
     by_id = {o.pk: o for o in orgs}
