@@ -34,7 +34,7 @@ class CaseForm(ScopedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = (
+        self.fields["org"].queryset = (  # type: ignore[attr-defined]
             Organization.objects.holding(self.user, "cases.add_case")
             .exclude(kind=OrgKind.COMMITTEE)
             .order_by("path")
@@ -82,7 +82,7 @@ class BrandForm(ScopedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = (
+        self.fields["org"].queryset = (  # type: ignore[attr-defined]
             Organization.objects.holding(self.user, "cases.add_brand")
             .filter(kind__in=BRAND_KINDS)
             .order_by("path")

@@ -40,7 +40,7 @@ class Rating(models.TextChoices):
     NOT_SELECTED = "not_selected", _("未入选")
 
 
-RATING_BADGES = {
+RATING_BADGES: dict[str, str] = {
     Rating.EXCELLENT: "bg-red-lt",
     Rating.SELECTED: "bg-blue-lt",
     Rating.NOT_SELECTED: "bg-secondary-lt",

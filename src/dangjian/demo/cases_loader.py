@@ -187,9 +187,9 @@ def write_cases(
             if rng_later.random() >= 0.45 and unit.path != showcase_unit:
                 continue
             submitted = closed or rng_later.random() < 0.6
-            day = _day(rng_later, dt.date(year, 3, 1), last) if submitted else None
+            on = _day(rng_later, dt.date(year, 3, 1), last) if submitted else None
             status = CaseStatus.SUBMITTED if submitted else CaseStatus.DRAFT
-            later.setdefault(year, []).append(add_case(unit, year, status, day, rng_later))
+            later.setdefault(year, []).append(add_case(unit, year, status, on, rng_later))
     Case.objects.bulk_create(cases, batch_size=BATCH)
 
     # The 工委's December rating: exactly 12 excellent in 2024, about a third selected.
