@@ -21,6 +21,7 @@ from .models import ClassSession, Enrolment, EnrolmentStatus, TrainingClass
 
 ATTENDED = ParticipationStatus.ATTENDED
 ZERO = Decimal("0")
+MATRIX_PAGE = 100  # members per page of a class's attendance matrix
 
 
 @dataclass
@@ -36,6 +37,9 @@ class MatrixRow:
 class Matrix:
     sessions: list[ClassSession]
     rows: list[MatrixRow]
+    page: int = 1
+    pages: int = 1
+    total: int = 0
 
     @property
     def certified(self) -> list[MatrixRow]:
@@ -58,14 +62,18 @@ def sessions_of(klass: TrainingClass) -> list[ClassSession]:
     )
 
 
-def matrix(klass: TrainingClass, enrolments: QuerySet[Enrolment]) -> Matrix:
-    """Member × session for the enrolments given (already restricted by the caller): three
-    queries — sessions, enrolments, and the participations of those members in those
-    sessions."""
+def matrix(
+    klass: TrainingClass,
+    enrolments: QuerySet[Enrolment],
+    page: int | None = None,
+    per_page: int = MATRIX_PAGE,
+) -> Matrix:
+    """Member × session for the enrolments given (already restricted by the caller): the
+    sessions, the enrolments (one page of them when `page` is given, plus their count) and
+    the participations of those members in those sessions — a fixed number of queries."""
     sessions = sessions_of(klass)
-    rows = [
-        MatrixRow(e)
-        for e in enrolments.filter(training_class=klass)
+    listed = (
+        enrolments.filter(training_class=klass)
         .select_related("member__org")
         .only(
             "status",
@@ -77,15 +85,26 @@ def matrix(klass: TrainingClass, enrolments: QuerySet[Enrolment]) -> Matrix:
             "member__org__path",
         )
         .order_by("member__org__path", "member__name", "pk")
-    ]
+    )
+    total = None
+    if page is not None:
+        total = listed.count()
+        pages = max(1, -(-total // per_page))
+        page = min(max(page, 1), pages)
+        listed = listed[(page - 1) * per_page : page * per_page]
+    rows = [MatrixRow(e) for e in listed]
     column = {s.activity_id: i for i, s in enumerate(sessions)}
     by_member = {r.enrolment.member_id: r for r in rows}
     for r in rows:
         r.cells = [None] * len(sessions)
     if sessions and rows:
+        members = (
+            list(by_member)
+            if page is not None
+            else enrolments.filter(training_class=klass).values("member_id")
+        )
         found = Participation.objects.filter(
-            activity__class_session__training_class=klass,
-            member_id__in=enrolments.filter(training_class=klass).values("member_id"),
+            activity__class_session__training_class=klass, member_id__in=members
         ).values_list("member_id", "activity_id", "status", "hours")
         for member_id, activity_id, status, hours in found:
             row = by_member.get(member_id)
@@ -99,7 +118,38 @@ def matrix(klass: TrainingClass, enrolments: QuerySet[Enrolment]) -> Matrix:
         r.certified = (
             r.enrolment.status == EnrolmentStatus.ENROLLED and r.attended >= klass.required_sessions
         )
-    return Matrix(sessions, rows)
+    result = Matrix(sessions, rows)
+    if page is not None:
+        result.page, result.total = page, total or 0
+        result.pages = max(1, -(-result.total // per_page))
+    return result
+
+
+def attach_progress(enrolments: list[Enrolment]) -> list[Enrolment]:
+    """Set `n_attended` and `class_hours` on a page of enrolments in one grouped query (for
+    lists whose page is taken first: the per-row subqueries of `with_progress` would be
+    computed for every row before the sort)."""
+    if not enrolments:
+        return enrolments
+    found = {
+        (c, m): (n, h)
+        for c, m, n, h in Participation.objects.filter(
+            status=ATTENDED,
+            member_id__in={e.member_id for e in enrolments},
+            activity__class_session__training_class_id__in={
+                e.training_class_id for e in enrolments
+            },
+        )
+        .values_list("activity__class_session__training_class_id", "member_id")
+        .annotate(n=Count("pk"), h=Sum("hours"))
+        .values_list("activity__class_session__training_class_id", "member_id", "n", "h")
+        .order_by()
+    }
+    for e in enrolments:
+        n, h = found.get((e.training_class_id, e.member_id), (0, None))
+        e.n_attended = n  # type: ignore[attr-defined]
+        e.class_hours = h if h is not None else ZERO  # type: ignore[attr-defined]
+    return enrolments
 
 
 def with_progress(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 
 from dangjian.activities.models import ParticipationStatus
 from dangjian.core import services as core_services
+from dangjian.core.bounds import parse_int
 from dangjian.core.forms import add_service_errors
 from dangjian.core.models import snapshot
 from dangjian.core.scoping import has_any_scope, holds
@@ -69,7 +70,8 @@ class ClassDetailView(ObjectDetailView):
         klass = ctx["object"]
         user = self.request.user
         mine = Enrolment.objects.restrict(user, "view")
-        matrix = hours.matrix(klass, mine)
+        page = parse_int(self.request.GET.get("page"), 1, 10_000) or 1
+        matrix = hours.matrix(klass, mine, page=page)
         organizer = holds(user, "training.change_trainingclass", klass.org.path)
         ctx.update(
             matrix=matrix,
@@ -79,9 +81,7 @@ class ClassDetailView(ObjectDetailView):
             and klass.enrolment_open
             and klass.ends_on >= services.today(),
             can_record=organizer and holds(user, "activities.change_activity", klass.org.path),
-            n_enrolled=sum(
-                1 for r in matrix.rows if r.enrolment.status == EnrolmentStatus.ENROLLED
-            ),
+            n_enrolled=klass.enrolments.filter(status=EnrolmentStatus.ENROLLED).count(),
         )
         return ctx
 

@@ -36,10 +36,18 @@ class TrainingClassViewSet(ScopedModelViewSet):
 
 
 class EnrolmentViewSet(ScopedModelViewSet):
-    queryset = hours.with_progress(Enrolment.objects.select_related("member", "training_class"))
+    queryset = Enrolment.objects.select_related("member", "training_class")
     serializer_class = EnrolmentSerializer
     filterset_class = EnrolmentFilterSet
     http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def paginate_queryset(self, queryset):
+        # 学时 of the page's rows only, in one query (hours.attach_progress).
+        page = super().paginate_queryset(queryset)
+        return None if page is None else hours.attach_progress(list(page))
+
+    def get_object(self):
+        return hours.attach_progress([super().get_object()])[0]
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -297,3 +297,22 @@ def test_deleting_the_activity_removes_its_session_link(tree):
     session = make_session(klass, 1, dt.date(2024, 4, 1))
     session.activity.delete()
     assert not ClassSession.objects.exists()
+
+
+def test_matrix_pages_and_attach_progress_agree_with_the_whole(tree):
+    klass = TrainingClassFactory(org=tree.root)
+    members = [make_member(tree.branch_a) for _ in range(5)]
+    for m in members:
+        make_enrolment(tree.branch_a, klass, member=m)
+    make_session(klass, 1, dt.date(2024, 4, 1), attended=members[::2], hours="2.0")
+    make_session(klass, 2, dt.date(2024, 4, 8), attended=members[:3], hours="1.5")
+    whole = hours.matrix(klass, Enrolment.objects.all())
+    pages = [hours.matrix(klass, Enrolment.objects.all(), page=p, per_page=2) for p in (1, 2, 3)]
+    assert [p.pages for p in pages] == [3, 3, 3] and pages[0].total == 5
+    paged = [(r.enrolment.pk, r.attended, r.hours, r.cells) for p in pages for r in p.rows]
+    assert paged == [(r.enrolment.pk, r.attended, r.hours, r.cells) for r in whole.rows]
+    assert hours.matrix(klass, Enrolment.objects.all(), page=99, per_page=2).page == 3
+    attached = hours.attach_progress(list(Enrolment.objects.filter(training_class=klass)))
+    assert {e.member_id: (e.n_attended, e.class_hours) for e in attached} == {
+        r.enrolment.member_id: (r.attended, r.hours) for r in whole.rows
+    }
