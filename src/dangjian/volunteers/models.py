@@ -126,6 +126,8 @@ class CommunityRegistration(ScopedModel):
             models.Index(fields=["org", "starts_on"]),
             models.Index(fields=["member", "starts_on"]),
             models.Index(fields=["community", "starts_on"]),
+            # the list's order (newest first): the first page is read off the index
+            models.Index(fields=["starts_on", "id"], name="volunteers_reg_order_idx"),
         ]
 
     def __str__(self) -> str:
