@@ -68,6 +68,7 @@ class Chart:
     title: str
     option: dict
     note: str = "点击图形查看对应记录"
+    height: int = 320  # pixels
 
 
 @dataclass
@@ -99,31 +100,35 @@ def _base(title: str, name: str) -> dict:
 
 
 def metric_bar(
-    chart_id: str, title: str, metrics: list[Metric], found: dict, year, within
+    chart_id: str, title: str, metrics: list[Metric], found: dict, year: int, within: Any
 ) -> Chart:
-    """One bar per metric (its value this year), each opening the metric's records."""
+    """One bar per metric (its value this year), each opening the metric's records; lying
+    down, so that long Chinese labels read at 390 px too."""
     option = _base(title, f"{title}{year}")
-    option["xAxis"] = {
+    ordered = list(reversed(metrics))  # ECharts draws a category axis from the bottom up
+    option["grid"] = {"left": 8, "right": 40, "bottom": 16, "top": 40, "containLabel": True}
+    option["yAxis"] = {
         "type": "category",
-        "data": [m.label for m in metrics],
-        "axisLabel": {"interval": 0, "width": 72, "overflow": "break", "fontSize": 11},
+        "data": [str(m.label) for m in ordered],
+        "axisLabel": {"width": 150, "overflow": "truncate", "fontSize": 11},
     }
-    option["yAxis"] = {"type": "value", "minInterval": 1}
+    option["xAxis"] = {"type": "value", "minInterval": 1}
     option["series"] = [
         {
             "type": "bar",
-            "barMaxWidth": 40,
-            "label": {"show": True, "position": "top"},
+            "barMaxWidth": 18,
+            "label": {"show": True, "position": "right"},
             "data": [
                 {
                     "value": found.get(m.id) if values.is_number(found.get(m.id)) else 0,
+                    "name": str(m.label),
                     "url": records_url(m.id, year, within),
                 }
-                for m in metrics
+                for m in ordered
             ],
         }
     ]
-    return Chart(chart_id, title, option)
+    return Chart(chart_id, title, option, height=max(220, 70 + 30 * len(metrics)))
 
 
 def _metric_values(user: Any, within: Any, year: int, keys: set[str]) -> dict[str, Any]:

@@ -335,3 +335,48 @@ def test_unit_profile_is_scoped_to_the_unit(client, tree, make_user):
     )
     assert card and card.group(2) == "3"
     assert f"org={tree.unit_a.pk}" in html.unescape(card.group(1))
+
+
+def test_home_year_switch_links_that_year_s_metrics(client, tree, gongwei):
+    page = client.get(reverse("web:home"), {"year": YEAR - 1}).content.decode()
+    assert f'href="{reverse("reports:metrics")}?year={YEAR - 1}"' in page
+    assert f'<option value="{YEAR - 1}" selected>' in page
+
+
+def test_training_hours_count_the_scope_s_members_against_a_naive_sum(tree, make_user):
+    """activities/metrics.py's training.hours (its drill-down rewritten as EXISTS): the
+    hours of the year's attended training of members the user may see, by hand."""
+    from dangjian.activities.models import Activity, Participation
+    from dangjian.core.metrics import MetricScope
+
+    course = Activity.objects.create(
+        org=tree.root, kind="training", title="培训班", held_on=dt.date(2024, 5, 6)
+    )
+    other_year = Activity.objects.create(
+        org=tree.root, kind="training", title="培训班", held_on=dt.date(2023, 5, 6)
+    )
+    a = MemberFactory.create_batch(3, org=tree.branch_a, joined_on=dt.date(2010, 1, 1))
+    b = MemberFactory.create_batch(2, org=tree.branch_b, joined_on=dt.date(2010, 1, 1))
+    rows = [(course, m, "attended", 8) for m in a + b]
+    rows.append((other_year, a[0], "attended", 5))  # another year: not counted
+    for activity, member, status, hours in rows:
+        Participation.objects.create(activity=activity, member=member, status=status, hours=hours)
+    Participation.objects.filter(member=a[2], activity=course).update(status="absent")
+    metric = registry.get("training.hours")
+    for org, expected in ((tree.root, 8 * 4), (tree.unit_a, 8 * 2), (tree.unit_b, 8 * 2)):
+        user = (
+            make_user("unit_admin", org) if org != tree.root else make_user("committee_admin", org)
+        )
+        naive = sum(
+            p.hours
+            for p in Participation.objects.filter(status="attended", activity__held_on__year=2024)
+            if p.member.org.path.startswith(org.path)
+        )
+        assert naive == expected
+        assert metric.value(MetricScope(user, 2024)) == expected
+        drilled = metric.drilldown(MetricScope(user, 2024))
+        assert sorted(p.member_id for p in drilled) == sorted(
+            p.member_id
+            for p in Participation.objects.filter(status="attended", activity__held_on__year=2024)
+            if p.member.org.path.startswith(org.path)
+        )
