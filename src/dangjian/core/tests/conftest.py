@@ -82,6 +82,14 @@ def world(db, make_user):
     quota(honor_round, unit)
     make_nomination(unit, rnd=honor_round, member=member, pk=PK)
     make_honor(branch, recorded_by=root, pk=PK)
+    # 廉政风险: this year's round, the unit's register with a point, a measure, an institution.
+    from dangjian.integrity.tests import factories as integrity
+
+    review = integrity.RiskReviewFactory(pk=PK, org=root, year=today.year)
+    register = integrity.RiskSubmission.objects.create(pk=PK, review=review, org=unit)
+    point = integrity.RiskPointFactory(pk=PK, submission=register)
+    integrity.MeasureFactory(pk=PK, submission=register, risk_points=[point])
+    integrity.InstitutionFactory(pk=PK, submission=register)
 
     user = make_user("committee_admin", root)
     for code, role in ROLES.items():
