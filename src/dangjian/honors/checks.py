@@ -6,7 +6,8 @@ whatever its length), through `restrict(user, "view")` like every other read:
 
 - 留党察看 in force (recruitment.PartyProbation, decided and not yet restored);
 - 出党 (members.Exit);
-- dues arrears: months owed and unpaid before the current month (the dues ledger);
+- dues arrears: months owed and unpaid before the current month (the dues ledger's rule,
+  `dues.ledger.unpaid`);
 - organizational life: activities of the round's year the member attended
   (activities.Participation, status 出席);
 - for an org: the activities it held in the round's year (activities.Activity).
@@ -25,7 +26,6 @@ from django.db.models import Count, Q
 
 from dangjian.activities.models import Activity, Participation, ParticipationStatus
 from dangjian.core.scoping import has_any_scope
-from dangjian.dues import ledger
 from dangjian.dues.models import DuesDue
 from dangjian.members.models import Exit
 from dangjian.recruitment.models import PartyProbation
@@ -76,10 +76,20 @@ def member_facts(user: Any, member_ids: Iterable[int], year: int, today: dt.date
     else:
         facts["exit"] = None
     if has_any_scope(user, DuesDue, "view"):
-        owed = ledger.arrears(
-            DuesDue.objects.restrict(user, "view").filter(member_id__in=ids), today
-        )
-        facts["arrears"] = {m: a.months for m, a in owed.items()}
+        # The unpaid rule (dues.ledger.unpaid) goes in the count, not the WHERE: then the
+        # database finds the rows by member (the unique member+month index) instead of
+        # walking every unpaid month of the city by the payment index.
+        unpaid = Q(payment__isnull=True, amount__gt=0, month__lt=today.replace(day=1))
+        facts["arrears"] = {
+            m: n
+            for m, n in DuesDue.objects.restrict(user, "view")
+            .filter(member_id__in=ids)
+            .order_by()
+            .values("member_id")
+            .annotate(n=Count("id", filter=unpaid))
+            .values_list("member_id", "n")
+            if n
+        }
     else:
         facts["arrears"] = None
     if has_any_scope(user, Participation, "view"):
