@@ -12,6 +12,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from dangjian.core.bounds import parse_id, parse_int
+from dangjian.core.filemodes import write_private
 from dangjian.core.scoping import SYSTEM
 
 from . import engine, services
@@ -49,7 +50,7 @@ def run(command, options) -> None:
         raise CommandError("模板有误：" + "；".join(str(p) for p in exc.problems)) from None
     out = Path(options["output"])
     tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(result.data)
+    write_private(tmp, result.data)  # a 工委's figures: the owner's file only
     tmp.replace(out)  # a reader never sees half a file
     services.record_export(SYSTEM, result)
     missing = [f.label for f in result.summary.figures if not f.available]

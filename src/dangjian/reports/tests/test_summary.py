@@ -256,6 +256,7 @@ def test_cli_writes_the_document(tree, fake_seed, tmp_path):
     body, _rows = docx_text(out.read_bytes())
     assert str(FAKE["honors.excellent_members"]) in body
     assert "已生成" in stdout.getvalue()
+    assert out.stat().st_mode & 0o777 == 0o600
     call_command(
         "report", "summary", "--year", "2024", "--scope", str(tree.unit_a.pk), "-o", str(out)
     )
