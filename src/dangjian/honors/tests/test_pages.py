@@ -281,3 +281,36 @@ def test_import_is_all_or_nothing(client, tree, make_user):
     assert resp["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml"
     )
+
+
+def test_api_refusals_are_chinese_400s(client, tree, make_user):
+    from dangjian.honors.tests.factories import quota
+
+    rnd = make_round(tree.root)
+    quota(rnd, tree.unit_a, n=1)
+    client.force_login(make_user("unit_admin", tree.unit_a))
+
+    def post(member):
+        return client.post(
+            "/api/nominations/",
+            {
+                "round": rnd.pk,
+                "org": tree.unit_a.pk,
+                "title": EM,
+                "member": member.pk,
+                "material": "事迹",
+            },
+            content_type="application/json",
+        )
+
+    assert post(MemberFactory(org=tree.branch_a)).status_code == 201
+    resp = post(MemberFactory(org=tree.branch_a))
+    assert resp.status_code == 400
+    assert "名额为 1 名，已推荐 1 名" in resp.content.decode()
+    assert Nomination.objects.count() == 1
+    resp = client.post(
+        "/api/nominations/",
+        {"round": rnd.pk, "org": tree.unit_a.pk, "title": EM, "member": 10**20, "material": "x"},
+        content_type="application/json",
+    )
+    assert resp.status_code == 400 and Nomination.objects.count() == 1
