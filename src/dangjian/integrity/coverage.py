@@ -6,11 +6,14 @@ institutions by register) plus the registers themselves — never a query per un
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
 
 from .models import Institution, Measure, RiskLevel, RiskPoint, RiskReview, RiskSubmission
 
@@ -18,6 +21,9 @@ from .models import Institution, Measure, RiskLevel, RiskPoint, RiskReview, Risk
 @dataclass
 class UnitRow:
     submission: RiskSubmission
+    name: str = ""
+    url: str = ""
+    late: bool = False
     points: dict[str, int] = field(default_factory=dict)
     measures: int = 0
     institutions: int = 0
@@ -57,7 +63,7 @@ class Coverage:
 
     @property
     def late(self) -> int:
-        return sum(1 for r in self.submitted if r.submission.late)
+        return sum(1 for r in self.submitted if r.late)
 
     @property
     def rate(self) -> float | None:
@@ -79,10 +85,24 @@ def coverage(review: RiskReview, user: Any) -> Coverage:
     subs = (
         RiskSubmission.objects.restrict(user, "view")
         .filter(review=review)
-        .select_related("org", "submitted_by", "review")
+        .select_related("org")
+        .only("id", "submitted_at", "org__name", "org__path")
         .order_by("org__path")
     )
-    rows = {s.pk: UnitRow(s) for s in subs}
+    # Late = submitted after the due date's end, local time: one bound for every row.
+    end = dt.datetime.combine(
+        review.due_on + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_current_timezone()
+    )
+    link = reverse("integrity:submission_detail", args=[0]).removesuffix("0/")
+    rows = {
+        s.pk: UnitRow(
+            s,
+            name=s.org.name,
+            url=f"{link}{s.pk}/",
+            late=s.submitted_at is not None and s.submitted_at >= end,
+        )
+        for s in subs
+    }
     points: dict[int, dict[str, int]] = defaultdict(dict)
     for sub_id, level, n in (
         RiskPoint.objects.restrict(user, "view")

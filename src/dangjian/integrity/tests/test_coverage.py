@@ -34,6 +34,25 @@ def fill(tree, seed=7):
     return subs
 
 
+def test_late_is_after_the_due_dates_end_local_time(tree, make_user):
+    import datetime as dt
+
+    subs = fill(tree)
+    due = subs[0].review.due_on
+    tz = timezone.get_current_timezone()
+    last_minute = dt.datetime.combine(due, dt.time(23, 59), tzinfo=tz)
+    RiskSubmission.objects.filter(pk=subs[0].pk).update(submitted_at=last_minute)
+    RiskSubmission.objects.filter(pk=subs[1].pk).update(
+        submitted_at=last_minute + dt.timedelta(minutes=1)
+    )
+    c = coverage.coverage(subs[0].review, make_user("committee_admin", tree.root))
+    late = {r.submission.pk: r.late for r in c.rows}
+    assert late == {subs[0].pk: False, subs[1].pk: True, subs[2].pk: False}
+    # the model's own rule agrees
+    assert {s.pk: s.late for s in RiskSubmission.objects.select_related("review")} == late
+    assert c.late == 1
+
+
 def naive(sub):
     return {
         "high": sum(
