@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
+from django.urls import NoReverseMatch, reverse
 
 from dangjian.activities.models import ActivityKind, Participation, ParticipationStatus
 from dangjian.core.db import path_prefix_q
@@ -22,6 +23,16 @@ from .models import CommunityRegistration, ServiceRecord, TaskForce, TaskForceMe
 SHOWN = 10
 
 
+def _wired() -> bool:
+    """The app's pages are in the URLconf (a test URLconf of another app may leave them out:
+    the panels link to them, so they stay away then)."""
+    try:
+        reverse("volunteers:coverage")
+    except NoReverseMatch:
+        return False
+    return True
+
+
 def _hours(participations: Any, year: int) -> Decimal:
     total = participations.filter(
         activity__kind=ActivityKind.VOLUNTEER,
@@ -32,6 +43,8 @@ def _hours(participations: Any, year: int) -> Decimal:
 
 
 def member_panel(member: Any, user: Any) -> dict | None:
+    if not _wired():
+        return None
     regs = list(
         CommunityRegistration.objects.restrict(user, "view")
         .filter(member=member)
@@ -52,6 +65,8 @@ def member_panel(member: Any, user: Any) -> dict | None:
 
 
 def org_panel(org: Any, user: Any) -> dict | None:
+    if not _wired():
+        return None
     year = services.today().year
     regs = list(
         active_in(
@@ -74,7 +89,7 @@ def org_panel(org: Any, user: Any) -> dict | None:
 
 
 def activity_panel(activity: Any, user: Any) -> dict | None:
-    if activity.kind != ActivityKind.VOLUNTEER:
+    if activity.kind != ActivityKind.VOLUNTEER or not _wired():
         return None
     record = (
         ServiceRecord.objects.restrict(user, "view")

@@ -61,6 +61,11 @@ class FeedbackSerializer(ScopedModelSerializer):
 
 class TaskForceMemberSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
+    # Read-only here (members join on the task force's page): a plain code, so the schema
+    # has no second enum named after "role" beside the accounts' one.
+    role = serializers.CharField(
+        read_only=True, help_text="leader 队长 / deputy 副队长 / member 队员"
+    )
 
     class Meta:
         model = TaskForceMember
