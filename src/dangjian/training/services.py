@@ -266,9 +266,10 @@ def parse_hours(value: Any) -> Decimal | None:
 def record_attendance(
     user: Any, session: ClassSession, held_on: dt.date, rows: list[AttendanceRow]
 ) -> ClassSession:
-    """Record who of the enrolled members attended `session` (and their 学时); all or
-    nothing. Rows of people not enrolled that were recorded on the activity otherwise
-    (through the activity's own form) are kept as they are."""
+    """Record who of the enrolled members in `rows` attended `session` (and their 学时);
+    all or nothing. A row with no status removes that member's record. Every other row of
+    the activity — members on another page of the form, people recorded through the
+    activity's own form — is kept as it is."""
     klass = session.training_class
     _check_organizer(user, klass)
     activity = session.activity
@@ -309,7 +310,7 @@ def record_attendance(
     errors.raise_if_any()
     kept = [
         AttendeeInput(member=p.member_id, status=p.status, reason=p.reason, hours=p.hours)
-        for p in Participation.objects.filter(activity=activity).exclude(member_id__in=enrolled)
+        for p in Participation.objects.filter(activity=activity).exclude(member_id__in=seen)
     ]
     data = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
     data["held_on"] = held_on

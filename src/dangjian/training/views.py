@@ -210,13 +210,23 @@ class AttendanceView(_ClassFormPage):
             )
         return self._session
 
-    def rows(self, klass, session):
-        enrolled = list(
-            Enrolment.objects.filter(training_class=klass, status=EnrolmentStatus.ENROLLED)
-            .select_related("member__org")
-            .only("member__name", "member__org__name", "training_class_id")
-            .order_by("member__org__path", "member__name", "pk")
+    def page_of_enrolled(self, klass) -> tuple[list[Enrolment], int, int]:
+        """This page's enrolled members (100 a page, like the matrix), the page, the pages."""
+        enrolled = Enrolment.objects.filter(
+            training_class=klass, status=EnrolmentStatus.ENROLLED
+        ).order_by("member__org__path", "member__name", "pk")
+        pages = max(1, -(-enrolled.count() // hours.MATRIX_PAGE))
+        raw = self.request.POST.get("page") or self.request.GET.get("page")
+        page = min(parse_int(raw, 1, 10_000) or 1, pages)
+        start = (page - 1) * hours.MATRIX_PAGE
+        listed = list(
+            enrolled.select_related("member__org").only(
+                "member__name", "member__org__name", "training_class_id"
+            )[start : start + hours.MATRIX_PAGE]
         )
+        return listed, page, pages
+
+    def rows(self, klass, session, enrolled):
         recorded = {
             p.member_id: p
             for p in session.activity.participations.filter(
@@ -244,11 +254,14 @@ class AttendanceView(_ClassFormPage):
 
     def render_page(self, klass, form, **extra):
         session = self.session(klass)
+        enrolled, page, pages = self.page_of_enrolled(klass)
         return super().render_page(
             klass,
             form,
             session=session,
-            rows=self.rows(klass, session),
+            rows=self.rows(klass, session, enrolled),
+            page=page,
+            pages=pages,
             statuses=[
                 ("", "未登记"),
                 (ParticipationStatus.ATTENDED, "出席"),
@@ -260,9 +273,7 @@ class AttendanceView(_ClassFormPage):
 
     def write(self, klass, form):
         session = self.session(klass)
-        member_ids = Enrolment.objects.filter(
-            training_class=klass, status=EnrolmentStatus.ENROLLED
-        ).values_list("member_id", flat=True)
+        member_ids = [e.member_id for e in self.page_of_enrolled(klass)[0]]
         post = self.request.POST
         rows = [
             services.AttendanceRow(

@@ -316,3 +316,22 @@ def test_matrix_pages_and_attach_progress_agree_with_the_whole(tree):
     assert {e.member_id: (e.n_attended, e.class_hours) for e in attached} == {
         r.enrolment.member_id: (r.attended, r.hours) for r in whole.rows
     }
+
+
+def test_attendance_of_some_rows_keeps_the_others(tree, make_user):
+    """A page of the form names some members: the others' records stay; a blank status
+    removes that member's record."""
+    klass = TrainingClassFactory(org=tree.root)
+    organizer = make_user("committee_admin", tree.root)
+    a, b, c = (make_enrolment(tree.branch_a, klass).member for _ in range(3))
+    session = make_session(klass, 1, dt.date(2024, 5, 10), attended=[a, b, c], hours="2.0")
+    services.record_attendance(
+        organizer,
+        session,
+        dt.date(2024, 5, 10),
+        [services.AttendanceRow(a.pk, "absent", ""), services.AttendanceRow(b.pk, "", "")],
+    )
+    assert dict(session.activity.participations.values_list("member_id", "status")) == {
+        a.pk: "absent",
+        c.pk: "attended",
+    }
