@@ -70,10 +70,17 @@ class ReviewDetailView(ObjectDetailView):
     template_name = "integrity/review_detail.html"
 
     def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        review = ctx["object"]
-        ctx["coverage"] = coverage.coverage(review, self.request.user)
-        ctx["can_delete"] = _can(self.request.user, review, "delete")
+        # Not ObjectDetailView's: its write checks are a query each, and a round has no
+        # panels; the loaded row answers them (`allows`, no query).
+        ctx = super(ObjectDetailView, self).get_context_data(**kwargs)
+        user = self.request.user
+        review = self.get_object()
+        ctx.update(
+            object=review,
+            coverage=coverage.coverage(review, user),
+            can_change=review.allows(user, "change"),
+            can_delete=review.allows(user, "delete"),
+        )
         return ctx
 
 
