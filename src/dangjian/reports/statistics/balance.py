@@ -128,7 +128,9 @@ def check(facts: Facts) -> Balance:
         )
     start, end = facts.start_ids, facts.end_ids
     wrong: list[tuple[int, Movement]] = []
-    for pk in sorted(start | end | set(moved)):
+    # A member on the roll at both ends, or at neither, with no movement adds up: only
+    # those whose presence changed or who moved need the per-member sum.
+    for pk in sorted((start ^ end) | moved.keys()):
         m = moved.get(pk, Movement())
         expected = int(pk in start) + m.admitted + m.moved_in - m.exited - m.moved_out
         if expected != int(pk in end):
