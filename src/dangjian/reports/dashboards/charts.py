@@ -30,6 +30,9 @@ from . import areas, values
 MONTHS = [f"{m}月" for m in range(1, 13)]
 # Areas whose figures the dashboards show as cards and bar charts, when they are registered.
 REGISTERS = ("honors", "cases", "integrity", "volunteers", "training")
+# Units that are not a count of things: not drawn beside counts on one axis (40,544 学时
+# would flatten 12 人次 to nothing).
+NOT_COUNTS = frozenset({"%", "学时", "小时", "元", "分"})
 HEADLINE = (
     "orgs.grassroots_count",
     "members.count",
@@ -120,7 +123,7 @@ def metric_bar(
             "label": {"show": True, "position": "right"},
             "data": [
                 {
-                    "value": found.get(m.id) if values.is_number(found.get(m.id)) else 0,
+                    "value": float(found[m.id]) if values.is_number(found.get(m.id)) else 0,
                     "name": str(m.label),
                     "url": records_url(m.id, year, within),
                 }
@@ -301,7 +304,7 @@ def build(user: Any, year: int, within: Any, today: dt.date, *, units: bool) -> 
             m
             for m in metrics.values()
             if areas.area_of(m.id) in prefixes
-            and m.unit != "%"
+            and str(m.unit) not in NOT_COUNTS
             and values.is_number(found.get(m.id))
         ]
 
