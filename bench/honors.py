@@ -125,8 +125,9 @@ def floor(key: str, rnd) -> None:
                 f"SELECT member_id, decided_on FROM recruitment_partyprobation WHERE member_id IN ({marks}) "
                 "AND (restored_on IS NULL OR restored_on > CURRENT_DATE)",
                 f"SELECT member_id, left_on FROM members_exit WHERE member_id IN ({marks})",
-                f"SELECT member_id, COUNT(*) FROM dues_duesdue WHERE member_id IN ({marks}) "
-                "AND payment_id IS NULL AND amount > 0 AND month < CURRENT_DATE GROUP BY member_id",
+                "SELECT member_id, SUM(CASE WHEN payment_id IS NULL AND amount > 0 "
+                "AND month < CURRENT_DATE THEN 1 ELSE 0 END) FROM dues_duesdue "
+                f"WHERE member_id IN ({marks}) GROUP BY member_id",
                 f"SELECT p.member_id, COUNT(*) FROM activities_participation p "
                 "JOIN activities_activity a ON a.id = p.activity_id "
                 f"WHERE p.member_id IN ({marks}) AND p.status = 'attended' "
