@@ -105,7 +105,10 @@ def reset_activities() -> None:
             # TRUNCATE is refused while rows written earlier in this transaction (a reset
             # right after a load, as in one test) have deferred key checks pending: run them.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for sql in connection.ops.sql_flush(no_style(), tables):
+        # CASCADE: the registers (integrity, training, volunteers) keep foreign keys to
+        # activities; their rows are gone already (reset first), but PostgreSQL refuses to
+        # TRUNCATE a table another table references unless that one goes with it.
+        for sql in connection.ops.sql_flush(no_style(), tables, allow_cascade=True):
             cursor.execute(sql)
         if postgres:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
