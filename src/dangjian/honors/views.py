@@ -82,7 +82,18 @@ class RoundDetailView(ObjectDetailView):
         nominations = list(
             Nomination.objects.restrict(user, "view")
             .filter(round=rnd)
-            .select_related("org", "member", "member__org", "recipient_org", "round")
+            .select_related("org", "member", "recipient_org", "round")
+            # what the rows show: not the material, nor the member's (encrypted) identifiers
+            .only(
+                "round__year",
+                "org__name",
+                "org__path",
+                "title",
+                "status",
+                "review_note",
+                "member__name",
+                "recipient_org__name",
+            )
             .order_by("org__path", "title", "id")
         )
         found = checks.for_nominations(user, nominations, services.today())
