@@ -15,7 +15,7 @@ Each figure is the median of the timed runs (two untimed warm-ups), as the 工�
   registered with), target ≤ 200 ms.
 
 *Floor:* the same reads written by hand through `connection.cursor()`: the page's rows and
-its count; for the coverage page the units, the members per unit, the registered members
+its count under the 工委's scope (the same path range restrict() puts on the org); for the coverage page the units, the members per unit, the registered members
 per unit (EXISTS on an active registration) and the units' communities, grouped by the
 unit's path prefix.
 
@@ -89,7 +89,15 @@ def floor(key: str) -> None:
     first, last = f"{YEAR}-01-01", f"{YEAR}-12-31"
     with connection.cursor() as cur:
         if key in ("list", "api"):
-            cur.execute("SELECT COUNT(*) FROM volunteers_communityregistration")
+            # the 工委's scope is the tree under the root: the same path filter as restrict()
+            cur.execute("SELECT path FROM orgs_organization WHERE depth = 1")
+            root = cur.fetchone()[0]
+            scope = [root, root + "\uffff"]
+            cur.execute(
+                "SELECT COUNT(*) FROM volunteers_communityregistration r "
+                "JOIN orgs_organization o ON o.id = r.org_id WHERE o.path >= %s AND o.path < %s",
+                scope,
+            )
             cur.fetchall()
             cur.execute(
                 "SELECT r.id, r.starts_on, r.ends_on, o.name, m.name, c.name "
@@ -97,7 +105,9 @@ def floor(key: str) -> None:
                 "JOIN orgs_organization o ON o.id = r.org_id "
                 "LEFT JOIN members_member m ON m.id = r.member_id "
                 "JOIN volunteers_community c ON c.id = r.community_id "
-                "ORDER BY r.starts_on DESC, r.id DESC LIMIT 50"
+                "WHERE o.path >= %s AND o.path < %s "
+                "ORDER BY r.starts_on DESC, r.id DESC LIMIT 50",
+                scope,
             )
             cur.fetchall()
             return
