@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
 from dangjian.core import excel
+from dangjian.core.bounds import is_digits
 from dangjian.core.excel import Column, Importer, Row, RowError
 from dangjian.core.imports import importers
 from dangjian.core.services import OutOfScope
@@ -24,7 +25,7 @@ from .models import AwardLevel, Brand, BrandLevel, Case, CaseStatus, CaseType
 def year(value: Any) -> int:
     """A year typed as a number or text (2024, 2024年)."""
     text = excel.text(8)(value).removesuffix("年").strip()
-    if not (len(text) == 4 and text.isascii() and text.isdigit()):
+    if not (len(text) == 4 and is_digits(text)):
         raise ValueError(f"「{text}」不是年份，请填写四位数字，例如 2024。")
     return int(text)
 
