@@ -160,6 +160,8 @@ def write_honors(
     plan: CityPlan, orgs: list[Organization], staff: list[int], branch: Organization
 ) -> dict:
     """Write the register for the plan; returns counts by name."""
+    if plan.today <= DECIDED_ON:  # a demo dated before the decision: no round to show yet
+        return {"honor_rounds": 0, "nominations": 0, "honors": 0}
     rng = random.Random(f"{plan.seed}-honors")
     root = orgs[0]
     orgs = sorted(orgs, key=lambda o: o.path)  # the same draw whatever order they come in
