@@ -400,3 +400,22 @@ def test_template_list_queries_stay_constant(client, tree, make_user):
     check_baseline(
         Path(__file__).with_name("summary_query_counts.json"), "reports:summary_templates", count
     )
+
+
+def test_generated_docx_is_a4_with_fonts_page_numbers_and_charts(tree, fake_seed):
+    from docx.oxml.ns import qn
+
+    doc = Document(io.BytesIO(services.generate(SYSTEM, 2024, tree.root).data))
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    title = doc.paragraphs[0]
+    assert title.text == "奋力书写新时代机关党建新答卷"
+    fonts = title.runs[0]._r.rPr.rFonts
+    assert fonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    body = next(p for p in doc.paragraphs if p.text.startswith("2024年，"))
+    assert {r._r.rPr.rFonts.get(qn("w:eastAsia")) for r in body.runs} == {"仿宋"}
+    footer = section.footer._element.xml
+    assert "PAGE" in footer and 'w:fldCharType="begin"' in footer
+    pictures = [r for r in doc.part.rels.values() if r.reltype.endswith("/image")]
+    assert len(pictures) == 2  # 七一表彰 and 清廉建设 charts, drawn on the server
+    assert all(r.target_part.blob.startswith(b"\x89PNG") for r in pictures)
