@@ -27,9 +27,8 @@ def branch(transactional_db, tree, make_user):
     )
     today = services.today()
     current = today.replace(day=1)
-    # The quarter holding last month: some of its months are owed now.
-    last_month = add_months(current, -1)
-    first = last_month.replace(month=(last_month.month - 1) // 3 * 3 + 1)
+    # The last quarter that has ended: its three months are overdue now (欠交).
+    first = add_months(ledger.quarter_start(today), -3)
     people = [
         MemberFactory(org=tree.branch_a, name=name, joined_on=dt.date(2010, 1, 1))
         for name in ("周一", "吴二", "郑三")

@@ -62,7 +62,7 @@ def unpaid_runs(
     if within is not None:
         qs = qs.within(within)
     rows = (
-        ledger.unpaid(qs, today)
+        ledger.unpaid_months(qs, today)
         .filter(month__gte=add_months(current, -24))
         .order_by("member_id", "-month")
         .values_list(

@@ -347,9 +347,39 @@ def refresh_unpaid(member_ids: Iterable[int], from_month: dt.date) -> int:
 # --- reading the ledger --------------------------------------------------------------
 
 
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def overdue_before(today: dt.date) -> dt.date:
+    """The first month not yet overdue: the current quarter's first.
+
+    欠交 is a month whose quarter has ended unpaid. Members pay monthly, or each quarter
+    with the branch's consent (第十二条) — within the quarter; a month of the running
+    quarter is 待交, not 欠交, or the arrears list would hold most of a branch in the
+    quarter's second and third month. The 3- and 6-month alerts count actual months in a
+    row (`alerts.unpaid_runs`): a quarterly payer never has three."""
+    return quarter_start(today)
+
+
 def unpaid(queryset: QuerySet[DuesDue], today: dt.date) -> QuerySet[DuesDue]:
-    """Months owed and not paid, before the current month (the month itself is not late)."""
+    """Months owed and overdue: unpaid when their quarter ended (see `overdue_before`)."""
+    return queryset.filter(payment__isnull=True, amount__gt=0, month__lt=overdue_before(today))
+
+
+def unpaid_months(queryset: QuerySet[DuesDue], today: dt.date) -> QuerySet[DuesDue]:
+    """Months owed and not paid before the current month (the month itself is not late):
+    what the alerts count months in a row on."""
     return queryset.filter(payment__isnull=True, amount__gt=0, month__lt=today.replace(day=1))
+
+
+def month_state(amount: Decimal, paid: bool, month: dt.date, today: dt.date) -> str:
+    """A ledger cell: paid, zero (nothing owed), owed (overdue: its quarter ended), due."""
+    if paid:
+        return "paid"
+    if not amount:
+        return "zero"
+    return "owed" if month < overdue_before(today) else "due"
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from . import services
+from . import ledger, services
 from .models import DuesBase, DuesDue
 
 
@@ -28,14 +28,9 @@ def my_dues(member: Any, day: dt.date, user: Any) -> dict | None:
     )
     if not rows and base is None:
         return None
-    current = day.replace(day=1)
     months = []
     for d in rows:
-        state = (
-            "paid"
-            if d.payment_id
-            else ("zero" if not d.amount else ("owed" if d.month < current else "due"))
-        )
+        state = ledger.month_state(d.amount, bool(d.payment_id), d.month, day)
         months.append(
             {
                 "month": d.month,

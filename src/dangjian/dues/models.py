@@ -273,11 +273,16 @@ class DuesDue(ScopedModel):
         related_name="+",
         verbose_name=_("少交/免交"),
     )
+    # Indexed for the paid rows only (below): SQLite takes any index holding the unpaid rows
+    # under the NULL key (this one, or one on month and payment) for "payment IS NULL" over
+    # the org's unpaid index, and reads the whole city's arrears for one branch — 200 ms
+    # against 1 ms for a secretary's 待办 on the demo city.
     payment = models.ForeignKey(
         DuesPayment,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="dues",
         verbose_name=_("交纳记录"),
     )
@@ -292,7 +297,17 @@ class DuesDue(ScopedModel):
         ]
         indexes = [
             models.Index(fields=["org", "month"]),
-            models.Index(fields=["month", "payment"]),
+            models.Index(
+                fields=["payment"],
+                condition=models.Q(payment__isnull=False),
+                name="dues_due_payment",
+            ),
+            # The arrears of a branch or a unit: its unpaid months, by org and month.
+            models.Index(
+                fields=["org", "month"],
+                condition=models.Q(payment__isnull=True),
+                name="dues_due_unpaid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 工委's units, a unit's branches), each summed over its whole subtree, for one year.
 
 Columns: members in the year's ledger, members with the year's base reviewed (核定), the
-months owed up to last month and what of them is paid, collected (payments registered in
+months owed up to the last ended quarter and what of them is paid, collected (payments registered in
 the year, by the collecting org), members in arrears, on-time rate (months paid within
 their quarter), handed over (上缴) and confirmed by the receiver. Rows of the chosen org
 itself (its own members, a unit's dues handed over to the 工委) are its "本级" line.
@@ -22,6 +22,7 @@ from django.db.models.functions import Substr
 
 from dangjian.orgs.models import Organization
 
+from . import ledger
 from .models import DuesBase, DuesDue, DuesPayment, DuesRemittance, add_months
 
 ZERO = Decimal("0")
@@ -75,8 +76,9 @@ def _quarter_ends(year: int) -> list[tuple[dt.date, dt.date]]:
 def build(org: Organization, year: int, today: dt.date) -> Summary:
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     as_of = min(today, last)
-    # Owed: the year's months before today's month (a past year: all twelve).
-    owed_through = min(dt.date(year, 12, 1), add_months(today.replace(day=1), -1))
+    # Owed: the year's months whose quarter has ended (a past year: all twelve) — a month of
+    # the running quarter may still be paid on time (ledger.overdue_before).
+    owed_through = min(dt.date(year, 12, 1), add_months(ledger.overdue_before(today), -1))
     width = len(org.path) + Organization.steplen
     children = list(
         Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1)
@@ -172,7 +174,7 @@ HEADERS = (
     "台账党员（人）",
     "基数已核定（人）",
     "核定率",
-    "应交（元，截至上月）",
+    "应交（元，截至上季度末）",
     "已交（元）",
     "欠交（元）",
     "欠交人数",

@@ -117,22 +117,19 @@ def ledger_cells(org: Organization, members: list[Member], months: list[dt.date]
     stored = DuesDue.objects.filter(member_id__in=ids, month__in=months).values(
         "member_id", "month", "amount", "payment_id", "payment__paid_on", "reason"
     )
-    current = today.replace(day=1)
     for row in stored:
         paid = row["payment_id"] is not None
         cells[row["member_id"]][row["month"]] = {
             "amount": row["amount"],
             "paid_on": row["payment__paid_on"],
-            "state": "paid"
-            if paid
-            else ("zero" if not row["amount"] else ("owed" if row["month"] < current else "due")),
+            "state": ledger.month_state(row["amount"], paid, row["month"], today),
         }
     missing = [m for m in members if m.membership == MembershipState.NORMAL]
     for due in ledger.compute(
         [ledger.LedgerMember(m.pk, m.org_id, m.org.path, m.joined_on) for m in missing], months
     ):
         if due.month not in cells[due.member_id]:
-            state = "zero" if not due.amount else ("owed" if due.month < current else "due")
+            state = ledger.month_state(due.amount, False, due.month, today)
             cells[due.member_id][due.month] = {
                 "amount": due.amount,
                 "paid_on": None,
@@ -382,7 +379,7 @@ class PaymentBatchView(ScopedViewMixin, TemplateView):
 
 
 class ArrearsView(ObjectListView):
-    """Members with unpaid months before the current one, most months first."""
+    """Members with overdue months (unpaid when their quarter ended), most months first."""
 
     queryset = DuesDue.objects.all()
     filterset = ArrearsFilterSet

@@ -213,17 +213,21 @@ def test_arrears_and_consecutive_unpaid_months(world):
     _pay(secretary, member, M(2024, 1), M(2024, 3), "120", dt.date(2024, 3, 5))
     today = dt.date(2024, 9, 15)
     owed = ledger.arrears(DuesDue.objects.all(), today)[member.pk]
-    # April–August unpaid (September is the current month, not yet late).
+    # Overdue: April–June, unpaid when the second quarter ended. July and August are 待交
+    # (the third quarter runs: paid by its end they are on time), September the current month.
     assert (owed.months, owed.amount, owed.first, owed.last) == (
-        5,
-        D("200.00"),
+        3,
+        D("120.00"),
         M(2024, 4),
-        M(2024, 8),
+        M(2024, 6),
     )
-    months = ledger.unpaid(DuesDue.objects.filter(member=member), today).values_list(
+    # The alerts count the months in a row, whatever the quarter: April–August.
+    months = ledger.unpaid_months(DuesDue.objects.filter(member=member), today).values_list(
         "month", flat=True
     )
     assert ledger.consecutive_unpaid(months, today) == 5
+    # On the first day of the fourth quarter, the third's months are overdue too.
+    assert ledger.arrears(DuesDue.objects.all(), dt.date(2024, 10, 1))[member.pk].months == 6
 
 
 def test_remittance_up_one_level_confirmed_by_the_receiver(world):

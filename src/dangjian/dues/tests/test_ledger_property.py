@@ -108,10 +108,14 @@ def test_arrears_match_a_naive_reference(tree, make_user, plans, look):
                     decision_ref="补交决定" if back > 6 else "",
                 )
                 paid |= months
+            # Overdue: unpaid when its quarter ended — before the quarter `today` is in.
+            this_quarter = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
             owed = [
                 m
                 for m in range(0, look)
-                if m not in paid and due_at(changes, m, plan["retired"]) > 0
+                if nth_month(m) < this_quarter
+                and m not in paid
+                and due_at(changes, m, plan["retired"]) > 0
             ]
             if owed:
                 expected[member.pk] = (

@@ -205,7 +205,12 @@ def test_my_page_shows_my_dues(client, tree, branch, make_user):
     with mock.patch("django.utils.timezone.localdate", return_value=dt.date(2024, 6, 20)):
         html = client.get(reverse("selfservice:me")).content.decode()
     assert "我的党费" in html and "每月应交党费 <strong>14.00 元</strong>" in html
-    assert "已交 <strong>3</strong> 个月" in html and "欠交 2 个月，共 28.00 元" in html
+    # April and May are 待交 while the second quarter runs, not 欠交.
+    assert "已交 <strong>3</strong> 个月" in html and "欠交" not in html and "5月 待交" in html
+    ledger.generate_through(M(2024, 7))
+    with mock.patch("django.utils.timezone.localdate", return_value=dt.date(2024, 7, 20)):
+        html = client.get(reverse("selfservice:me")).content.decode()
+    assert "欠交 3 个月，共 42.00 元" in html
 
 
 def test_publication_of_the_branch_year(client, tree, branch):

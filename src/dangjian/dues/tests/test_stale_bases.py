@@ -50,6 +50,7 @@ def people(tree, make_user):
             category=category,
             job_title="科员",
             joined_on=dt.date(2010, 7, 1),
+            birth_date=dt.date(1980, 5, 1),  # the update below validates the whole record
         )
         _base(secretary, member, TODAY.year - 1, 1, category=base_category)
         made[name] = member
