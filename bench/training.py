@@ -8,16 +8,17 @@ Each figure is the median of the timed runs (two untimed warm-ups), as the 工�
 (gongwei), who sees every enrolment:
 
 - the class detail of the biggest night-school course (`GET /training/classes/<pk>/`: the
-  2024 青年讲堂, ≈ 1,000 members × 8 sessions in its attendance matrix), target ≤ 500 ms;
+  2024 青年讲堂, ≈ 1,000 members × 8 sessions; the matrix shows 100 members a page),
+  target ≤ 500 ms;
 - the class detail of the 2024 党纪学习教育 轮训班 (≈ 1,300 secretaries, one 期 each over
   the sessions of the existing activities), target ≤ 500 ms;
 - the city's class list (`GET /training/`), target ≤ 200 ms;
 - the enrolment API list of the 青年讲堂 (`GET /api/enrolments/?training_class=<pk>`, first
   page with each row's attended sessions and 学时), target ≤ 200 ms.
 
-*Floor:* the same reads through `connection.cursor()`: for a class detail its sessions, its
-enrolments with the member and org names, and the participations of those members in those
-sessions; for the list the classes with their session and enrolment counts (first page);
+*Floor:* the same reads through `connection.cursor()`: for a class detail its sessions, the
+enrolment count, the first page (100) of enrolments with the member and org names, and the
+participations of those members in those sessions; for the list the classes with their session and enrolment counts (first page);
 for the API the first page of enrolments with the two per-row sums.
 
 The databases are this benchmark's own (`var/bench/training-sqlite/`, PostgreSQL
@@ -112,6 +113,8 @@ def row(key, operation, median, floor_ms, samples) -> dict:
 
 
 def detail_floor(class_id: int) -> None:
+    """What the page reads: the sessions, the enrolment count, the first page of 100
+    enrolments with names, and those members' participations in the sessions."""
     from django.db import connection
 
     with connection.cursor() as cur:
@@ -123,19 +126,23 @@ def detail_floor(class_id: int) -> None:
         )
         cur.fetchall()
         cur.execute(
-            "SELECT e.id, e.status, e.member_id, m.name, o.name FROM training_enrolment e "
-            "JOIN members_member m ON m.id = e.member_id "
-            "JOIN orgs_organization o ON o.id = m.org_id "
-            "WHERE e.training_class_id = %s ORDER BY o.path, m.name, e.id",
-            [class_id],
+            "SELECT COUNT(*) FROM training_enrolment WHERE training_class_id = %s", [class_id]
         )
         cur.fetchall()
         cur.execute(
+            "SELECT e.id, e.status, e.member_id, m.name, o.name FROM training_enrolment e "
+            "JOIN members_member m ON m.id = e.member_id "
+            "JOIN orgs_organization o ON o.id = m.org_id "
+            "WHERE e.training_class_id = %s ORDER BY o.path, m.name, e.id LIMIT 100",
+            [class_id],
+        )
+        ids = [r[2] for r in cur.fetchall()]
+        marks = ", ".join(["%s"] * len(ids))
+        cur.execute(
             "SELECT p.member_id, p.activity_id, p.status, p.hours FROM activities_participation p "
             "JOIN training_classsession s ON s.activity_id = p.activity_id "
-            "WHERE s.training_class_id = %s AND p.member_id IN "
-            "(SELECT member_id FROM training_enrolment WHERE training_class_id = %s)",
-            [class_id, class_id],
+            f"WHERE s.training_class_id = %s AND p.member_id IN ({marks})",
+            [class_id, *ids],
         )
         cur.fetchall()
 
