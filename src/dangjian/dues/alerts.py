@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dangjian.audit.models import AuditEvent
+from dangjian.core.bounds import is_digits
 from dangjian.members.models import Category, Member, MembershipState
 
 from . import ledger
@@ -226,7 +227,7 @@ def stale_bases(user: Any, day: dt.date, within: Any = None) -> list[StaleBase]:
         )
         by_pk = {r[0]: r for r in rows}
         for object_id, occurred_at, before, after in changes:
-            pk = int(object_id) if str(object_id).isdigit() else None
+            pk = int(object_id) if is_digits(str(object_id)) else None
             if pk not in since or pk in found:
                 continue
             old = (before or {}).get("job_title")

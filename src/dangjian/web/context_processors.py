@@ -253,7 +253,7 @@ def _reports_menu(user: Any) -> NavItem | None:
 
 def _member_only(user: Any) -> bool:
     """A member account (党员 role only) reads its own 我的 page, not the city's figures."""
-    codes = getattr(user, "role_codes", set)()
+    codes: frozenset[str] = frozenset(getattr(user, "role_codes", frozenset)())
     return bool(codes) and codes <= {"party_member"}
 
 
