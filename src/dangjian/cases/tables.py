@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Brand, Case, CaseAward
@@ -13,13 +14,7 @@ ATTRS = {"class": "table table-vcenter card-table table-striped"}
 class CaseTable(tables.Table):
     title = tables.Column(linkify=True, verbose_name=_("标题"))
     org = tables.Column(accessor="org__name", verbose_name=_("报送党组织"))
-    rating = tables.TemplateColumn(
-        '{% if record.rating_value %}<span class="badge {{ record.rating_badge }}">'
-        "{{ record.rating_label }}</span>{% elif record.status == 'submitted' %}"
-        '<span class="text-secondary">待评定</span>{% else %}—{% endif %}',
-        accessor="rating_value",
-        verbose_name=_("评定等次"),
-    )
+    rating = tables.Column(accessor="rating_value", verbose_name=_("评定等次"), empty_values=())
     awards = tables.Column(accessor="award_count", verbose_name=_("获奖"), orderable=True)
 
     class Meta:
@@ -27,6 +22,16 @@ class CaseTable(tables.Table):
         fields = ("title", "org", "year", "case_type", "status", "rating", "awards")
         attrs = ATTRS
         empty_text = _("没有符合条件的案例。")
+
+    def render_rating(self, record, value):
+        # a plain method, not a TemplateColumn: no template render per row
+        if value:
+            return format_html(
+                '<span class="badge {}">{}</span>', record.rating_badge, record.rating_label
+            )
+        if record.status == "submitted":
+            return format_html('<span class="text-secondary">{}</span>', "待评定")
+        return "—"
 
     def render_awards(self, value):
         return f"{value} 项" if value else "—"
