@@ -67,7 +67,7 @@ class RegistrationFilterSet(WithinFilterSet):
 class FeedbackFilterSet(WithinFilterSet):
     org = org_filter(label=_("被评价党组织"))
     community = IdFilter(field_name="community_id", label=_("社区"))
-    year = YearFilter(label=_("年度"))
+    year = YearFilter(lookup_expr="exact", label=_("年度"))
     rating = django_filters.ChoiceFilter(
         choices=Rating.choices, label=_("评价等次"), empty_label=ALL
     )

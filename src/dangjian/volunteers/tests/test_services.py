@@ -362,3 +362,17 @@ def test_the_api_answers_a_bad_registration_with_a_chinese_400(client, tree, uni
         content_type="application/json",
     )
     assert resp.status_code == 400
+
+
+def test_the_feedback_api_filters_by_year(client, tree, make_user, community):
+    from .factories import FeedbackFactory
+
+    RegistrationFactory(org=tree.unit_a, community=community, starts_on=dt.date(2023, 1, 1))
+    FeedbackFactory(community=community, org=tree.unit_a, recorded_by=tree.unit_a, year=2023)
+    FeedbackFactory(community=community, org=tree.unit_a, recorded_by=tree.unit_a, year=2024)
+    client.force_login(make_user("unit_admin", tree.unit_a))
+    rows = client.get("/api/community-feedback/?year=2024").json()["results"]
+    assert [r["year"] for r in rows] == [2024]
+    assert client.get("/api/community-feedback/?year=0").status_code == 400
+    page = client.get("/volunteers/feedback/?year=2023").content.decode()
+    assert page.count('href="/volunteers/feedback/') >= 1
