@@ -13,7 +13,7 @@ No query runs per member or per org.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -30,8 +30,9 @@ from django.db.models import (
     When,
 )
 
+from dangjian.core.excel import chunks
 from dangjian.members.models import Exit, Member, Transfer
-from dangjian.members.presence import present
+from dangjian.members.presence import org_path_on, present
 from dangjian.orgs import termrules
 from dangjian.recruitment.models import RecruitmentStep, Step
 from dangjian.rules.sweep import sweep_queryset
@@ -171,27 +172,70 @@ class Facts:
 ROLL_DIMENSIONS = ("gender", "ethnicity", "status", "education", "category", "age_band", "period")
 
 
-def roll_at_end(scope: StatScope) -> tuple[list[dict], set[int]]:
-    """The year-end roll grouped by every dimension, and its ids — one query: the rows come
-    back as (id, dimensions) and are counted here (SQLite's GROUP BY over the CASEs cost as
-    much as reading the roll twice)."""
+def roll_at_end(scope: StatScope) -> tuple[list[dict], set[int], set[int]]:
+    """The year-end roll grouped by every dimension, its ids, and the ids of those on it who
+    joined during the year — one query: the rows come back as (id, joining date, dimensions)
+    and are counted here (SQLite's GROUP BY over the CASEs cost as much as reading the roll
+    twice)."""
     day = scope.as_of
     rows = (
         present(day, scope.orgs())
         .order_by()
         .annotate(age_band=age_band_case(day), period=period_case())
-        .values_list("pk", *ROLL_DIMENSIONS)
+        .values_list("pk", "joined_on", *ROLL_DIMENSIONS)
     )
     counts: Counter = Counter()
     ids: set[int] = set()
-    for pk, *dims in rows:
+    new: set[int] = set()
+    for pk, joined_on, *dims in rows:
         ids.add(pk)
+        if joined_on > scope.previous_end:
+            new.add(pk)
         counts[tuple(dims)] += 1
-    return [{**dict(zip(ROLL_DIMENSIONS, k, strict=True)), "n": n} for k, n in counts.items()], ids
+    roll = [{**dict(zip(ROLL_DIMENSIONS, k, strict=True)), "n": n} for k, n in counts.items()]
+    return roll, ids, new
 
 
-def roll_ids(scope: StatScope, day: dt.date) -> set[int]:
-    return set(present(day, scope.orgs()).order_by().values_list("pk", flat=True))
+def start_ids(scope: StatScope, end_ids: set[int], joined: set[int]) -> set[int]:
+    """Who was on the roll at the start of the year, from the year-end roll.
+
+    Presence on two days differs only for a member with a joining, exit or transfer dated
+    between them (members.presence reads nothing else that depends on the day). Joiners of
+    the year were on no roll at the start; so every member without an exit or a transfer in
+    the year was where the year-end roll has them, and the few with one are replayed on
+    their loaded history by `presence.org_path_on` (the same rule, in Python) — instead of
+    a second city-wide presence query.
+    """
+    year = (scope.start, scope.as_of)
+    touched = set(
+        Transfer.objects.filter(transferred_on__range=year).values_list("member_id", flat=True)
+    ) | set(Exit.objects.filter(left_on__range=year).values_list("member_id", flat=True))
+    kept = end_ids - touched - joined
+    ids = sorted(touched)
+    history: dict[int, list[tuple[dt.date, str | None]]] = defaultdict(list)
+    for chunk in chunks(ids):
+        moves = (
+            Transfer.objects.filter(member_id__in=chunk)
+            .order_by("transferred_on", "pk")
+            .values_list("member_id", "transferred_on", "from_org__path")
+        )
+        for pk, on, source in moves:
+            history[pk].append((on, source))
+        people = Member.objects.filter(pk__in=chunk).values_list(
+            "pk", "joined_on", "membership", "org__path", "exit__left_on"
+        )
+        for pk, joined_on, membership, path, left_on in people:
+            where = org_path_on(
+                scope.previous_end,
+                joined_on=joined_on,
+                membership=membership,
+                current_path=path,
+                moves=history[pk],
+                left_on=left_on,
+            )
+            if scope.path_ok(where):
+                kept.add(pk)
+    return kept
 
 
 def joiners(scope: StatScope) -> list[Joiner]:
@@ -298,13 +342,14 @@ def org_breakdown(scope: StatScope) -> list[dict]:
 
 
 def collect(scope: StatScope) -> Facts:
-    """Every fact the tables and the balance check need (eight queries)."""
-    roll, end_ids = roll_at_end(scope)
+    """Every fact the tables and the balance check need (about ten queries, a few more
+    per 500 members who moved or left in the year)."""
+    roll, end_ids, joined = roll_at_end(scope)
     converted, extended = probation_events(scope)
     return Facts(
         scope=scope,
         roll=roll,
-        start_ids=roll_ids(scope, scope.previous_end),
+        start_ids=start_ids(scope, end_ids, joined),
         end_ids=end_ids,
         joiners=joiners(scope),
         conversions=converted,
