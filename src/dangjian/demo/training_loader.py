@@ -35,6 +35,7 @@ from dangjian.members.models import Member, MembershipState
 from dangjian.orgs.models import Organization
 from dangjian.training.models import ClassSession, Enrolment, EnrolmentStatus, TrainingClass
 
+from . import bulk
 from .plan import CityPlan, rng_for
 
 NIGHT_YEAR = 2024
@@ -105,6 +106,14 @@ COURSES = (
 CHINESE_NUMBERS = "一二三四五六七八九十"
 
 
+def _enrolment_writer() -> bulk.RowWriter:
+    return bulk.RowWriter.for_model(
+        Enrolment,
+        ("created", "updated", "training_class_id", "member_id", "enrolled_on", "status", "note"),
+        batch=20_000,
+    )
+
+
 def _evening(rng, start: dt.date, step: int, k: int) -> dt.date:
     """The k-th session: `step` days apart from `start`, moved to a Tuesday–Thursday."""
     day = start + dt.timedelta(days=k * step + rng.randint(0, 2))
@@ -138,7 +147,6 @@ def _classes_on_existing(root: Organization, plan: CityPlan) -> tuple[int, int, 
     )
     rotation = [a for a in trainings if a.training_type == TrainingType.ROTATION]
     demos = [a for a in trainings if a.training_type == TrainingType.DEMONSTRATION]
-    classes, sessions, enrolled = 0, 0, 0
     groups: list[tuple[TrainingClass, list[Activity]]] = []
     if rotation:
         first, last = rotation[0].held_on, rotation[-1].held_on
@@ -186,20 +194,32 @@ def _classes_on_existing(root: Organization, plan: CityPlan) -> tuple[int, int, 
     if not groups:
         return 0, 0, 0
     made = TrainingClass.objects.bulk_create([c for c, _ in groups])
-    links, rows = [], []
-    for klass, (_c, acts) in zip(made, groups, strict=True):
-        links += [
-            ClassSession(training_class=klass, activity=a, number=n) for n, a in enumerate(acts, 1)
-        ]
-        invited = sorted(
-            set(Participation.objects.filter(activity__in=acts).values_list("member_id", flat=True))
-        )
-        day = klass.starts_on - dt.timedelta(days=14)
-        rows += [Enrolment(training_class=klass, member_id=pk, enrolled_on=day) for pk in invited]
+    links = [
+        ClassSession(training_class=klass, activity=a, number=n)
+        for klass, (_c, acts) in zip(made, groups, strict=True)
+        for n, a in enumerate(acts, 1)
+    ]
     ClassSession.objects.bulk_create(links)
-    Enrolment.objects.bulk_create(rows, batch_size=2000)
-    classes, sessions, enrolled = len(made), len(links), len(rows)
-    return classes, sessions, enrolled
+    # Everyone invited to a session (attended or excused) is enrolled: one query for all.
+    klass_of = {link.activity.pk: link.training_class for link in links}
+    invited = sorted(
+        set(
+            Participation.objects.filter(activity_id__in=klass_of).values_list(
+                "activity_id", "member_id"
+            )
+        ),
+        key=lambda r: (klass_of[r[0]].pk, r[1]),
+    )
+    writer, now, seen = _enrolment_writer(), bulk.now_value(), set()
+    for activity_id, member_id in invited:
+        klass = klass_of[activity_id]
+        if (klass.pk, member_id) in seen:
+            continue
+        seen.add((klass.pk, member_id))
+        day = bulk.iso(klass.starts_on - dt.timedelta(days=14))
+        writer.add((now, now, klass.pk, member_id, day, EnrolmentStatus.ENROLLED, ""))
+    writer.flush()
+    return len(made), len(links), writer.count
 
 
 def _night_school(
@@ -281,48 +301,34 @@ def _night_school(
     by_class: dict[int, list[Activity]] = {}
     for a, (klass, _n) in zip(made_acts, act_keys, strict=True):
         by_class.setdefault(klass.pk, []).append(a)
-    enrolments, participations = [], []
+    enrolments = _enrolment_writer()
+    participations = bulk.RowWriter.for_model(
+        Participation,
+        ("created", "updated", "activity_id", "member_id", "status", "reason", "hours"),
+        batch=20_000,
+    )
+    stamp = bulk.now_value()
     for klass, (_title, _days, members, hrs, _topics) in zip(made, plans, strict=True):
-        enrol_day = klass.starts_on - dt.timedelta(days=10)
+        enrol_day = bulk.iso(klass.starts_on - dt.timedelta(days=10))
         for pk in members:
             # Some drop out after a few sessions (退出), and attend less.
             withdrawn = rng.random() < 0.04
-            enrolments.append(
-                Enrolment(
-                    training_class=klass,
-                    member_id=pk,
-                    enrolled_on=enrol_day,
-                    status=EnrolmentStatus.WITHDRAWN if withdrawn else EnrolmentStatus.ENROLLED,
-                )
-            )
+            status = EnrolmentStatus.WITHDRAWN if withdrawn else EnrolmentStatus.ENROLLED
+            enrolments.add((stamp, stamp, klass.pk, pk, enrol_day, status, ""))
             keen = 0.25 if withdrawn else rng.choice((0.6, 0.8, 0.9, 0.95))
             for a in by_class.get(klass.pk, []):
                 roll = rng.random()
                 if roll < keen:
-                    participations.append(
-                        Participation(
-                            activity=a,
-                            member_id=pk,
-                            status=ParticipationStatus.ATTENDED,
-                            hours=Decimal(hrs),
-                            created=now,
-                            updated=now,
-                        )
+                    participations.add(
+                        (stamp, stamp, a.pk, pk, ParticipationStatus.ATTENDED, "", hrs)
                     )
                 elif roll < keen + 0.08 and not withdrawn:
-                    participations.append(
-                        Participation(
-                            activity=a,
-                            member_id=pk,
-                            status=ParticipationStatus.LEAVE,
-                            reason="工作冲突",
-                            created=now,
-                            updated=now,
-                        )
+                    participations.add(
+                        (stamp, stamp, a.pk, pk, ParticipationStatus.LEAVE, "工作冲突", None)
                     )
-    Enrolment.objects.bulk_create(enrolments, batch_size=2000)
-    Participation.objects.bulk_create(participations, batch_size=5000)
-    return len(made), len(made_acts), len(enrolments), len(participations)
+    enrolments.flush()
+    participations.flush()
+    return len(made), len(made_acts), enrolments.count, participations.count
 
 
 def _open_course(plan: CityPlan, root: Organization) -> int:
