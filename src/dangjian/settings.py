@@ -313,6 +313,11 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "dangjian.assessments.models.AssessmentStatus",
         "RectificationStatusEnum": "dangjian.assessments.models.RectificationStatus",
         "FrameworkItemKindEnum": "dangjian.assessments.models.ItemKind",
+        "RiskLevelEnum": "dangjian.integrity.models.RiskLevel",
+        "RiskCategoryEnum": "dangjian.integrity.models.RiskCategory",
+        "InstitutionKindEnum": "dangjian.integrity.models.InstitutionKind",
+        "AwardLevelEnum": "dangjian.cases.models.AwardLevel",
+        "HonorLevelEnum": "dangjian.honors.models.HonorLevel",
     },
 }
 
