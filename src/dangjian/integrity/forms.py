@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.bounds import ID_MAX
+from dangjian.core.bounds import ID_MAX, parse_id
 from dangjian.core.forms import ScopedModelForm
 from dangjian.orgs.models import Organization
 
@@ -70,13 +70,13 @@ class _RegisterRowForm(ScopedModelForm):
     def register(self) -> RiskSubmission | None:
         if self.instance.pk:
             return self.instance.submission
-        pk = self.data.get("submission_id") or self.initial.get("submission_id")
-        if not pk or not str(pk).isascii() or not str(pk).isdigit() or int(pk) > ID_MAX:
+        pk = parse_id(self.data.get("submission_id") or self.initial.get("submission_id"))
+        if pk is None:
             return None
         return (
             RiskSubmission.objects.restrict(self.user, "change")
             .select_related("review", "org")
-            .filter(pk=int(pk))
+            .filter(pk=pk)
             .first()
         )
 
