@@ -70,6 +70,10 @@ PAGES = [
     ("danwei", "dues:payment_list", ["", "?page=2&sort=-paid_on"]),
     ("danwei", "dues:reduction_list", [""]),
     ("danwei", "dues:remittance_list", ["", "?sort=-amount"]),
+    ("gongwei", "cases:case_list", ["", "?year=2024&sort=-rating"]),
+    ("danwei", "cases:case_list", ["?sort=awards"]),
+    ("gongwei", "cases:award_list", [""]),
+    ("gongwei", "cases:brand_list", ["", "?sort=-branches"]),
 ]
 
 _CSRF = re.compile(r'((?:csrfmiddlewaretoken" value=|X-CSRFToken": )")[^"]+"')
