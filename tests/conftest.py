@@ -76,8 +76,17 @@ def world(tree, make_user):
     pool = ApplicationFormPool.objects.create(org=tree.unit_a, year=2023, first=1, last=99)
     recruitment_services.issue_form_number(SYSTEM, applicant, pool, dt.date(2023, 5, 10))
     PartyProbation.objects.create(member=members[4], decided_on=dt.date(2024, 1, 1))
+    from dangjian.cases.tests.factories import make_award, make_brand, make_case, make_rating
+
+    case = make_case(tree.branch_a)
+    rating, award = make_rating(case, by=tree.root), make_award(case)
+    brand = make_brand(tree.branch_a)  # a branch brand under the unit's
     # A row of each API resource, by its URL name: what a fuzzed detail URL may point at.
     rows = {
+        "cases": case.pk,
+        "case-ratings": rating.pk,
+        "case-awards": award.pk,
+        "brands": brand.pk,
         "activities": meeting.pk,
         "assessments": assessment.pk,
         "campaigns": campaign.pk,
