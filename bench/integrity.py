@@ -142,7 +142,7 @@ def worker(runs: int) -> dict:
     # 2. the 工委's coverage page of the 2024 round
     review = RiskReview.objects.get(year=2024)
     units = RiskSubmission.objects.filter(review=review).count()
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(gongwei)
     url = f"/integrity/reviews/{review.pk}/"
 
