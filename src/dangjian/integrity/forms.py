@@ -80,7 +80,7 @@ class _RegisterRowForm(ScopedModelForm):
             .first()
         )
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
         # On top of the form (the id is hidden): the user came by a wrong or foreign link.
         if not self.instance.pk and self.register() is None:
