@@ -90,6 +90,21 @@ def world(db, make_user):
     point = integrity.RiskPointFactory(pk=PK, submission=register)
     integrity.MeasureFactory(pk=PK, submission=register, risk_points=[point])
     integrity.InstitutionFactory(pk=PK, submission=register)
+    # 培训班: the 工委's class with the member enrolled.
+    from dangjian.training.tests.factories import TrainingClassFactory, make_enrolment
+
+    klass = TrainingClassFactory(pk=PK, org=root, year=today.year)
+    make_enrolment(branch, klass=klass, member=member, pk=PK)
+    # 志愿服务: a community, the unit's 双报到, its feedback, a task force with the member.
+    from dangjian.volunteers.tests import factories as volunteers
+
+    community = volunteers.CommunityFactory(pk=PK, org=root)
+    volunteers.RegistrationFactory(pk=PK, org=unit, community=community, starts_on=today)
+    volunteers.FeedbackFactory(
+        pk=PK, community=community, org=unit, year=today.year, given_on=today, recorded_by=root
+    )
+    task_force = volunteers.TaskForceFactory(pk=PK, org=branch, starts_on=today)
+    volunteers.TaskForceMemberFactory(pk=PK, task_force=task_force, member=member, joined_on=today)
 
     user = make_user("committee_admin", root)
     for code, role in ROLES.items():

@@ -226,6 +226,24 @@ def test_full_city_load(django_assert_max_num_queries):
     assert metric("supervision.basic_system_reviewed_orgs", gongwei) == 954
     assert metric("supervision.unannounced_units", gongwei) == 30
     assert metric("evaluation.model_organ_passed", gongwei) == 6
+    # seed-figures.md rows 8–12 and 17–19: the registers (issue 13).
+    assert metric("evaluation.excellent_cases", gongwei) == 12
+    assert metric("evaluation.provincial_case_awards", gongwei) == 2
+    assert metric("honors.excellent_members", gongwei) == 97
+    assert metric("honors.excellent_party_workers", gongwei) == 50
+    assert metric("honors.advanced_orgs", gongwei) == 50
+    assert 1800 <= metric("integrity.risk_points", gongwei) < 1980
+    assert 2000 <= metric("integrity.measures", gongwei) < 2200
+    assert metric("integrity.institutions", gongwei) == 574
+    assert metric("integrity.review_coverage", gongwei) == 100.0
+    # The night school and classes on the 2024 training activities; 双报到 and volunteers.
+    assert metric("training.classes", gongwei) == 7
+    assert metric("training.night_school_courses", gongwei) == 6
+    assert 3000 <= metric("training.class_enrolments", gongwei) < 3300
+    assert metric("volunteers.registration_coverage", gongwei) >= 90
+    assert metric("volunteers.member_registration_coverage", gongwei) >= 80
+    assert metric("volunteers.task_forces", gongwei) == 12
+    assert metric("volunteers.hours", gongwei) > 0
     # City scale: ~50,000 activities a year, about a million participations by mid-2025.
     assert 45_000 < Activity.objects.filter(held_on__year=2024).count() < 55_000
     assert 900_000 < Participation.objects.count() < 1_300_000

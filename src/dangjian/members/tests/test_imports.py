@@ -102,7 +102,22 @@ def test_index_lists_importers_for_a_unit_admin(unit_admin):
     resp = unit_admin.get(reverse("imports:index"))
     assert resp.status_code == 200
     names = [imp.name for imp in resp.context["importers"]]
-    assert names == ["organizations", "members", "activities", "recruitment_applicants"]
+    assert names == [
+        "organizations",
+        "members",
+        "activities",
+        "recruitment_applicants",
+        "honors",
+        "cases",
+        "brands",
+        "integrity-register",
+        "integrity-institutions",
+        "training-enrolments",
+        "volunteers_registrations",
+        "volunteers_task_force_members",
+        "exchange_members",
+        "exchange_applicants",
+    ]
     assert reverse("imports:run", args=["members"]) in resp.content.decode()
 
 
@@ -110,7 +125,18 @@ def test_branch_secretary_may_import_members_but_not_orgs(login, tree):
     client = login("branch_secretary", tree.branch_a)
     resp = client.get(reverse("imports:index"))
     names = [imp.name for imp in resp.context["importers"]]
-    assert names == ["members", "activities", "dues-bases", "recruitment_applicants"]
+    # Not the unit's registers (honors, cases, integrity): those a unit's admins submit.
+    assert names == [
+        "members",
+        "activities",
+        "dues-bases",
+        "recruitment_applicants",
+        "training-enrolments",
+        "volunteers_registrations",
+        "volunteers_task_force_members",
+        "exchange_members",
+        "exchange_applicants",
+    ]
     assert client.get(reverse("imports:run", args=["members"])).status_code == 200
     assert client.get(reverse("imports:run", args=["organizations"])).status_code == 403
 

@@ -74,6 +74,17 @@ PAGES = [
     ("danwei", "cases:case_list", ["?sort=awards"]),
     ("gongwei", "cases:award_list", [""]),
     ("gongwei", "cases:brand_list", ["", "?sort=-branches"]),
+    ("gongwei", "honors:round_list", [""]),
+    ("gongwei", "honors:nomination_list", ["", "?page=2"]),
+    ("gongwei", "honors:honor_list", ["", "?page=2"]),
+    ("danwei", "honors:honor_list", [""]),
+    ("gongwei", "training:class_list", ["", "?sort=-year"]),
+    ("gongwei", "training:enrolment_list", ["", "?sort=-enrolled_on"]),
+    ("gongwei", "volunteers:community_list", [""]),
+    ("gongwei", "volunteers:registration_list", ["", "?page=2"]),
+    ("danwei", "volunteers:registration_list", [""]),
+    ("gongwei", "volunteers:feedback_list", [""]),
+    ("gongwei", "volunteers:taskforce_list", [""]),
 ]
 
 _CSRF = re.compile(r'((?:csrfmiddlewaretoken" value=|X-CSRFToken": )")[^"]+"')
