@@ -177,6 +177,13 @@ CACHES["rollups"] = (
     if CACHES["default"]["BACKEND"].endswith("LocMemCache")
     else dict(CACHES["default"])
 )
+# The 统计指标 values (reports/dashboards/values.py, decision 0021): one entry per user, scope,
+# year and area — thousands with many users, past the per-process default of 300.
+CACHES["metrics"] = (
+    {**CACHES["default"], "LOCATION": "metrics", "OPTIONS": {"MAX_ENTRIES": 20_000}}
+    if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    else dict(CACHES["default"])
+)
 SESSION_ENGINE = cluster.session_engine(
     os.environ.get("DANGJIAN_SESSION_ENGINE", "db"),
     shared_cache=bool(os.environ.get("DANGJIAN_CACHE_URL")),

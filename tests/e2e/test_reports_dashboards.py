@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 
 pytestmark = pytest.mark.browser
@@ -21,7 +21,7 @@ def scene(tree, make_user):
     from dangjian.activities.models import Activity
     from dangjian.members.tests.factories import MemberFactory
 
-    cache.clear()
+    caches["metrics"].clear()
     for month in range(1, 13):
         Activity.objects.create(
             org=tree.branch_a, kind="theme_day", title="主题党日", held_on=dt.date(2024, month, 8)

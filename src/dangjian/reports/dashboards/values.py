@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 
 from dangjian.audit.models import AuditEvent
@@ -114,14 +114,14 @@ def group_values(
     version = data_version() if version is None else version
     today = today or timezone.localdate()
     key = cache_key(user, within, year, group, metrics, version, today)
-    found = cache.get(key) or {}
+    found = caches["metrics"].get(key) or {}
     missing = [m for m in metrics if m.id not in found]
     if not missing:
         return found
     fresh = compute(missing, MetricScope(user, year, within))
     kept = {**found, **{k: v for k, v in fresh.items() if v is not FAILED}}
     if len(kept) > len(found):
-        cache.set(key, kept, TIMEOUT)
+        caches["metrics"].set(key, kept, TIMEOUT)
     return {**found, **fresh}
 
 

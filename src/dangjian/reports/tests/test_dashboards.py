@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,9 +32,9 @@ YEAR = timezone.localdate().year
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Values are cached per user, scope and data version: a test starts with none.
-    cache.clear()
+    caches["metrics"].clear()
     yield
-    cache.clear()
+    caches["metrics"].clear()
 
 
 @pytest.fixture
