@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from dangjian.core.metrics import MetricScope, metric
 
@@ -59,24 +59,33 @@ def _quarter_end(quarter: int, year: int) -> dt.date:
     )
 
 
-def _late(scope: MetricScope):
-    """The year's months owed that were not paid by the end of their quarter."""
+def _owed_months(scope: MetricScope):
+    """The year's months owed, up to last month."""
     first, last = _year(scope)
     today = services.today()
-    qs = scope.restrict(
+    return scope.restrict(
         DuesDue.objects.filter(
             month__range=(first, last), month__lt=today.replace(day=1), amount__gt=0
         )
     )
+
+
+def _on_time(year: int) -> Q:
+    """Paid by the end of the month's quarter."""
     on_time = Q()
     for quarter in range(1, 5):
-        start = dt.date(scope.year, quarter * 3 - 2, 1)
+        start = dt.date(year, quarter * 3 - 2, 1)
         on_time |= Q(
             month__gte=start,
-            month__lte=_quarter_end(quarter, scope.year),
-            payment__paid_on__lte=_quarter_end(quarter, scope.year),
+            month__lte=_quarter_end(quarter, year),
+            payment__paid_on__lte=_quarter_end(quarter, year),
         )
-    return qs.exclude(on_time)
+    return on_time
+
+
+def _late(scope: MetricScope):
+    """The year's months owed that were not paid by the end of their quarter."""
+    return _owed_months(scope).exclude(_on_time(scope.year))
 
 
 @metric(
@@ -87,14 +96,10 @@ def _late(scope: MetricScope):
     description="当年已到期的应交月份中，在当月所在季度内交纳的比例（按月交纳，经支部同意可按季度交纳）。",
 )
 def on_time_rate(scope: MetricScope) -> float | None:
-    first, last = _year(scope)
-    today = services.today()
-    owed = scope.restrict(
-        DuesDue.objects.filter(
-            month__range=(first, last), month__lt=today.replace(day=1), amount__gt=0
-        )
-    ).count()
-    if not owed:
+    # One pass over the year's months: both counts from the same rows.
+    counts = _owed_months(scope).aggregate(
+        owed=Count("pk"), on_time=Count("pk", filter=_on_time(scope.year))
+    )
+    if not counts["owed"]:
         return None
-    late = _late(scope).count()
-    return round(100 * (owed - late) / owed, 1)
+    return round(100 * counts["on_time"] / counts["owed"], 1)

@@ -13,10 +13,11 @@ from django.db.models import QuerySet
 from dangjian.core.metrics import Metric, MetricScope, registry
 from dangjian.orgs.models import Organization
 
-from .evaluator import Status, evaluate
+from . import rollup
+from .evaluator import VIEW_PERM, Status, evaluate
 from .loader import Library
 from .schema import FREQUENCY, Rule
-from .switches import is_enabled
+from .switches import enabled_rules, is_enabled
 
 
 def metric_id(rule: Rule) -> str:
@@ -28,9 +29,33 @@ def _evaluation(rule: Rule, scope: MetricScope):
     return evaluate(scope.user, scope.year, within=scope.within, rules=rules)
 
 
+def _summary(rule: Rule, scope: MetricScope):
+    """The rule's summary over the scope. Within an org, from the compliance roll-ups
+    (rollup.py, decision 0013): the enabled frequency rules judged together once and kept
+    per unit until a write there changes its token — so the nine rates of 统计指标 cost one
+    evaluation, or none, instead of nine; the compliance page shares the same entries."""
+    if not is_enabled(rule):
+        return None
+    root = scope.within
+    if root is None:  # the user's whole reach, maybe several subtrees: judged directly
+        return _evaluation(rule, scope).summaries().get(rule.id)
+    rules = [r for r in enabled_rules() if r.kind == FREQUENCY]
+    children = (
+        list(
+            rollup.with_tokens(
+                Organization.objects.holding(scope.user, VIEW_PERM).children_of(root)
+            )
+        )
+        if root.depth == 1
+        else None
+    )
+    parts = rollup.load(scope.user, scope.year, root, rules, children=children, orgs=False)
+    return rollup.summaries(parts, rules).get(rule.id)
+
+
 def make_compute(rule: Rule):
     def compute(scope: MetricScope) -> float | None:
-        summary = _evaluation(rule, scope).summaries().get(rule.id)
+        summary = _summary(rule, scope)
         rate = summary.rate if summary else None
         return None if rate is None else round(rate * 100, 1)
 

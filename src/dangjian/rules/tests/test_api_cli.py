@@ -164,3 +164,27 @@ def test_compliance_metrics(tree):
         is None
     )
     assert all(f"compliance.{r.id}" in registry for r in get_library() if r.kind == "frequency")
+
+
+@pytest.mark.django_db
+def test_compliance_metrics_within_an_org_read_the_rollups_and_equal_a_direct_evaluation(
+    tree, make_user
+):
+    from dangjian.rules.evaluator import evaluate
+    from dangjian.rules.switches import enabled_rules
+    from dangjian.rules.tests.helpers import act
+
+    seed(tree)
+    user = make_user("committee_admin", tree.root)
+    frequency = [r for r in enabled_rules() if r.kind == "frequency"]  # switched-off: None
+    for within in (tree.root, tree.unit_a, tree.branch_b):
+        direct = evaluate(user, 2024, within=within, rules=frequency).summaries()
+        for rule in frequency:
+            got = registry.get(f"compliance.{rule.id}").value(MetricScope(user, 2024, within))
+            rate = direct[rule.id].rate if rule.id in direct else None
+            assert got == (None if rate is None else round(rate * 100, 1)), (within, rule.id)
+    # A recorded meeting shows at once (the roll-up's token moves with the write).
+    metric = registry.get("compliance.branch.theme_day.monthly")
+    before = metric.value(MetricScope(user, 2024, tree.branch_b))
+    act(tree.branch_b, "theme_day", dt.date(2024, 12, 10))
+    assert metric.value(MetricScope(user, 2024, tree.branch_b)) > before
