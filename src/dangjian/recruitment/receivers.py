@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import post_save
 
 from dangjian.core.models import snapshot
@@ -39,6 +40,11 @@ def _close(applicant: Applicant, on: Any, reason: str) -> None:
 def _on_transfer(sender: Any, instance: Transfer, created: bool = False, raw: bool = False, **kw):
     if raw or not created:
         return
+    with transaction.atomic():
+        _follow_transfer(instance)
+
+
+def _follow_transfer(instance: Transfer) -> None:
     for applicant in _open_records(instance.member_id):
         if instance.to_org_id is None:
             _close(applicant, instance.transferred_on, "组织关系转出本系统")
@@ -58,8 +64,11 @@ def _on_transfer(sender: Any, instance: Transfer, created: bool = False, raw: bo
 def _on_exit(sender: Any, instance: Exit, created: bool = False, raw: bool = False, **kw):
     if raw or not created:
         return
-    for applicant in _open_records(instance.member_id):
-        _close(applicant, instance.left_on, f"{instance.get_kind_display()}（出党登记）")
+    # Atomic of its own: the row lock needs a transaction, and a write outside a service
+    # (a script, a test) has none.
+    with transaction.atomic():
+        for applicant in _open_records(instance.member_id):
+            _close(applicant, instance.left_on, f"{instance.get_kind_display()}（出党登记）")
 
 
 def connect() -> None:
