@@ -258,7 +258,8 @@ def page_floor(key: str, user, today) -> None:
                 "JOIN orgs_organization o ON o.id = d.org_id "
                 "WHERE o.path >= %s AND o.path < %s AND d.payment_id IS NULL AND d.amount > 0 "
                 "AND d.month < %s GROUP BY d.member_id ORDER BY COUNT(*) DESC, d.member_id LIMIT 50",
-                [path, path + "\uffff", today.replace(day=1)],
+                # 欠交: unpaid when the month's quarter ended (dues.ledger.overdue_before).
+                [path, path + "\uffff", today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)],
             )
         cur.fetchall()
 
