@@ -67,7 +67,7 @@ def worker(runs: int) -> dict:
     count = sum(len(g.metrics) for g in areas.groups())
 
     def empty_caches() -> None:
-        for alias in ("default", "rollups"):
+        for alias in ("default", "rollups", "metrics"):
             caches[alias].clear()
 
     def get_all(urls):
