@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from dangjian.orgs.models import Organization
 
+from .ledger import quarter_end
 from .models import DuesBase, DuesDue, DuesPayment, DuesRemittance, add_months, month_index
 
 LINKS_SHOWN = 5
@@ -35,12 +36,6 @@ class LedgerEvidence:
     compliant: int  # members (or org-quarters) that meet the item
     total: int  # those judged
     links: list[tuple[str, str]] = field(default_factory=list)  # (name, page)
-
-
-def _quarter_end(month: dt.date) -> dt.date:
-    """The last day of the quarter `month` is in: paid by then is on time (按季度交纳)."""
-    first_of_next = add_months(month.replace(month=(month.month - 1) // 3 * 3 + 1), 3)
-    return first_of_next - dt.timedelta(days=1)
 
 
 def _as_of(end: dt.date, today: dt.date) -> dt.date:
@@ -77,9 +72,9 @@ def monthly(org: Organization, start: dt.date, end: dt.date, today: dt.date) -> 
     late: dict[int, int] = defaultdict(int)
     for member_id, name, month, paid_on in rows:
         members[member_id] = name
-        if _quarter_end(month) > as_of:
+        if quarter_end(month) > as_of:
             continue  # its quarter is still running: not late yet
-        if paid_on is None or paid_on > _quarter_end(month):
+        if paid_on is None or paid_on > quarter_end(month):
             late[member_id] += 1
     total, compliant = len(members), len(members) - len(late)
     if not total:
@@ -191,7 +186,7 @@ def remittance(org: Organization, start: dt.date, end: dt.date, today: dt.date) 
     )
     quarters: dict[tuple[int, dt.date], str] = {}
     for org_id, name, paid_on in collected:
-        q_end = _quarter_end(paid_on)
+        q_end = quarter_end(paid_on)
         if q_end < as_of:  # a running quarter is handed over after it ends
             quarters[(org_id, q_end)] = name
     if not quarters:

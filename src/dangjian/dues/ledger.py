@@ -348,7 +348,24 @@ def refresh_unpaid(member_ids: Iterable[int], from_month: dt.date) -> int:
 
 
 def quarter_start(day: dt.date) -> dt.date:
+    """The first day of the quarter `day` is in."""
     return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarter_end(day: dt.date) -> dt.date:
+    """The last day of the quarter `day` is in: a month paid by then is paid on time
+    (monthly, or each quarter with the branch's consent, 第十二条)."""
+    return add_months(quarter_start(day), 3) - dt.timedelta(days=1)
+
+
+def paid_on_time(year: int) -> Q:
+    """Months of `year` paid by the end of their quarter (a filter on DuesDue)."""
+    on_time = Q()
+    for first in range(1, 13, 3):
+        start = dt.date(year, first, 1)
+        end = quarter_end(start)
+        on_time |= Q(month__gte=start, month__lte=end, payment__paid_on__lte=end)
+    return on_time
 
 
 def overdue_before(today: dt.date) -> dt.date:

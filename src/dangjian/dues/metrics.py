@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from dangjian.core.metrics import MetricScope, metric
 
@@ -51,14 +51,6 @@ def arrears_members(scope: MetricScope) -> int:
     return _owed(scope).values("member_id").distinct().count()
 
 
-def _quarter_end(quarter: int, year: int) -> dt.date:
-    return (
-        dt.date(year, 12, 31)
-        if quarter == 4
-        else dt.date(year, quarter * 3 + 1, 1) - dt.timedelta(1)
-    )
-
-
 def _owed_months(scope: MetricScope):
     """The year's months owed, up to last month."""
     first, last = _year(scope)
@@ -70,22 +62,9 @@ def _owed_months(scope: MetricScope):
     )
 
 
-def _on_time(year: int) -> Q:
-    """Paid by the end of the month's quarter."""
-    on_time = Q()
-    for quarter in range(1, 5):
-        start = dt.date(year, quarter * 3 - 2, 1)
-        on_time |= Q(
-            month__gte=start,
-            month__lte=_quarter_end(quarter, year),
-            payment__paid_on__lte=_quarter_end(quarter, year),
-        )
-    return on_time
-
-
 def _late(scope: MetricScope):
     """The year's months owed that were not paid by the end of their quarter."""
-    return _owed_months(scope).exclude(_on_time(scope.year))
+    return _owed_months(scope).exclude(ledger.paid_on_time(scope.year))
 
 
 @metric(
@@ -98,7 +77,7 @@ def _late(scope: MetricScope):
 def on_time_rate(scope: MetricScope) -> float | None:
     # One pass over the year's months: both counts from the same rows.
     counts = _owed_months(scope).aggregate(
-        owed=Count("pk"), on_time=Count("pk", filter=_on_time(scope.year))
+        owed=Count("pk"), on_time=Count("pk", filter=ledger.paid_on_time(scope.year))
     )
     if not counts["owed"]:
         return None

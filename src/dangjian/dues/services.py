@@ -399,7 +399,8 @@ def record_payments(user: Any, entries: list[tuple[Member, dict[str, Any]]]) -> 
                 extra=extra,
                 method=f["method"],
                 payer_name=(f.get("payer_name") or "").strip()[:32],
-                back_payment=f["from_month"] < _quarter_start(paid_month),
+                # A month of the quarter it is paid in is not late (第十二条: quarterly).
+                back_payment=f["from_month"] < ledger.quarter_start(paid_month),
                 decision_ref=(f.get("decision_ref") or "").strip()[:100],
                 central=extra >= CENTRAL_THRESHOLD,
                 recorded_by=user if getattr(user, "pk", None) else None,
@@ -424,12 +425,6 @@ def _merge(into: ErrorCollector, own: ErrorCollector, member: Member, named: boo
                 else f"{member.name}：{message}"
             )
             into.add(field, text)
-
-
-def _quarter_start(month: dt.date) -> dt.date:
-    """Paying a quarter at once is allowed with the branch's consent (第十二条): a month of
-    the quarter the payment was made in is not late."""
-    return dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
 
 
 def cancel_payment(user: Any, payment: DuesPayment) -> None:

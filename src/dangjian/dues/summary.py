@@ -66,13 +66,6 @@ class Summary:
     total: Line | None = None
 
 
-def _quarter_ends(year: int) -> list[tuple[dt.date, dt.date]]:
-    return [
-        (dt.date(year, q * 3 - 2, 1), add_months(dt.date(year, q * 3 - 2, 1), 3) - dt.timedelta(1))
-        for q in range(1, 5)
-    ]
-
-
 def build(org: Organization, year: int, today: dt.date) -> Summary:
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     as_of = min(today, last)
@@ -109,9 +102,7 @@ def build(org: Organization, year: int, today: dt.date) -> Summary:
         n=Count("member_id", distinct=True),
     ):
         line(r["key"]).reviewed = r["n"]
-    on_time = Q()
-    for start, end in _quarter_ends(year):
-        on_time |= Q(month__gte=start, month__lte=end, payment__paid_on__lte=end)
+    on_time = ledger.paid_on_time(year)
     owed = dues.filter(month__lte=owed_through, amount__gt=0)
     for r in grouped(
         owed,
