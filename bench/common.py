@@ -159,6 +159,9 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from dangjian.core import heap
+
+    heap.settle()  # as `dangjian.wsgi` does before a server takes requests
 
 
 def ensure_demo(*, scale: str | None = None, seed: int | None = None) -> None:

@@ -8,9 +8,11 @@ Apps register their metrics in `AppConfig.ready()` via `metrics.py` modules.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 
@@ -90,3 +92,36 @@ def metric(id: str, label: str, unit: str, *, drilldown=None, description: str =
         return fn
 
     return wrap
+
+
+# --- work shared by metrics computed together -------------------------------------------
+
+T = TypeVar("T")
+_together: ContextVar[dict[Hashable, Any] | None] = ContextVar("metrics_together", default=None)
+
+
+@contextmanager
+def together() -> Iterator[None]:
+    """Metrics computed in this block (a page's area, a report) may share one computation
+    through `shared`: the nine compliance rates of a year are one evaluation of the rules,
+    not nine. Nothing outlives the block, so nothing shared can be stale."""
+    token = _together.set({})
+    try:
+        yield
+    finally:
+        _together.reset(token)
+
+
+def computing_together() -> bool:
+    """Whether a `together` block is open (work worth sharing is worth doing)."""
+    return _together.get() is not None
+
+
+def shared(key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()` once per `key` inside a `together` block; outside one, every time."""
+    memo = _together.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]

@@ -62,6 +62,7 @@ DUE_COLUMNS = (
     "table_id",
     "reduction_id",
     "payment_id",
+    "paid_on",
     "reason",
 )
 PAYMENT_COLUMNS = (
@@ -110,6 +111,7 @@ class _Due:
     table_id: str
     reduction_id: int | None
     payment_id: int | None = None
+    paid_on: dt.date | None = None
     reason: str = ""
 
 
@@ -373,6 +375,7 @@ def write_dues(plan: CityPlan, showcase: Organization) -> dict[str, int]:
     for _pk, chunk, payment in plan_of:
         for d in chunk:
             d.payment_id = payment.pk
+            d.paid_on = payment.paid_on
     with bulk.deferred_indexes(DuesDue._meta.db_table, DuesPayment._meta.db_table):
         pay_rows = bulk.RowWriter.for_model(DuesPayment, PAYMENT_COLUMNS, batch=BATCH)
         pay_rows.extend(
@@ -413,6 +416,7 @@ def write_dues(plan: CityPlan, showcase: Organization) -> dict[str, int]:
                 d.table_id,
                 d.reduction_id,
                 d.payment_id,
+                d.paid_on.isoformat() if d.paid_on else None,
                 d.reason,
             )
             for d in dues

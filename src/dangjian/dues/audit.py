@@ -66,7 +66,7 @@ def monthly(org: Organization, start: dt.date, end: dt.date, today: dt.date) -> 
     rows = (
         _owed(org, start, end, today)
         .order_by()
-        .values_list("member_id", "member__name", "month", "payment__paid_on")
+        .values_list("member_id", "member__name", "month", "paid_on")
     )
     members: dict[int, str] = {}
     late: dict[int, int] = defaultdict(int)
@@ -141,7 +141,7 @@ def arrears(org: Organization, start: dt.date, end: dt.date, today: dt.date) -> 
         DuesDue.objects.within(org)
         .filter(month__lt=as_of.replace(day=1), month__gte=add_months(as_of.replace(day=1), -24))
         .filter(amount__gt=0)
-        .filter(Q(payment__isnull=True) | Q(payment__paid_on__gt=as_of))
+        .filter(Q(payment__isnull=True) | Q(paid_on__gt=as_of))
         .order_by("member_id", "-month")
         .values_list("member_id", "member__name", "month")
     )

@@ -154,6 +154,7 @@ DUE_COLUMNS = (
     "table_id",
     "reduction_id",
     "payment_id",
+    "paid_on",
     "reason",
 )
 
@@ -248,6 +249,7 @@ def _insert(rows: list[DueRow], reasons: dict[tuple[int, dt.date], str] | None =
             r.bracket,
             r.table_id,
             r.reduction_id,
+            None,
             None,
             reasons.get((r.member_id, r.month), ""),
         )
@@ -364,8 +366,9 @@ def paid_on_time(year: int) -> Q:
     for first in range(1, 13, 3):
         start = dt.date(year, first, 1)
         end = quarter_end(start)
-        on_time |= Q(month__gte=start, month__lte=end, payment__paid_on__lte=end)
-    return on_time
+        on_time |= Q(month__gte=start, month__lte=end, paid_on__lte=end)
+    # The row's own columns (its copy of the payment's date), no join to the payments.
+    return on_time & Q(payment__isnull=False)
 
 
 def overdue_before(today: dt.date) -> dt.date:

@@ -232,7 +232,8 @@ class DuesPayment(ScopedModel):
         verbose_name_plural = _("党费交纳")
         ordering = ["-paid_on", "-id"]
         indexes = [
-            models.Index(fields=["org", "paid_on"]),
+            # Covering the year's sum of a subtree (dues.collected) as well as lookups.
+            models.Index(fields=["org", "paid_on", "amount"], name="dues_payment_org_day"),
             models.Index(fields=["member", "from_month"]),
         ]
 
@@ -286,6 +287,10 @@ class DuesDue(ScopedModel):
         related_name="dues",
         verbose_name=_("交纳记录"),
     )
+    # The payment's date, copied when the month is paid (services.record_payments) and
+    # cleared with it (cancel_payment): "paid by the end of its quarter" over a city's year
+    # is then one index read, not a join of 300,000 months to their payments (decisions/0022).
+    paid_on = models.DateField(_("交纳日期"), null=True, blank=True, editable=False)
     reason = models.CharField(_("未交原因"), max_length=200, blank=True)
 
     class Meta:
@@ -296,7 +301,10 @@ class DuesDue(ScopedModel):
             models.UniqueConstraint(fields=["member", "month"], name="dues_due_one_per_month")
         ]
         indexes = [
-            models.Index(fields=["org", "month"]),
+            # By org and month, covering what the on-time and owed counts read (decisions/0022).
+            models.Index(
+                fields=["org", "month", "amount", "paid_on", "payment"], name="dues_due_org_month"
+            ),
             models.Index(
                 fields=["payment"],
                 condition=models.Q(payment__isnull=False),

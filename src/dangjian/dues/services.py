@@ -406,7 +406,9 @@ def record_payments(user: Any, entries: list[tuple[Member, dict[str, Any]]]) -> 
                 recorded_by=user if getattr(user, "pk", None) else None,
                 note=(f.get("note") or "").strip()[:200],
             )
-            DuesDue.objects.filter(pk__in=[d.pk for d in dues.values()]).update(payment=payment)
+            DuesDue.objects.filter(pk__in=[d.pk for d in dues.values()]).update(
+                payment=payment, paid_on=payment.paid_on
+            )
             ensure_in_scope(user, payment, "add")
             emit("create", payment, after=snapshot(payment), user=user)
             out.append(payment)
@@ -432,7 +434,7 @@ def cancel_payment(user: Any, payment: DuesPayment) -> None:
     _require_perm(user, "dues.delete_duespayment", payment.org.path)
     with transaction.atomic():
         before = snapshot(payment)
-        DuesDue.objects.filter(payment=payment).update(payment=None)
+        DuesDue.objects.filter(payment=payment).update(payment=None, paid_on=None)
         ensure_in_scope(user, payment, "delete")
         emit("delete", payment, before=before, user=user)
         payment.delete()

@@ -115,13 +115,13 @@ def ledger_cells(org: Organization, members: list[Member], months: list[dt.date]
     ids = [m.pk for m in members]
     cells: dict[int, dict[dt.date, dict]] = defaultdict(dict)
     stored = DuesDue.objects.filter(member_id__in=ids, month__in=months).values(
-        "member_id", "month", "amount", "payment_id", "payment__paid_on", "reason"
+        "member_id", "month", "amount", "payment_id", "paid_on", "reason"
     )
     for row in stored:
         paid = row["payment_id"] is not None
         cells[row["member_id"]][row["month"]] = {
             "amount": row["amount"],
-            "paid_on": row["payment__paid_on"],
+            "paid_on": row["paid_on"],
             "state": ledger.month_state(row["amount"], paid, row["month"], today),
         }
     missing = [m for m in members if m.membership == MembershipState.NORMAL]

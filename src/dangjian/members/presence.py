@@ -86,18 +86,26 @@ def present_q(day: dt.date, subtree: QuerySet | None = None) -> Q:
     """Members on the roll on `day` — in an org of `subtree` (a queryset of org ids:
     `Organization.objects.filter(...).values("pk")`) or, without it, anywhere.
 
-    One condition: the ids of those still in the org they were in (by the org index when
-    `subtree` is given) UNION the ids whose first later transfer left from there, then the
-    joining date and the exit. A UNION rather than an OR: PostgreSQL cannot use an index
-    for `org in subtree OR id in (…)` and reads every member of the city.
+    Within a subtree: the ids of those still in the org they were in (by the org index)
+    UNION the ids whose first later transfer left from there, then the joining date and the
+    exit. A UNION rather than an OR: PostgreSQL cannot use an index for `org in subtree OR
+    id in (…)` and reads every member of the city. Anywhere: every member is read anyway,
+    so the same two conditions as an OR of EXISTS in one pass (a third of the UNION's time
+    on the demo city).
     """
-    here = Member.objects.filter(_on_roll_at_current_org(day), joined_on__lte=day)
-    was = first_moves_after(day).exclude(from_org_id=None)
-    if subtree is not None:
-        here = here.filter(org_id__in=subtree)
-        was = was.filter(from_org_id__in=subtree)
-    ids = here.order_by().values("pk").union(was.order_by().values("member_id"))
     gone = Exit.objects.filter(member_id=OuterRef("pk"), left_on__lte=day)
+    was = first_moves_after(day).exclude(from_org_id=None)
+    if subtree is None:
+        moved_from_an_org = Exists(was.filter(member_id=OuterRef("pk")))
+        return (
+            Q(joined_on__lte=day)
+            & (_on_roll_at_current_org(day) | moved_from_an_org)
+            & ~Q(Exists(gone))
+        )
+    here = Member.objects.filter(_on_roll_at_current_org(day), joined_on__lte=day)
+    here = here.filter(org_id__in=subtree)
+    was = was.filter(from_org_id__in=subtree)
+    ids = here.order_by().values("pk").union(was.order_by().values("member_id"))
     return Q(joined_on__lte=day, pk__in=ids) & ~Q(Exists(gone))
 
 

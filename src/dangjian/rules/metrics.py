@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from dangjian.core.metrics import Metric, MetricScope, registry
+from dangjian.core.metrics import Metric, MetricScope, computing_together, registry, shared
 from dangjian.orgs.models import Organization
 
 from . import rollup
@@ -37,9 +37,15 @@ def _summary(rule: Rule, scope: MetricScope):
     if not is_enabled(rule):
         return None
     root = scope.within
-    if root is None:  # the user's whole reach, maybe several subtrees: judged directly
-        return _evaluation(rule, scope).summaries().get(rule.id)
     rules = [r for r in enabled_rules() if r.kind == FREQUENCY]
+    if root is None and not computing_together():  # one rate: its rule alone
+        return _evaluation(rule, scope).summaries().get(rule.id)
+    if root is None:
+        # The user's whole reach, maybe several subtrees: judged directly, every rule in
+        # one evaluation shared by the rates computed together (`core.metrics.together`).
+        key = ("compliance", getattr(scope.user, "pk", None), scope.year, rollup.rules_key(rules))
+        by_rule = shared(key, lambda: evaluate(scope.user, scope.year, rules=rules).summaries())
+        return by_rule.get(rule.id)
     children = (
         list(
             rollup.with_tokens(

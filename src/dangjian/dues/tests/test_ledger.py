@@ -87,6 +87,24 @@ def test_a_quarter_paid_within_it_is_not_late_after_it_is(world):
     assert (on_time.back_payment, late.back_payment) == (False, True)
 
 
+def test_a_paid_month_keeps_its_payments_date_and_a_cancel_clears_it(world):
+    # The on-time counts read the month's copy of the date (decisions/0022).
+    _, secretary, _, member = world
+    _base(secretary, member)
+    late = _pay(secretary, member, M(2024, 4), M(2024, 6), "120", dt.date(2024, 7, 2))
+    _pay(secretary, member, M(2024, 1), M(2024, 3), "120", dt.date(2024, 3, 20))
+    rows = DuesDue.objects.filter(member=member).order_by("month")
+    paid = {m: dt.date(2024, 3, 20) if m <= 3 else dt.date(2024, 7, 2) for m in range(1, 7)}
+    assert [(d.month.month, d.paid_on, d.payment.paid_on) for d in rows] == [
+        (m, day, day) for m, day in paid.items()
+    ]
+    on_time = DuesDue.objects.filter(member=member).filter(ledger.paid_on_time(2024))
+    assert sorted(d.month.month for d in on_time) == [1, 2, 3]
+    services.cancel_payment(secretary, late)
+    cancelled = DuesDue.objects.filter(member=member, month__gte=M(2024, 4))
+    assert list(cancelled.values_list("payment_id", "paid_on")) == [(None, None)] * 3
+
+
 def test_months_already_paid_refused_and_nothing_written(world):
     _, secretary, _, member = world
     _base(secretary, member)

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from dangjian.audit.models import AuditEvent
 from dangjian.core.db import reading_replica
-from dangjian.core.metrics import Metric, MetricScope
+from dangjian.core.metrics import Metric, MetricScope, together
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +90,13 @@ def cache_key(
 def compute(metrics: Iterable[Metric], scope: MetricScope) -> dict[str, Any]:
     """{metric id: value}; a metric that fails is logged and marked, never a 500 for the page."""
     out: dict[str, Any] = {}
-    for m in metrics:
-        try:
-            out[m.id] = m.value(scope)
-        except Exception:
-            log.exception("metric %s failed for year %s", m.id, scope.year)
-            out[m.id] = FAILED
+    with together():
+        for m in metrics:
+            try:
+                out[m.id] = m.value(scope)
+            except Exception:
+                log.exception("metric %s failed for year %s", m.id, scope.year)
+                out[m.id] = FAILED
     return out
 
 

@@ -43,7 +43,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from dangjian.core.metrics import MetricScope, registry
+from dangjian.core.metrics import MetricScope, registry, together
 
 from . import catalogue, charts
 
@@ -497,7 +497,8 @@ class Summary:
         tpl = DocxTemplate(io.BytesIO(data))
         tpl.init_docx()
         source = tpl.patch_xml(tpl.get_xml())
-        env.from_string(source).render(self.context())
+        with together():  # the figures share work (one evaluation for the compliance rates)
+            env.from_string(source).render(self.context())
         self._tpl = tpl
         collected = list(self.figures)
         tpl.render(self.context() | {"figures": collected}, env, autoescape=True)

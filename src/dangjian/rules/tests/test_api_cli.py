@@ -188,3 +188,38 @@ def test_compliance_metrics_within_an_org_read_the_rollups_and_equal_a_direct_ev
     before = metric.value(MetricScope(user, 2024, tree.branch_b))
     act(tree.branch_b, "theme_day", dt.date(2024, 12, 10))
     assert metric.value(MetricScope(user, 2024, tree.branch_b)) > before
+
+
+@pytest.mark.django_db
+def test_compliance_rates_computed_together_share_one_evaluation(tree, make_user, monkeypatch):
+    # The user's whole reach (no org): one evaluation of every rule per year inside a
+    # `together` block, each rate equal to its own evaluation; nothing kept after the block.
+    from dangjian.core.metrics import together
+    from dangjian.rules import metrics as rule_metrics
+    from dangjian.rules.evaluator import evaluate
+    from dangjian.rules.switches import enabled_rules
+    from dangjian.rules.tests.helpers import act
+
+    seed(tree)
+    user = make_user("unit_admin", tree.unit_a)
+    frequency = [r for r in enabled_rules() if r.kind == "frequency"]
+    expected = {}
+    for rule in frequency:
+        summary = evaluate(user, 2024, rules=[rule]).summaries().get(rule.id)
+        rate = summary.rate if summary else None
+        expected[rule.id] = None if rate is None else round(rate * 100, 1)
+    calls = []
+    real = rule_metrics.evaluate
+    monkeypatch.setattr(rule_metrics, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    with together():
+        got = {
+            r.id: registry.get(f"compliance.{r.id}").value(MetricScope(user, 2024))
+            for r in frequency
+        }
+    assert got == expected
+    assert len(calls) == 1
+    metric = registry.get("compliance.branch.theme_day.monthly")
+    before = metric.value(MetricScope(user, 2024))
+    act(tree.branch_a, "theme_day", dt.date(2024, 12, 10))
+    assert metric.value(MetricScope(user, 2024)) > before
+    assert len(calls) == 3  # outside a block: evaluated on each call

@@ -112,7 +112,8 @@ class Command(BaseCommand):
             stdout.write(self.style.SUCCESS(f"党建工作平台已启动：{url}  （按 Ctrl+C 停止）"))
             stdout.flush()
 
-        # Django is set up in this process already; gunicorn's workers fork from it.
+        # Django is set up in this process already; gunicorn's workers fork from it (with
+        # the heap settled: dangjian.wsgi).
         from dangjian.wsgi import application
 
         connections.close_all()  # never share a database connection across the fork
