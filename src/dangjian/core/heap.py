@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 
 # Young-generation threshold: collections every 10,000 net allocations instead of 700.
-YOUNG = 10_000
+YOUNG = 50_000
 
 
 def settle() -> None:
