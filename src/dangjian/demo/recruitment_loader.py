@@ -20,6 +20,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from faker import Faker
 
 from dangjian.members.models import Member, MemberStatus, probation_end
@@ -42,7 +43,11 @@ from .plan import CityPlan, rng_for
 
 NEW_PEOPLE = 230  # not yet admitted, across the city
 SHOWCASE_NEW = 10  # of them in the demo secretary's branch
-ADMITTED = 140  # recent joiners of the roster given their record
+# Every joiner of the roster in this and the two years before has the record that admitted
+# them, so the 党内统计 of those years balance (admissions = joiners); of the two years before
+# those, a sample (older records are rarely kept in the system).
+RECORDED_YEARS = 3
+ADMITTED = 140  # the sample of older joiners, over their years
 SHOWCASE_ADMITTED = 8
 BRANCHES = 80
 BATCH = 2000
@@ -149,13 +154,13 @@ def _unit_of(org: Organization, units: dict[str, Organization]) -> Organization 
     return None
 
 
-def _recent_members(today: dt.date) -> list[Member]:
+def _recent_members(today: dt.date, since: dt.date) -> list[Member]:
     """Members of the planned roster who joined in the last five years (one query): the
-    admitted end of the pipeline is theirs — their 支部大会 is the day they joined."""
+    admitted end of the pipeline is theirs — their 支部大会 is the day they joined. Before
+    `since`, only those still on the roll (their record is a sample anyway)."""
     return list(
-        Member.objects.filter(
-            membership="normal", joined_on__gte=add_years(today, -5), joined_on__lte=today
-        )
+        Member.objects.filter(joined_on__gte=add_years(today, -5), joined_on__lte=today)
+        .filter(Q(membership="normal") | Q(joined_on__gte=since))
         .select_related("org")
         .order_by("org__path", "pk")
     )
@@ -181,24 +186,36 @@ def plan_people(
         people.append(person)
         return person
 
-    # Admitted: the roster's recent joiners (the secretary's branch first).
-    recent = _recent_members(today)
+    # Admitted: the roster's recent joiners (the secretary's branch first): all of those
+    # since `since`, a sample of the years before.
+    since = dt.date(today.year - RECORDED_YEARS + 1, 1, 1)
+    recent = _recent_members(today, since)
     showcase = branches[0]
     mine = [m for m in recent if m.org.path.startswith(showcase.path)]
     others = [m for m in recent if not m.org.path.startswith(showcase.path)]
-    # As many from each of the last five years (the roster's joins pile up in the latest).
+    chosen = [m for m in mine if m.joined_on >= since]
+    chosen += [m for m in mine if m.joined_on < since][:SHOWCASE_ADMITTED]
+    chosen += [m for m in others if m.joined_on >= since]
+    # As many from each earlier year (the roster's joins pile up in the latest).
     by_year: dict[int, list[Member]] = {}
     for m in others:
-        by_year.setdefault((today - m.joined_on).days // 365, []).append(m)
-    chosen = mine[:SHOWCASE_ADMITTED]
-    for _years, group in sorted(by_year.items()):
-        chosen += rng.sample(group, min(len(group), ADMITTED // 5))
+        if m.joined_on < since:
+            by_year.setdefault(m.joined_on.year, []).append(m)
+    for _year, group in sorted(by_year.items()):
+        chosen += rng.sample(group, min(len(group), ADMITTED // max(1, len(by_year))))
     placed_extension = placed_approval = None
     for m in chosen:
         cal = shifted(calendar(m.joined_on, rng), Step.ADMISSION, m.joined_on)
+        if m.membership != "normal":  # admitted, then left (or lost the 预备期): up to 接收
+            add(m.org, cal, Step.ADMISSION, member=m)
+            continue
         if m.status == MemberStatus.FULL:
             if cal[Step.ARCHIVED][0] > today:
-                continue  # converted too recently for this calendar: leave them out
+                if m.joined_on < since:
+                    continue  # converted too recently for this calendar: leave them out
+                # Kept (the admission counts in its year): recorded up to today, open.
+                add(m.org, cal, Step.ARCHIVED, True, m)
+                continue
             add(m.org, cal, Step.ARCHIVED, member=m)
             continue
         age = (today - m.joined_on).days
