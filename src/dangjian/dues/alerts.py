@@ -158,6 +158,11 @@ class StaleBase:
     reason: str  # what shows the pay changed, in words
 
 
+# Up to this many members, their own audit events are read (by the object index); more (a
+# city), the type's events of the period, which the city's members mostly are anyway.
+OWN_EVENTS_UP_TO = 2000
+
+
 def stale_bases(user: Any, day: dt.date, within: Any = None) -> list[StaleBase]:
     """Members whose record shows a pay change the base in force does not follow:
     - the 人员类别 no longer fits the base's 交纳类别 (retired but paying on the pay, …);
@@ -215,15 +220,17 @@ def stale_bases(user: Any, day: dt.date, within: Any = None) -> list[StaleBase]:
         else:
             since[pk], written[pk] = dt.date(year, from_month, 1), when
     if written:
-        changes = (
-            AuditEvent.objects.filter(
-                object_type="members.member",
-                action="update",
-                occurred_at__gt=min(written.values()),
-                occurred_at__date__lte=day,
-            )
-            .order_by("occurred_at")
-            .values_list("object_id", "occurred_at", "before", "after")
+        end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+        events = AuditEvent.objects.filter(
+            object_type="members.member",
+            action="update",
+            occurred_at__gt=min(written.values()),
+            occurred_at__lt=end,
+        )
+        if len(written) <= OWN_EVENTS_UP_TO:  # a branch or a unit: its members' events only
+            events = events.filter(object_id__in=[str(pk) for pk in written])
+        changes = events.order_by("occurred_at").values_list(
+            "object_id", "occurred_at", "before", "after"
         )
         by_pk = {r[0]: r for r in rows}
         for object_id, occurred_at, before, after in changes:

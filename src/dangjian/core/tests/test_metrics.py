@@ -37,6 +37,40 @@ def test_registry_registers_looks_up_and_lists_sorted():
         reg.get("c.count")
 
 
+def test_work_is_shared_inside_a_together_block_only():
+    from dangjian.core.metrics import computing_together, shared, together
+
+    calls: list[int] = []
+
+    def work() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert not computing_together()
+    assert (shared("k", work), shared("k", work)) == (1, 2)  # outside: every time
+    with together():
+        assert computing_together()
+        assert (shared("k", work), shared("k", work), shared("other", work)) == (3, 3, 4)
+    with together():  # a new block: nothing kept from the last one
+        assert shared("k", work) == 5
+    assert not computing_together()
+
+
+def test_heap_settle_freezes_the_start_up_heap_and_collects_less_often():
+    import gc
+
+    from dangjian.core import heap
+
+    before = gc.get_threshold()
+    try:
+        heap.settle()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == heap.YOUNG
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
 def test_metric_as_dict_is_the_api_shape():
     m = Metric("x.total", "合计", "人", lambda scope: scope.year - 2000)
     assert m.as_dict(MetricScope(SYSTEM, 2024)) == {
