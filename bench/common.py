@@ -168,9 +168,8 @@ def ensure_demo(*, scale: str | None = None, seed: int | None = None) -> None:
     """Migrate, then load the demo city unless the database already holds organisations."""
     from django.core.management import call_command
 
-    from dangjian.orgs.models import Organization
-
     from dangjian.core import heap
+    from dangjian.orgs.models import Organization
 
     call_command("migrate", verbosity=0)
     if not Organization.objects.exists():
