@@ -15,11 +15,7 @@ from .models import DuesBase, DuesDue
 
 
 def my_dues(member: Any, day: dt.date, user: Any) -> dict | None:
-    rows = list(
-        DuesDue.objects.filter(member=member, month__year=day.year)
-        .select_related("payment")
-        .order_by("month")
-    )
+    rows = list(DuesDue.objects.filter(member=member, month__year=day.year).order_by("month"))
     base = (
         DuesBase.objects.filter(member=member)
         .filter(Q(year__lt=day.year) | Q(year=day.year, from_month__lte=day.month))
@@ -36,7 +32,7 @@ def my_dues(member: Any, day: dt.date, user: Any) -> dict | None:
                 "month": d.month,
                 "amount": d.amount,
                 "state": state,
-                "paid_on": d.payment.paid_on if d.payment else None,
+                "paid_on": d.paid_on,
             }
         )
     owed = [m for m in months if m["state"] == "owed"]

@@ -369,7 +369,7 @@ def record_payments(user: Any, entries: list[tuple[Member, dict[str, Any]]]) -> 
                 )
             paid = [dues[m] for m in months if m in dues and dues[m].payment_id]
             if paid:
-                when = paid[0].payment.paid_on if paid[0].payment else None
+                when = paid[0].paid_on
                 own.add(
                     "from_month",
                     f"{member.name}{_month_text(paid[0].month)}的党费已交纳"

@@ -38,11 +38,10 @@ def _summary(rule: Rule, scope: MetricScope):
         return None
     root = scope.within
     rules = [r for r in enabled_rules() if r.kind == FREQUENCY]
-    if root is None and not computing_together():  # one rate: its rule alone
-        return _evaluation(rule, scope).summaries().get(rule.id)
-    if root is None:
-        # The user's whole reach, maybe several subtrees: judged directly, every rule in
-        # one evaluation shared by the rates computed together (`core.metrics.together`).
+    if root is None:  # the user's whole reach, maybe several subtrees: judged directly
+        if not computing_together():  # one rate: its rule alone
+            return _evaluation(rule, scope).summaries().get(rule.id)
+        # Rates computed together (`core.metrics.together`) share one evaluation of every rule.
         key = ("compliance", getattr(scope.user, "pk", None), scope.year, rollup.rules_key(rules))
         by_rule = shared(key, lambda: evaluate(scope.user, scope.year, rules=rules).summaries())
         return by_rule.get(rule.id)
